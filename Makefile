@@ -1,0 +1,58 @@
+# LipReg build entry points. `make test` is what CI runs.
+SHELL := /bin/bash
+
+# Pick a JDK >= 22: JAVA_HOME if new enough, else Temurin 25 under /usr/lib/jvm.
+JDK_CANDIDATES := $(JAVA_HOME) /usr/lib/jvm/temurin-25-jdk-amd64 $(wildcard /usr/lib/jvm/temurin-2[2-9]-jdk-amd64 /usr/lib/jvm/java-2[2-9]-openjdk-amd64)
+define jdk_ok
+$(shell v=$$("$(1)/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'); [ -n "$$v" ] && [ "$$v" -ge 22 ] 2>/dev/null && echo $(1))
+endef
+JDK := $(firstword $(foreach j,$(JDK_CANDIDATES),$(call jdk_ok,$(j))))
+ifeq ($(JDK),)
+$(error No JDK 22+ found. Install one (e.g. Temurin 25: apt-get install temurin-25-jdk) and set JAVA_HOME)
+endif
+export JAVA_HOME := $(JDK)
+export PATH := $(JDK)/bin:$(PATH)
+
+MVN ?= mvn
+MVN_FLAGS ?= -B -ntp
+FASHION_DIR ?= /usr/share/datasets/fashion-mnist
+LIPREG := cli/target/lipreg/bin/lipreg
+
+.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist
+
+all: build
+
+build:
+	$(MVN) $(MVN_FLAGS) -DskipTests install
+
+# The whole test suite (what .ci/run and the README call).
+test:
+	$(MVN) $(MVN_FLAGS) install
+
+launcher:
+	$(MVN) $(MVN_FLAGS) -DskipTests -pl cli -am install
+
+# Real Fashion-MNIST from Debian's dataset-fashion-mnist package.
+fashion-mnist:
+	@if [ ! -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
+	  else echo "Fashion-MNIST is missing: run 'sudo apt-get install dataset-fashion-mnist' (Debian) or set FASHION_DIR"; exit 2; fi; \
+	fi
+
+# The main job: undefended vs TV+Lipschitz fashion-cnn on real Fashion-MNIST.
+demo: fashion-mnist launcher
+	$(LIPREG) demo --data $(FASHION_DIR) --out target/demo
+
+bench: launcher
+	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench -am package
+	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar
+
+bench-compare: launcher
+	$(LIPREG) bench --compare --out target/bench
+
+# Regenerate the jextract bindings from the pinned arg files.
+bindings:
+	bash native-bindings/jextract/generate.sh
+
+clean:
+	$(MVN) $(MVN_FLAGS) clean
