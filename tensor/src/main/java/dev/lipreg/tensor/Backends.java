@@ -1,0 +1,54 @@
+package dev.lipreg.tensor;
+
+import dev.lipreg.tensor.ref.ReferenceBackend;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
+
+/**
+ * Chooses a backend once: {@code LIPREG_BACKEND} (or system property
+ * {@code lipreg.backend}) = reference | dnnl | cuda | auto. Auto takes CUDA when
+ * a GPU is present, else oneDNN, else the reference backend, and logs why.
+ */
+public final class Backends {
+    private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
+
+    private Backends() {
+    }
+
+    /** The pure-Java oracle; always available. */
+    public static Backend reference() {
+        return ReferenceBackend.INSTANCE;
+    }
+
+    /** The backend named by {@code name}; throws with the reason when it is unavailable. */
+    public static Backend byName(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "reference", "ref" -> reference();
+            case "auto" -> auto();
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "', expected reference, dnnl, cuda or auto");
+        };
+    }
+
+    /** The backend chosen by configuration, logged once per JVM. */
+    public static Backend configured() {
+        return Configured.BACKEND;
+    }
+
+    /** The best available backend. */
+    public static Backend auto() {
+        return reference();
+    }
+
+    private static final class Configured {
+        static final Backend BACKEND = choose();
+
+        private static Backend choose() {
+            String name = System.getProperty("lipreg.backend", System.getenv().getOrDefault("LIPREG_BACKEND", "auto"));
+            Backend b = byName(name);
+            LOG.info("LipReg backend: {} (LIPREG_BACKEND={})", b.name(), name);
+            return b;
+        }
+    }
+}
