@@ -1,0 +1,25 @@
+package dev.lipreg.data;
+
+import java.util.Objects;
+
+/**
+ * One mini-batch: {@code n} images of {@code c x h x w} floats in {@code x} (NCHW), their labels
+ * {@code y}, and {@code indices}, the dataset positions they came from. The arrays belong to the
+ * batch (freshly allocated by {@link Batcher}); the record does not copy them.
+ */
+public record Batch(float[] x, int[] y, int n, int c, int h, int w, int[] indices) {
+    public Batch {
+        BatchShape.check(x, n, c, h, w);
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(indices, "indices");
+        if (y.length != n || indices.length != n) {
+            throw new IllegalArgumentException("y has " + y.length + " and indices " + indices.length
+                    + " entries, expected n = " + n);
+        }
+    }
+
+    /** Floats per image: c * h * w. */
+    public int imageSize() {
+        return c * h * w;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.lipreg.data;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Labelled images held in plain arrays: {@code images} in NCHW order with values in [0,1]
+ * (uint8 / 255 for the file readers), {@code labels} in [0, numClasses).
+ *
+ * <p>The constructor takes ownership of the arrays without copying (a training set is hundreds of
+ * megabytes), and {@link #images()} and {@link #labels()} return them as they are: callers must not
+ * modify them. {@link #subset}, {@link #take} and {@link #sample} return copies.
+ */
+public final class Dataset {
+    private final float[] images;
+    private final int[] labels;
+    private final int count;
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final int numClasses;
+    private final String name;
+
+    /**
+     * Validates everything: dimensions positive, {@code images.length == count * channels * height *
+     * width}, {@code labels.length == count}, every label in [0, numClasses), every pixel in [0,1].
+     *
+     * @throws IllegalArgumentException naming the argument and what was expected
+     */
+    public Dataset(float[] images, int[] labels, int count, int channels, int height, int width,
+            int numClasses, String name) {
+        this(images, labels, count, channels, height, width, numClasses, name, true);
+    }
+
+    /** For readers whose pixels are in [0,1] by construction: skips the scan over every pixel. */
+    static Dataset ofTrustedPixels(float[] images, int[] labels, int count, int channels, int height,
+            int width, int numClasses, String name) {
+        return new Dataset(images, labels, count, channels, height, width, numClasses, name, false);
+    }
+
+    private Dataset(float[] images, int[] labels, int count, int channels, int height, int width,
+            int numClasses, String name, boolean checkPixels) {
+        Objects.requireNonNull(images, "images");
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(name, "name");
+        requirePositive("channels", channels);
+        requirePositive("height", height);
+        requirePositive("width", width);
+        requirePositive("numClasses", numClasses);
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0, got " + count);
+        }
+        long expected = (long) count * channels * height * width;
+        if (images.length != expected) {
+            throw new IllegalArgumentException("images has " + images.length + " floats, expected count*channels*height*width = "
+                    + count + "*" + channels + "*" + height + "*" + width + " = " + expected);
+        }
+        if (labels.length != count) {
+            throw new IllegalArgumentException("labels has " + labels.length + " entries, expected count = " + count);
+        }
+        for (int i = 0; i < count; i++) {
+            if (labels[i] < 0 || labels[i] >= numClasses) {
+                throw new IllegalArgumentException("labels[" + i + "] = " + labels[i] + ", expected 0.." + (numClasses - 1));
+            }
+        }
+        if (checkPixels) {
+            for (int i = 0; i < images.length; i++) {
+                float v = images[i];
+                if (!(v >= 0f && v <= 1f)) { // also rejects NaN
+                    throw new IllegalArgumentException("images[" + i + "] = " + v + ", expected a value in [0,1]");
+                }
+            }
+        }
+        this.images = images;
+        this.labels = labels;
+        this.count = count;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.numClasses = numClasses;
+        this.name = name;
+    }
+
+    private static void requirePositive(String what, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(what + " must be > 0, got " + v);
+        }
+    }
+
+    /** All pixels, NCHW, in [0,1]. The dataset's own array: do not modify. */
+    public float[] images() {
+        return images;
+    }
+
+    /** All labels. The dataset's own array: do not modify. */
+    public int[] labels() {
+        return labels;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Floats per image: channels * height * width. */
+    public int imageSize() {
+        return channels * height * width;
+    }
+
+    /** A copy of image {@code i} (CHW). */
+    public float[] image(int i) {
+        Objects.checkIndex(i, count);
+        int size = imageSize();
+        return Arrays.copyOfRange(images, i * size, (i + 1) * size);
+    }
+
+    public int label(int i) {
+        Objects.checkIndex(i, count);
+        return labels[i];
+    }
+
+    /** A copy of images {@code [from, to)}. */
+    public Dataset subset(int from, int to) {
+        if (from < 0 || to > count || from > to) {
+            throw new IllegalArgumentException("subset [" + from + ", " + to + ") is not within [0, " + count + "]");
+        }
+        int size = imageSize();
+        return derived(Arrays.copyOfRange(images, from * size, to * size), Arrays.copyOfRange(labels, from, to),
+                name + "[" + from + ":" + to + "]");
+    }
+
+    /** A copy of the images at {@code indices}, in that order (repeats allowed). */
+    public Dataset take(int[] indices) {
+        Objects.requireNonNull(indices, "indices");
+        int size = imageSize();
+        float[] x = new float[Math.multiplyExact(indices.length, size)];
+        int[] y = new int[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            int i = indices[k];
+            if (i < 0 || i >= count) {
+                throw new IllegalArgumentException("indices[" + k + "] = " + i + ", expected 0.." + (count - 1));
+            }
+            System.arraycopy(images, i * size, x, k * size, size);
+            y[k] = labels[i];
+        }
+        return derived(x, y, name + "[take " + indices.length + "]");
+    }
+
+    /**
+     * A fixed random subset of {@code n} distinct images, the same for the same seed, kept in the
+     * original order (so it is a stable slice of the data, not a shuffle).
+     */
+    public Dataset sample(int n, long seed) {
+        if (n < 0 || n > count) {
+            throw new IllegalArgumentException("sample size n = " + n + ", expected 0.." + count);
+        }
+        // Partial Fisher-Yates: the first n slots become a uniform random n-subset.
+        int[] perm = new int[count];
+        for (int i = 0; i < count; i++) {
+            perm[i] = i;
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            int j = i + rng.nextInt(count - i);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        int[] chosen = Arrays.copyOf(perm, n);
+        Arrays.sort(chosen);
+        Dataset d = take(chosen);
+        return new Dataset(d.images, d.labels, n, channels, height, width, numClasses,
+                name + "[sample " + n + " seed " + seed + "]", false);
+    }
+
+    /** Number of images of each class, indexed by label. */
+    public int[] classCounts() {
+        int[] counts = new int[numClasses];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        return counts;
+    }
+
+    private Dataset derived(float[] x, int[] y, String newName) {
+        return new Dataset(x, y, y.length, channels, height, width, numClasses, newName, false);
+    }
+
+    @Override
+    public String toString() {
+        return "Dataset[" + name + ": " + count + " x " + channels + "x" + height + "x" + width + ", "
+                + numClasses + " classes]";
+    }
+}

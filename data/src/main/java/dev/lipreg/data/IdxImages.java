@@ -1,0 +1,26 @@
+package dev.lipreg.data;
+
+import java.util.Objects;
+
+/** The raw content of an IDX image file: {@code count} images of {@code rows x cols} unsigned bytes. */
+public record IdxImages(int count, int rows, int cols, byte[] pixels) {
+    public IdxImages {
+        Objects.requireNonNull(pixels, "pixels");
+        if (count < 0 || rows <= 0 || cols <= 0) {
+            throw new IllegalArgumentException("expected count >= 0, rows > 0, cols > 0, got "
+                    + count + ", " + rows + ", " + cols);
+        }
+        if (pixels.length != (long) count * rows * cols) {
+            throw new IllegalArgumentException("pixels has " + pixels.length + " bytes, expected count*rows*cols = "
+                    + (long) count * rows * cols);
+        }
+    }
+
+    /** Pixel {@code (row, col)} of image {@code i}, 0..255. */
+    public int pixel(int i, int row, int col) {
+        Objects.checkIndex(i, count);
+        Objects.checkIndex(row, rows);
+        Objects.checkIndex(col, cols);
+        return pixels[(i * rows + row) * cols + col] & 0xFF;
+    }
+}

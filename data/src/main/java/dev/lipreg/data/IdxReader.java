@@ -1,0 +1,166 @@
+package dev.lipreg.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Reads IDX files as used by MNIST and Fashion-MNIST: unsigned-byte images (magic 0x00000803, three
+ * big-endian dimensions) and labels (magic 0x00000801, one dimension). Files may be gzip-compressed,
+ * detected by the magic bytes 1f 8b rather than by name.
+ *
+ * <p>The header must describe the data exactly: a shorter file is truncated, a longer one has
+ * trailing garbage, and both are rejected with a {@link DatasetFormatException} naming the file, the
+ * offset and what was expected.
+ */
+public final class IdxReader {
+    public static final int IMAGES_MAGIC = 0x00000803;
+    public static final int LABELS_MAGIC = 0x00000801;
+    static final int IMAGES_HEADER = 16;
+    static final int LABELS_HEADER = 8;
+
+    private IdxReader() {}
+
+    /** Reads an image file into its raw unsigned bytes. */
+    public static IdxImages readImages(Path file) throws IOException {
+        byte[] b = FileBytes.read(file);
+        Header h = parseImagesHeader(file, b);
+        return new IdxImages(h.count, h.rows, h.cols, Arrays.copyOfRange(b, IMAGES_HEADER, b.length));
+    }
+
+    /** Reads a label file; every label must be below {@code numClasses}. */
+    public static int[] readLabels(Path file, int numClasses) throws IOException {
+        if (numClasses <= 0 || numClasses > 256) {
+            throw new IllegalArgumentException("numClasses must be in 1..256 for unsigned-byte labels, got " + numClasses);
+        }
+        return parseLabels(file, FileBytes.read(file), numClasses);
+    }
+
+    /**
+     * Reads a matching pair of image and label files into a single-channel dataset with pixels
+     * scaled to [0,1]. The two files must hold the same number of items.
+     */
+    public static Dataset read(Path images, Path labels, int numClasses, String name) throws IOException {
+        Objects.requireNonNull(name, "name");
+        int[] y = readLabels(labels, numClasses);
+        byte[] b = FileBytes.read(images);
+        Header h = parseImagesHeader(images, b);
+        if (h.count != y.length) {
+            throw new DatasetFormatException(labels, 4, "label count " + y.length + ", expected " + h.count
+                    + " to match the image count of " + images);
+        }
+        float[] x = new float[b.length - IMAGES_HEADER];
+        Pixels.toUnit(b, IMAGES_HEADER, x, 0, x.length, Pixels.unitTable());
+        return Dataset.ofTrustedPixels(x, y, h.count, 1, h.rows, h.cols, numClasses, name);
+    }
+
+    private record Header(int count, int rows, int cols) {}
+
+    private static Header parseImagesHeader(Path file, byte[] b) throws DatasetFormatException {
+        checkMagic(file, b, IMAGES_MAGIC, "IDX images, unsigned byte, 3 dims");
+        checkHeaderLength(file, b, IMAGES_HEADER, "magic, image count, rows, columns");
+        int count = dimension(file, b, 4, "image count", 0);
+        int rows = dimension(file, b, 8, "rows", 1);
+        int cols = dimension(file, b, 12, "columns", 1);
+        long pixels = (long) count * rows * cols;
+        checkDataLength(file, b.length, IMAGES_HEADER, pixels, "pixel data",
+                count + " images of " + rows + "x" + cols);
+        return new Header(count, rows, cols);
+    }
+
+    private static int[] parseLabels(Path file, byte[] b, int numClasses) throws DatasetFormatException {
+        checkMagic(file, b, LABELS_MAGIC, "IDX labels, unsigned byte, 1 dim");
+        checkHeaderLength(file, b, LABELS_HEADER, "magic, label count");
+        int count = dimension(file, b, 4, "label count", 0);
+        checkDataLength(file, b.length, LABELS_HEADER, count, "label data", count + " labels");
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            int v = b[LABELS_HEADER + i] & 0xFF;
+            if (v >= numClasses) {
+                throw new DatasetFormatException(file, LABELS_HEADER + i, "label " + v + " (item " + i
+                        + ") out of range, expected 0.." + (numClasses - 1));
+            }
+            labels[i] = v;
+        }
+        return labels;
+    }
+
+    private static void checkMagic(Path file, byte[] b, int expected, String description)
+            throws DatasetFormatException {
+        if (b.length < 4) {
+            throw new DatasetFormatException(file, b.length, "truncated header: file has " + b.length
+                    + " bytes, expected a 4-byte magic 0x" + hex(expected) + " (" + description + ")");
+        }
+        int magic = readInt(b, 0);
+        if (magic != expected) {
+            throw new DatasetFormatException(file, 0, "bad magic 0x" + hex(magic) + ", expected 0x" + hex(expected)
+                    + " (" + description + "); " + describeMagic(magic));
+        }
+    }
+
+    /** What a wrong magic number actually says, to tell a wrong file from a damaged one. */
+    private static String describeMagic(int magic) {
+        if ((magic >>> 16) != 0) {
+            return "not an IDX file (its first two bytes must be 0)";
+        }
+        int type = (magic >>> 8) & 0xFF;
+        int dims = magic & 0xFF;
+        String typeName = switch (type) {
+            case 0x08 -> "unsigned byte";
+            case 0x09 -> "signed byte";
+            case 0x0B -> "short";
+            case 0x0C -> "int";
+            case 0x0D -> "float";
+            case 0x0E -> "double";
+            default -> "unknown type 0x" + Integer.toHexString(type);
+        };
+        return "found IDX " + typeName + " data with " + dims + (dims == 1 ? " dim" : " dims");
+    }
+
+    private static void checkHeaderLength(Path file, byte[] b, int header, String fields)
+            throws DatasetFormatException {
+        if (b.length < header) {
+            throw new DatasetFormatException(file, b.length, "truncated header: file has " + b.length
+                    + " bytes, expected a " + header + "-byte header (" + fields + ")");
+        }
+    }
+
+    private static int dimension(Path file, byte[] b, int offset, String what, int min)
+            throws DatasetFormatException {
+        int v = readInt(b, offset);
+        if (v < min) {
+            String shown = v < 0 ? Integer.toUnsignedString(v) : Integer.toString(v);
+            String limit = v < 0 ? "below 2^31" : ">= " + min;
+            throw new DatasetFormatException(file, offset, what + " is " + shown + ", expected " + limit);
+        }
+        return v;
+    }
+
+    private static void checkDataLength(Path file, long actual, int header, long payload, String what,
+            String description) throws DatasetFormatException {
+        if (payload > FileBytes.MAX_ARRAY - header) {
+            throw new DatasetFormatException(file, header, description + " is " + payload
+                    + " bytes of " + what + ", more than a Java array can hold");
+        }
+        long expected = header + payload;
+        if (actual < expected) {
+            throw new DatasetFormatException(file, actual, "truncated " + what + ": expected " + payload
+                    + " bytes after the " + header + "-byte header (" + description + ", " + expected
+                    + " bytes in all), found " + (actual - header));
+        }
+        if (actual > expected) {
+            throw new DatasetFormatException(file, expected, (actual - expected) + " trailing bytes after the "
+                    + what + ", expected the data to end at offset " + expected + " (" + description + ")");
+        }
+    }
+
+    private static int readInt(byte[] b, int offset) {
+        return (b[offset] & 0xFF) << 24 | (b[offset + 1] & 0xFF) << 16 | (b[offset + 2] & 0xFF) << 8
+                | (b[offset + 3] & 0xFF);
+    }
+
+    private static String hex(int v) {
+        return String.format("%08X", v);
+    }
+}

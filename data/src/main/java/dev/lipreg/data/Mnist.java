@@ -1,0 +1,20 @@
+package dev.lipreg.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** MNIST handwritten digits: 60000 training and 10000 test images of 28x28, classes 0..9. */
+public final class Mnist {
+    public static final int NUM_CLASSES = 10;
+
+    private Mnist() {}
+
+    /**
+     * Loads a split from {@code dir} holding {@code train-images-idx3-ubyte[.gz]},
+     * {@code train-labels-idx1-ubyte[.gz]}, {@code t10k-images-idx3-ubyte[.gz]} and
+     * {@code t10k-labels-idx1-ubyte[.gz]}. The dataset is named {@code mnist-train} or {@code mnist-test}.
+     */
+    public static Dataset load(Path dir, Split split) throws IOException {
+        return MnistFiles.load(dir, split, "mnist", "MNIST");
+    }
+}
