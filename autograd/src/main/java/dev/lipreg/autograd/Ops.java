@@ -1,0 +1,627 @@
+package dev.lipreg.autograd;
+
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.BinaryOp;
+import dev.lipreg.tensor.Conv2dSpec;
+import dev.lipreg.tensor.MaxPoolResult;
+import dev.lipreg.tensor.Pool2dSpec;
+import dev.lipreg.tensor.ReduceOp;
+import dev.lipreg.tensor.Shape;
+import dev.lipreg.tensor.Tensor;
+import dev.lipreg.tensor.UnaryOp;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The differentiable ops and their backward rules, one table. Every rule is
+ * written with these same ops, so a backward pass recorded with
+ * {@code createGraph = true} can be differentiated again. Kernels come from the
+ * tensors' {@link Backend}. A rule's null entry is an exact zero (e.g. the
+ * second derivative of ReLU), never a missing rule.
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    // ================================================================= recording
+
+    /** Wraps {@code out} as the result of op {@code name}, recording it when any input requires grad. */
+    static Variable record(String name, Tensor out, BackwardRule rule, Variable... inputs) {
+        if (GradMode.isEnabled()) {
+            for (Variable in : inputs) {
+                if (in.requiresGrad()) return new Variable(out, true, new Node(name, inputs, rule));
+            }
+        }
+        return Variable.constant(out);
+    }
+
+    private static Backend be(Variable v) {
+        return v.backend();
+    }
+
+    private static Variable constant(Tensor t) {
+        return Variable.constant(t);
+    }
+
+    // ================================================================= element-wise binary (broadcasting)
+
+    public static Variable add(Variable a, Variable b) {
+        Tensor y = be(a).binary(BinaryOp.ADD, a.value(), b.value());
+        return record("add", y, (g, n) -> new Variable[]{
+                n[0] ? sumTo(g, a.shape()) : null,
+                n[1] ? sumTo(g, b.shape()) : null}, a, b);
+    }
+
+    public static Variable sub(Variable a, Variable b) {
+        Tensor y = be(a).binary(BinaryOp.SUB, a.value(), b.value());
+        return record("sub", y, (g, n) -> new Variable[]{
+                n[0] ? sumTo(g, a.shape()) : null,
+                n[1] ? sumTo(neg(g), b.shape()) : null}, a, b);
+    }
+
+    public static Variable mul(Variable a, Variable b) {
+        Tensor y = be(a).binary(BinaryOp.MUL, a.value(), b.value());
+        return record("mul", y, (g, n) -> new Variable[]{
+                n[0] ? sumTo(mul(g, b), a.shape()) : null,
+                n[1] ? sumTo(mul(g, a), b.shape()) : null}, a, b);
+    }
+
+    public static Variable div(Variable a, Variable b) {
+        Tensor y = be(a).binary(BinaryOp.DIV, a.value(), b.value());
+        return record("div", y, (g, n) -> new Variable[]{
+                n[0] ? sumTo(div(g, b), a.shape()) : null,
+                n[1] ? sumTo(neg(div(mul(g, a), square(b))), b.shape()) : null}, a, b);
+    }
+
+    /** Element-wise max; on ties each side gets half the gradient (PyTorch). */
+    public static Variable maximum(Variable a, Variable b) {
+        return extremum("maximum", BinaryOp.MAX, BinaryOp.GT, a, b);
+    }
+
+    /** Element-wise min; on ties each side gets half the gradient (PyTorch). */
+    public static Variable minimum(Variable a, Variable b) {
+        return extremum("minimum", BinaryOp.MIN, BinaryOp.LT, a, b);
+    }
+
+    private static Variable extremum(String name, BinaryOp op, BinaryOp wins, Variable a, Variable b) {
+        Backend k = be(a);
+        Tensor y = k.binary(op, a.value(), b.value());
+        return record(name, y, (g, n) -> {
+            // share of a: 1 where a wins, 1/2 on ties, 0 where b wins
+            Tensor win = k.binary(wins, a.value(), b.value());
+            Tensor tie = k.affine(k.binary(BinaryOp.EQ, a.value(), b.value()), 0.5, 0);
+            Variable shareA = constant(k.binary(BinaryOp.ADD, win, tie));
+            Variable shareB = constant(k.affine(shareA.value(), -1, 1));
+            return new Variable[]{
+                    n[0] ? sumTo(mul(g, shareA), a.shape()) : null,
+                    n[1] ? sumTo(mul(g, shareB), b.shape()) : null};
+        }, a, b);
+    }
+
+    /** a op b for a comparison op: a constant 0/1 mask. */
+    public static Variable compare(BinaryOp op, Variable a, Variable b) {
+        if (!op.isComparison()) throw new IllegalArgumentException("compare: " + op + " is not a comparison");
+        return constant(be(a).binary(op, a.value(), b.value()));
+    }
+
+    // ================================================================= scalar arithmetic
+
+    /** x · scale + shift. */
+    public static Variable affine(Variable x, double scale, double shift) {
+        Tensor y = be(x).affine(x.value(), scale, shift);
+        return record("affine", y, (g, n) -> new Variable[]{scale(g, scale)}, x);
+    }
+
+    public static Variable scale(Variable x, double s) {
+        return affine(x, s, 0);
+    }
+
+    public static Variable addScalar(Variable x, double c) {
+        return affine(x, 1, c);
+    }
+
+    public static Variable neg(Variable x) {
+        return affine(x, -1, 0);
+    }
+
+    /** A scalar constant of x's dtype and backend. */
+    public static Variable scalarLike(Variable x, double value) {
+        return constant(be(x).full(Shape.scalar(), x.dtype(), value));
+    }
+
+    // ================================================================= element-wise unary
+
+    private static Tensor apply(UnaryOp op, Variable x) {
+        return be(x).unary(op, x.value());
+    }
+
+    public static Variable exp(Variable x) {
+        Tensor y = apply(UnaryOp.EXP, x);
+        Variable[] self = new Variable[1];
+        self[0] = record("exp", y, (g, n) -> new Variable[]{mul(g, self[0])}, x);
+        return self[0];
+    }
+
+    public static Variable log(Variable x) {
+        return record("log", apply(UnaryOp.LOG, x), (g, n) -> new Variable[]{div(g, x)}, x);
+    }
+
+    public static Variable sqrt(Variable x) {
+        Tensor y = apply(UnaryOp.SQRT, x);
+        Variable[] self = new Variable[1];
+        self[0] = record("sqrt", y, (g, n) -> new Variable[]{div(g, scale(self[0], 2))}, x);
+        return self[0];
+    }
+
+    public static Variable square(Variable x) {
+        return record("square", apply(UnaryOp.SQUARE, x), (g, n) -> new Variable[]{mul(g, scale(x, 2))}, x);
+    }
+
+    public static Variable reciprocal(Variable x) {
+        Tensor y = apply(UnaryOp.RECIPROCAL, x);
+        Variable[] self = new Variable[1];
+        self[0] = record("reciprocal", y, (g, n) -> new Variable[]{neg(mul(g, square(self[0])))}, x);
+        return self[0];
+    }
+
+    /** |x|; its derivative sign(x) is 0 at 0, as PyTorch. */
+    public static Variable abs(Variable x) {
+        return record("abs", apply(UnaryOp.ABS, x), (g, n) -> new Variable[]{mul(g, sign(x))}, x);
+    }
+
+    /** sign(x), a constant: its derivative is zero wherever it exists. */
+    public static Variable sign(Variable x) {
+        return constant(apply(UnaryOp.SIGN, x));
+    }
+
+    /** 1 where x > 0, else 0; a constant. */
+    public static Variable step(Variable x) {
+        return constant(apply(UnaryOp.STEP, x));
+    }
+
+    /** max(x, 0); derivative 0 at 0 (PyTorch). */
+    public static Variable relu(Variable x) {
+        return record("relu", apply(UnaryOp.RELU, x), (g, n) -> new Variable[]{activationBackward(UnaryOp.RELU, g, x, 0)}, x);
+    }
+
+    public static Variable leakyRelu(Variable x, double slope) {
+        Tensor y = be(x).unary(UnaryOp.LEAKY_RELU, x.value(), slope);
+        return record("leaky_relu", y, (g, n) -> new Variable[]{activationBackward(UnaryOp.LEAKY_RELU, g, x, slope)}, x);
+    }
+
+    /**
+     * The fused backward of a piecewise-linear activation, gy · f'(x). It is
+     * linear in gy with f'' = 0, so its own rule is itself (for gy) and zero (for x).
+     */
+    public static Variable activationBackward(UnaryOp op, Variable gy, Variable x, double alpha) {
+        if (op != UnaryOp.RELU && op != UnaryOp.LEAKY_RELU) {
+            throw new IllegalArgumentException("activationBackward: " + op + " is not piecewise linear; differentiate it with its own op");
+        }
+        Tensor gx = be(gy).unaryBackward(op, gy.value(), x.value(), alpha);
+        return record(op.name().toLowerCase() + "_backward", gx,
+                (g, n) -> new Variable[]{n[0] ? activationBackward(op, g, x, alpha) : null, null}, gy, x);
+    }
+
+    /** x for x > 0, alpha·(eˣ − 1) otherwise. */
+    public static Variable elu(Variable x, double alpha) {
+        Tensor y = be(x).unary(UnaryOp.ELU, x.value(), alpha);
+        Variable[] self = new Variable[1];
+        self[0] = record("elu", y, (g, n) -> {
+            // f' = 1 on the positive side, f + alpha on the negative side
+            Variable pos = step(x);
+            Variable negSide = constant(be(x).affine(pos.value(), -1, 1));
+            Variable slope = add(pos, mul(negSide, addScalar(self[0], alpha)));
+            return new Variable[]{mul(g, slope)};
+        }, x);
+        return self[0];
+    }
+
+    public static Variable softplus(Variable x) {
+        return record("softplus", apply(UnaryOp.SOFTPLUS, x), (g, n) -> new Variable[]{mul(g, sigmoid(x))}, x);
+    }
+
+    public static Variable tanh(Variable x) {
+        Tensor y = apply(UnaryOp.TANH, x);
+        Variable[] self = new Variable[1];
+        self[0] = record("tanh", y, (g, n) -> new Variable[]{mul(g, affine(square(self[0]), -1, 1))}, x);
+        return self[0];
+    }
+
+    public static Variable sigmoid(Variable x) {
+        Tensor y = apply(UnaryOp.SIGMOID, x);
+        Variable[] self = new Variable[1];
+        self[0] = record("sigmoid", y, (g, n) -> new Variable[]{mul(g, mul(self[0], affine(self[0], -1, 1)))}, x);
+        return self[0];
+    }
+
+    /** min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi (PyTorch). */
+    public static Variable clamp(Variable x, double lo, double hi) {
+        Backend k = be(x);
+        Tensor y = k.clamp(x.value(), lo, hi);
+        return record("clamp", y, (g, n) -> {
+            Tensor inside = k.binary(BinaryOp.EQ, y, x.value());
+            return new Variable[]{mul(g, constant(inside))};
+        }, x);
+    }
+
+    // ================================================================= reductions
+
+    /** Sum of all elements (a scalar). */
+    public static Variable sum(Variable x) {
+        return sum(x, false);
+    }
+
+    /** Sum over {@code axes} (all when none given). */
+    public static Variable sum(Variable x, boolean keepDims, int... axes) {
+        return reduceLinear("sum", ReduceOp.SUM, x, keepDims, axes, 1.0);
+    }
+
+    public static Variable mean(Variable x) {
+        return mean(x, false);
+    }
+
+    public static Variable mean(Variable x, boolean keepDims, int... axes) {
+        long count = x.shape().size() / reducedShape(x.shape(), axes).size();
+        return reduceLinear("mean", ReduceOp.MEAN, x, keepDims, axes, 1.0 / count);
+    }
+
+    private static Variable reduceLinear(String name, ReduceOp op, Variable x, boolean keepDims, int[] axes, double factor) {
+        Tensor y = be(x).reduce(op, x.value(), axes, keepDims);
+        Shape kept = reducedShape(x.shape(), axes);
+        return record(name, y, (g, n) -> {
+            Variable gb = broadcastTo(reshape(g, kept), x.shape());
+            return new Variable[]{factor == 1.0 ? gb : scale(gb, factor)};
+        }, x);
+    }
+
+    /** Max over axes; ties share the gradient equally (PyTorch's amax). */
+    public static Variable max(Variable x, boolean keepDims, int... axes) {
+        return extremeReduce("max", ReduceOp.MAX, x, keepDims, axes);
+    }
+
+    public static Variable min(Variable x, boolean keepDims, int... axes) {
+        return extremeReduce("min", ReduceOp.MIN, x, keepDims, axes);
+    }
+
+    private static Variable extremeReduce(String name, ReduceOp op, Variable x, boolean keepDims, int[] axes) {
+        Backend k = be(x);
+        Tensor y = k.reduce(op, x.value(), axes, keepDims);
+        Shape kept = reducedShape(x.shape(), axes);
+        return record(name, y, (g, n) -> {
+            Tensor hit = k.binary(BinaryOp.EQ, x.value(), y.reshape(kept));
+            Tensor count = k.reduce(ReduceOp.SUM, hit, axes, true);
+            Variable share = constant(k.binary(BinaryOp.DIV, hit, count));
+            return new Variable[]{mul(broadcastTo(reshape(g, kept), x.shape()), share)};
+        }, x);
+    }
+
+    /** ‖x‖₁ over axes; its gradient sign(x) is 0 at 0. */
+    public static Variable normL1(Variable x, boolean keepDims, int... axes) {
+        return sum(abs(x), keepDims, axes);
+    }
+
+    /**
+     * ‖x‖₂ over axes. At a zero vector the gradient is taken as 0 (a valid
+     * subgradient) instead of 0/0, so penalties on exactly-zero input gradients
+     * (saturated networks) stay finite.
+     */
+    public static Variable normL2(Variable x, boolean keepDims, int... axes) {
+        Backend k = be(x);
+        Tensor y = k.reduce(ReduceOp.NORM_L2, x.value(), axes, keepDims);
+        Shape kept = reducedShape(x.shape(), axes);
+        Variable[] self = new Variable[1];
+        self[0] = record("norm_l2", y, (g, n) -> {
+            Variable norm = reshape(self[0], kept);
+            Variable safe = add(norm, constant(k.binary(BinaryOp.EQ, norm.value(), k.full(Shape.scalar(), x.dtype(), 0))));
+            return new Variable[]{mul(broadcastTo(reshape(g, kept), x.shape()), div(x, safe))};
+        }, x);
+        return self[0];
+    }
+
+    /** ‖x‖∞ over axes: max |x|, ties share the gradient. */
+    public static Variable normLinf(Variable x, boolean keepDims, int... axes) {
+        return max(abs(x), keepDims, axes);
+    }
+
+    /** The shape of x with {@code axes} (all when empty) set to 1. */
+    static Shape reducedShape(Shape x, int[] axes) {
+        if (axes.length == 0) {
+            int[] ones = new int[x.rank()];
+            Arrays.fill(ones, 1);
+            return Shape.of(ones);
+        }
+        return x.keeping(axes);
+    }
+
+    // ================================================================= shape
+
+    public static Variable reshape(Variable x, int... dims) {
+        Tensor y = x.value().reshape(dims);
+        return record("reshape", y, (g, n) -> new Variable[]{reshape(g, x.shape())}, x);
+    }
+
+    public static Variable reshape(Variable x, Shape shape) {
+        if (shape.equals(x.shape())) return x;
+        return reshape(x, shape.dims());
+    }
+
+    /** [N, ...] → [N, rest]. */
+    public static Variable flatten(Variable x) {
+        return reshape(x, x.dim(0), -1);
+    }
+
+    public static Variable broadcastTo(Variable x, Shape shape) {
+        if (x.shape().equals(shape)) return x;
+        Tensor y = be(x).broadcastTo(x.value(), shape);
+        return record("broadcast_to", y, (g, n) -> new Variable[]{sumTo(g, x.shape())}, x);
+    }
+
+    /** Sums the broadcast axes of x away so it has {@code shape}: the adjoint of broadcasting. */
+    public static Variable sumTo(Variable x, Shape shape) {
+        if (x.shape().equals(shape)) return x;
+        if (!shape.broadcastsTo(x.shape())) {
+            throw new IllegalArgumentException("sumTo: " + x.shape() + " cannot be summed to " + shape);
+        }
+        int lead = x.shape().rank() - shape.rank();
+        List<Integer> axes = new ArrayList<>();
+        for (int i = 0; i < x.shape().rank(); i++) {
+            if (i < lead || (shape.dim(i - lead) == 1 && x.dim(i) != 1)) axes.add(i);
+        }
+        Variable s = sum(x, true, axes.stream().mapToInt(Integer::intValue).toArray());
+        return reshape(s, shape);
+    }
+
+    public static Variable permute(Variable x, int... axes) {
+        Tensor y = be(x).permute(x.value(), axes);
+        int[] inverse = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) inverse[x.shape().axis(axes[i])] = i;
+        return record("permute", y, (g, n) -> new Variable[]{permute(g, inverse)}, x);
+    }
+
+    public static Variable slice(Variable x, int axis, int start, int end) {
+        Tensor y = be(x).slice(x.value(), axis, start, end);
+        int a = x.shape().axis(axis);
+        return record("slice", y, (g, n) -> new Variable[]{padAlong(g, a, start, x.dim(a) - end)}, x);
+    }
+
+    /** Zero padding of {@code before} and {@code after} elements along one axis. */
+    static Variable padAlong(Variable x, int axis, int before, int after) {
+        List<Variable> parts = new ArrayList<>();
+        if (before > 0) parts.add(constant(be(x).full(x.shape().withDim(axis, before), x.dtype(), 0)));
+        parts.add(x);
+        if (after > 0) parts.add(constant(be(x).full(x.shape().withDim(axis, after), x.dtype(), 0)));
+        return parts.size() == 1 ? x : concat(parts, axis);
+    }
+
+    public static Variable concat(List<Variable> xs, int axis) {
+        List<Tensor> ts = xs.stream().map(Variable::value).toList();
+        Tensor y = be(xs.getFirst()).concat(ts, axis);
+        int a = y.shape().axis(axis);
+        return record("concat", y, (g, n) -> {
+            Variable[] out = new Variable[xs.size()];
+            int at = 0;
+            for (int i = 0; i < out.length; i++) {
+                int len = xs.get(i).dim(a);
+                if (n[i]) out[i] = slice(g, a, at, at + len);
+                at += len;
+            }
+            return out;
+        }, xs.toArray(Variable[]::new));
+    }
+
+    // ================================================================= linear algebra
+
+    /** op(a) · op(b) for 2-d operands. */
+    public static Variable matmul(Variable a, Variable b, boolean transA, boolean transB) {
+        Tensor y = be(a).matmul(a.value(), b.value(), transA, transB);
+        return record("matmul", y, (g, n) -> {
+            Variable ga = null, gb = null;
+            if (!transA && !transB) {        // C = A B
+                if (n[0]) ga = matmul(g, b, false, true);
+                if (n[1]) gb = matmul(a, g, true, false);
+            } else if (!transA) {            // C = A Bᵀ
+                if (n[0]) ga = matmul(g, b, false, false);
+                if (n[1]) gb = matmul(g, a, true, false);
+            } else if (!transB) {            // C = Aᵀ B
+                if (n[0]) ga = matmul(b, g, false, true);
+                if (n[1]) gb = matmul(a, g, false, false);
+            } else {                         // C = Aᵀ Bᵀ
+                if (n[0]) ga = matmul(b, g, true, true);
+                if (n[1]) gb = matmul(g, a, true, true);
+            }
+            return new Variable[]{ga, gb};
+        }, a, b);
+    }
+
+    public static Variable matmul(Variable a, Variable b) {
+        return matmul(a, b, false, false);
+    }
+
+    /** x [N,in] · wᵀ + b: a fully connected layer (bias may be null). */
+    public static Variable linear(Variable x, Variable w, Variable bias) {
+        Tensor y = be(x).linear(x.value(), w.value(), bias == null ? null : bias.value());
+        BackwardRule rule = (g, n) -> new Variable[]{
+                n[0] ? matmul(g, w, false, false) : null,
+                n[1] ? matmul(g, x, true, false) : null,
+                bias != null && n[2] ? sum(g, false, 0) : null};
+        return bias == null ? record("linear", y, rule, x, w) : record("linear", y, rule, x, w, bias);
+    }
+
+    // ================================================================= convolution
+
+    public static Variable conv2d(Variable x, Variable w, Variable bias, Conv2dSpec spec) {
+        Tensor y = be(x).conv2d(x.value(), w.value(), bias == null ? null : bias.value(), spec);
+        BackwardRule rule = (g, n) -> new Variable[]{
+                n[0] ? conv2dBackwardData(g, w, x.shape(), spec) : null,
+                n[1] ? conv2dBackwardWeights(x, g, w.shape(), spec) : null,
+                bias != null && n[2] ? sum(g, false, 0, 2, 3) : null};
+        return bias == null ? record("conv2d", y, rule, x, w) : record("conv2d", y, rule, x, w, bias);
+    }
+
+    /** The input gradient of a convolution, linear in both gy and w. */
+    public static Variable conv2dBackwardData(Variable gy, Variable w, Shape xShape, Conv2dSpec spec) {
+        Tensor gx = be(gy).conv2dBackwardData(gy.value(), w.value(), xShape, spec);
+        return record("conv2d_backward_data", gx, (g, n) -> new Variable[]{
+                n[0] ? conv2d(g, w, null, spec) : null,
+                n[1] ? conv2dBackwardWeights(g, gy, w.shape(), spec) : null}, gy, w);
+    }
+
+    /** The weight gradient of a convolution, linear in both x and gy. */
+    public static Variable conv2dBackwardWeights(Variable x, Variable gy, Shape wShape, Conv2dSpec spec) {
+        Tensor gw = be(x).conv2dBackwardWeights(x.value(), gy.value(), wShape, spec);
+        return record("conv2d_backward_weights", gw, (g, n) -> new Variable[]{
+                n[0] ? conv2dBackwardData(gy, g, x.shape(), spec) : null,
+                n[1] ? conv2d(x, g, null, spec) : null}, x, gy);
+    }
+
+    // ================================================================= pooling
+
+    /** Max pooling; the gradient goes to the first maximum of each window (PyTorch). */
+    public static Variable maxPool2d(Variable x, Pool2dSpec spec) {
+        MaxPoolResult r = be(x).maxPool2d(x.value(), spec);
+        Tensor indices = r.indices();
+        return record("max_pool2d", r.values(),
+                (g, n) -> new Variable[]{maxPool2dBackward(g, indices, x.shape(), spec)}, x);
+    }
+
+    /** Scatter of gy to the recorded argmax positions; linear in gy. */
+    public static Variable maxPool2dBackward(Variable gy, Tensor indices, Shape xShape, Pool2dSpec spec) {
+        Tensor gx = be(gy).maxPool2dBackward(gy.value(), indices, xShape, spec);
+        return record("max_pool2d_backward", gx,
+                (g, n) -> new Variable[]{maxPool2dGather(g, indices, spec)}, gy);
+    }
+
+    /** Gather at the recorded argmax positions; the adjoint of the scatter. */
+    public static Variable maxPool2dGather(Variable gx, Tensor indices, Pool2dSpec spec) {
+        Tensor y = be(gx).maxPool2dGather(gx.value(), indices, spec);
+        return record("max_pool2d_gather", y,
+                (g, n) -> new Variable[]{maxPool2dBackward(g, indices, gx.shape(), spec)}, gx);
+    }
+
+    public static Variable avgPool2d(Variable x, Pool2dSpec spec) {
+        Tensor y = be(x).avgPool2d(x.value(), spec);
+        return record("avg_pool2d", y, (g, n) -> new Variable[]{avgPool2dBackward(g, x.shape(), spec)}, x);
+    }
+
+    public static Variable avgPool2dBackward(Variable gy, Shape xShape, Pool2dSpec spec) {
+        Tensor gx = be(gy).avgPool2dBackward(gy.value(), xShape, spec);
+        return record("avg_pool2d_backward", gx, (g, n) -> new Variable[]{avgPool2d(g, spec)}, gy);
+    }
+
+    /** Mean over the spatial axes: [N,C,H,W] → [N,C]. */
+    public static Variable globalAvgPool(Variable x) {
+        if (x.shape().rank() != 4) throw new IllegalArgumentException("globalAvgPool: input must be [N,C,H,W], got " + x.shape());
+        return mean(x, false, 2, 3);
+    }
+
+    // ================================================================= softmax
+
+    public static Variable softmax(Variable x, int axis) {
+        Tensor y = be(x).softmax(x.value(), axis);
+        Variable[] self = new Variable[1];
+        self[0] = record("softmax", y, (g, n) -> {
+            // dx = y ⊙ (g − Σ g ⊙ y)
+            Variable s = self[0];
+            return new Variable[]{mul(s, sub(g, sum(mul(g, s), true, axis)))};
+        }, x);
+        return self[0];
+    }
+
+    public static Variable logSoftmax(Variable x, int axis) {
+        Tensor y = be(x).logSoftmax(x.value(), axis);
+        Variable[] self = new Variable[1];
+        self[0] = record("log_softmax", y, (g, n) -> new Variable[]{logSoftmaxBackward(g, self[0], axis)}, x);
+        return self[0];
+    }
+
+    /** gy − softmax ⊙ Σ gy, with softmax = exp(y) for y = logSoftmax(x): a fused kernel. */
+    public static Variable logSoftmaxBackward(Variable gy, Variable y, int axis) {
+        Tensor gx = be(gy).logSoftmaxBackward(gy.value(), y.value(), axis);
+        return record("log_softmax_backward", gx, (g, n) -> {
+            Variable p = exp(y);
+            Variable dGy = n[0] ? sub(g, sum(mul(g, p), true, axis)) : null;
+            Variable dY = n[1] ? neg(mul(mul(g, p), sum(gy, true, axis))) : null;
+            return new Variable[]{dGy, dY};
+        }, gy, y);
+    }
+
+    // ================================================================= batch norm
+
+    /**
+     * Training-mode batch norm over channel axis 1 with batch statistics (biased
+     * variance). The forward kernel is fused; the backward rule is the textbook
+     * formula written in differentiable ops (statistics recomputed from x), so
+     * double backprop through it is exact. Returns the output and the batch
+     * mean and variance for the running statistics.
+     */
+    public static BatchNormOutput batchNorm(Variable x, Variable gamma, Variable beta, double eps) {
+        var r = be(x).batchNormTraining(x.value(), gamma.value(), beta.value(), eps);
+        Variable y = record("batch_norm", r.output(), (g, n) -> {
+            int[] axes = statAxes(x.shape());
+            Shape cs = channelShape(x.shape());
+            double m = (double) x.shape().size() / x.dim(1);
+            Variable xc = sub(x, mean(x, true, axes));
+            Variable inv = reciprocal(sqrt(addScalar(mean(square(xc), true, axes), eps)));
+            Variable xHat = mul(xc, inv);
+            Variable sumG = sum(g, true, axes);
+            Variable sumGxHat = sum(mul(g, xHat), true, axes);
+            Variable dx = null;
+            if (n[0]) {
+                // dx = γ·inv/m · (m·g − Σg − x̂·Σ(g·x̂))
+                Variable inner = sub(sub(scale(g, m), sumG), mul(xHat, sumGxHat));
+                dx = mul(scale(mul(reshape(gamma, cs), inv), 1.0 / m), inner);
+            }
+            return new Variable[]{dx,
+                    n[1] ? reshape(sumGxHat, gamma.shape()) : null,
+                    n[2] ? reshape(sumG, beta.shape()) : null};
+        }, x, gamma, beta);
+        return new BatchNormOutput(y, r.mean(), r.variance());
+    }
+
+    /** Output and batch statistics of {@link #batchNorm}. */
+    public record BatchNormOutput(Variable output, Tensor mean, Tensor variance) {
+    }
+
+    /** Inference-mode batch norm with fixed statistics: an affine map per channel. */
+    public static Variable batchNormInference(Variable x, Variable gamma, Variable beta, Tensor mean, Tensor variance, double eps) {
+        Backend k = be(x);
+        Tensor y = k.batchNormInference(x.value(), gamma.value(), beta.value(), mean, variance, eps);
+        return record("batch_norm_inference", y, (g, n) -> {
+            Shape cs = channelShape(x.shape());
+            Variable inv = constant(k.unary(UnaryOp.RECIPROCAL, k.unary(UnaryOp.SQRT, k.affine(variance, 1, eps))).reshape(cs));
+            Variable xHat = n[1] ? mul(sub(x, constant(mean.reshape(cs))), inv) : null;
+            return new Variable[]{
+                    n[0] ? mul(g, mul(reshape(gamma, cs), inv)) : null,
+                    n[1] ? reshape(sumTo(mul(g, xHat), cs), gamma.shape()) : null,
+                    n[2] ? reshape(sumTo(g, cs), gamma.shape()) : null};
+        }, x, gamma, beta);
+    }
+
+    private static int[] statAxes(Shape s) {
+        int[] axes = new int[s.rank() - 1];
+        axes[0] = 0;
+        for (int i = 2; i < s.rank(); i++) axes[i - 1] = i;
+        return axes;
+    }
+
+    private static Shape channelShape(Shape x) {
+        int[] d = new int[x.rank()];
+        Arrays.fill(d, 1);
+        d[1] = x.dim(1);
+        return Shape.of(d);
+    }
+
+    // ================================================================= indexing, dropout
+
+    /** [N] integer labels → [N, classes] constant one-hot rows in x's dtype. */
+    public static Variable oneHot(Tensor labels, int classes, Variable like) {
+        return constant(be(like).oneHot(labels, classes, like.dtype()));
+    }
+
+    /** Multiplies by a fixed 0/(1/(1−p)) mask (inverted dropout); the mask is a constant. */
+    public static Variable dropout(Variable x, Tensor keepMask, double p) {
+        return mul(x, constant(be(x).affine(keepMask, 1.0 / (1.0 - p), 0)));
+    }
+}
