@@ -1,0 +1,19 @@
+package dev.lipreg.bindings;
+
+/**
+ * The loaded oneDNN's version, from {@code dnnl_version()}.
+ *
+ * @param hash the git commit hash oneDNN was built from ("" if unknown)
+ */
+public record DnnlVersion(int major, int minor, int patch, String hash) {
+
+    /** "3.13.0". */
+    public String number() {
+        return major + "." + minor + "." + patch;
+    }
+
+    @Override
+    public String toString() {
+        return hash.isEmpty() ? number() : number() + " (" + hash + ")";
+    }
+}

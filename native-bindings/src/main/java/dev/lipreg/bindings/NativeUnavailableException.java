@@ -1,0 +1,17 @@
+package dev.lipreg.bindings;
+
+/**
+ * A native library cannot be used in this JVM (native access not enabled, library missing or
+ * damaged, no GPU). The message says what to do; callers catch it to fall back to the pure-Java
+ * reference backend.
+ */
+public final class NativeUnavailableException extends RuntimeException {
+
+    public NativeUnavailableException(String message) {
+        super(message);
+    }
+
+    public NativeUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
