@@ -1,0 +1,28 @@
+package dev.lipreg.tensor.io;
+
+import dev.lipreg.tensor.Tensor;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * The contents of a safetensors file: tensors in file order (sorted by data
+ * offset, which for files written by LipReg or the reference writer means by
+ * descending dtype alignment, then name) and the {@code __metadata__} strings
+ * (empty when the file has none). Both maps are unmodifiable.
+ */
+public record SafeTensorFile(Map<String, Tensor> tensors, Map<String, String> metadata) {
+    public SafeTensorFile {
+        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    }
+
+    /** The tensor named {@code name}; throws naming the tensors present when it is missing. */
+    public Tensor tensor(String name) {
+        Tensor t = tensors.get(name);
+        if (t == null) throw new NoSuchElementException("no tensor '" + name + "'; the file has " + tensors.keySet());
+        return t;
+    }
+}

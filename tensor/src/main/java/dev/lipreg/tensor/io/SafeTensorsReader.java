@@ -1,0 +1,87 @@
+package dev.lipreg.tensor.io;
+
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Loads a safetensors file: validates the header against the file size, reads
+ * the whole data buffer into a temporary off-heap segment, and only then creates
+ * tensors. So a malformed or truncated file allocates no tensor, and a file that
+ * changes size while being read is caught as truncated rather than as a crash
+ * (which a memory mapping could cause). Only a backend failing inside
+ * {@code fromHost} (out of device memory) can leave earlier tensors behind; they
+ * are freed with the scope.
+ */
+final class SafeTensorsReader {
+    private static final int MAX_READ = 1 << 30;
+
+    private SafeTensorsReader() {
+    }
+
+    static SafeTensorHeader readHeader(Path file) {
+        Objects.requireNonNull(file, "file");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return HeaderParser.parse(file, channel);
+        } catch (IOException e) {
+            throw unreadable(file, e);
+        }
+    }
+
+    static SafeTensorFile read(Path file, Backend backend) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(backend, "backend");
+        Scope.current(); // fail before any I/O when there is no scope to hold the tensors
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+             Arena staging = Arena.ofConfined()) {
+            SafeTensorHeader header = HeaderParser.parse(file, channel);
+            for (TensorInfo t : header.tensors()) {
+                if (!backend.supports(t.dtype())) {
+                    throw new IllegalArgumentException("cannot load " + file + ": tensor '" + t.name() + "' is "
+                            + t.dtype() + ", which backend '" + backend.name() + "' does not support");
+                }
+            }
+            MemorySegment data = staging.allocate(header.dataLength(), 64);
+            readFully(file, channel, data, header.dataStart());
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (TensorInfo t : header.tensors()) {
+                MemorySegment bytes = data.asSlice(t.begin(), t.byteSize());
+                LittleEndian.toNativeInPlace(t.dtype(), bytes);
+                tensors.put(t.name(), backend.fromHost(bytes, t.shape(), t.dtype()));
+            }
+            return new SafeTensorFile(tensors, header.metadata());
+        } catch (IOException e) {
+            throw unreadable(file, e);
+        }
+    }
+
+    private static void readFully(Path file, FileChannel channel, MemorySegment into, long position) throws IOException {
+        for (long done = 0; done < into.byteSize(); ) {
+            ByteBuffer window = into.asSlice(done, Math.min(MAX_READ, into.byteSize() - done)).asByteBuffer();
+            while (window.hasRemaining()) {
+                int n = channel.read(window, position + done + window.position());
+                if (n < 0) {
+                    throw new CheckpointFormatException(file, "file ended inside the tensor data; it was truncated "
+                            + "or changed while being read");
+                }
+            }
+            done += window.capacity();
+        }
+    }
+
+    private static UncheckedIOException unreadable(Path file, IOException e) {
+        return new UncheckedIOException("cannot read safetensors file " + file + ": " + e, e);
+    }
+}
