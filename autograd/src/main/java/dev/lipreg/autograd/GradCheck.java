@@ -39,11 +39,22 @@ public final class GradCheck {
     }
 
     public static Result first(Function<List<Variable>, Variable> f, List<Tensor> inputs, Tolerance tol, long seed) {
+        return first(f, inputs, List.of(), tol, seed);
+    }
+
+    /**
+     * As {@link #first(Function, List)}, also checking the gradient with respect
+     * to {@code parameters}: leaves that f reads directly (a layer's weights),
+     * perturbed in place during the check and restored afterwards.
+     */
+    public static Result first(Function<List<Variable>, Variable> f, List<Tensor> inputs, List<? extends Variable> parameters,
+                               Tolerance tol, long seed) {
         requireFloat64(inputs);
+        requireFloat64(parameters.stream().map(Variable::value).toList());
         try (Scope ignored = Scope.open()) {
             Tensor cotangent = probe(f, inputs, seed);
             Function<List<Variable>, Variable> scalar = vs -> Ops.sum(Ops.mul(f.apply(vs), Variable.constant(cotangent)));
-            return compare(scalar, inputs, tol);
+            return compare(scalar, inputs, parameters, tol);
         }
     }
 
@@ -57,16 +68,26 @@ public final class GradCheck {
     }
 
     public static Result second(Function<List<Variable>, Variable> f, List<Tensor> inputs, Tolerance tol, long seed) {
+        return second(f, inputs, List.of(), tol, seed);
+    }
+
+    /** As {@link #second(Function, List)}, with in-place {@code parameters} as in {@link #first(Function, List, List, Tolerance, long)}. */
+    public static Result second(Function<List<Variable>, Variable> f, List<Tensor> inputs, List<? extends Variable> parameters,
+                                Tolerance tol, long seed) {
         requireFloat64(inputs);
+        requireFloat64(parameters.stream().map(Variable::value).toList());
         try (Scope ignored = Scope.open()) {
             Tensor u0 = probe(f, inputs, seed);
             SplittableRandom rng = new SplittableRandom(seed + 1);
             List<Tensor> directions = new ArrayList<>();
             for (Tensor in : inputs) directions.add(random(in.backend(), in, rng));
+            for (Variable p : parameters) directions.add(random(p.backend(), p.value(), rng));
             Function<List<Variable>, Variable> gradMap = vs -> {
                 List<Variable> xs = vs.subList(0, inputs.size());
                 Variable u = vs.get(inputs.size());
-                List<Variable> g = Autograd.grad(List.of(f.apply(xs)), xs, List.of(u), true);
+                List<Variable> wrt = new ArrayList<>(xs);
+                wrt.addAll(parameters);
+                List<Variable> g = Autograd.grad(List.of(f.apply(xs)), wrt, List.of(u), true);
                 Variable total = null;
                 for (int i = 0; i < g.size(); i++) {
                     Variable term = Ops.sum(Ops.mul(g.get(i), Variable.constant(directions.get(i))));
@@ -76,7 +97,7 @@ public final class GradCheck {
             };
             List<Tensor> all = new ArrayList<>(inputs);
             all.add(u0);
-            return compare(gradMap, all, tol);
+            return compare(gradMap, all, parameters, tol);
         }
     }
 
@@ -89,32 +110,76 @@ public final class GradCheck {
         return random(out.backend(), out, new SplittableRandom(seed));
     }
 
-    private static Result compare(Function<List<Variable>, Variable> scalar, List<Tensor> inputs, Tolerance tol) {
-        List<Variable> leaves = inputs.stream().map(Variable::leaf).toList();
+    private static Result compare(Function<List<Variable>, Variable> scalar, List<Tensor> inputs,
+                                  List<? extends Variable> parameters, Tolerance tol) {
+        List<Variable> leaves = new ArrayList<>(inputs.stream().map(Variable::leaf).toList());
         Variable s = scalar.apply(leaves);
         if (s.shape().size() != 1) throw new IllegalArgumentException("gradcheck: scalarized output is " + s.shape());
-        List<Variable> analytic = Autograd.grad(List.of(s), leaves, null, false);
+        List<Variable> wrt = new ArrayList<>(leaves);
+        wrt.addAll(parameters);
+        List<Variable> analytic = Autograd.grad(List.of(s), wrt, null, false);
 
-        double worstErr = 0;
-        String worst = "nowhere";
-        boolean passed = true;
+        Check check = new Check(tol);
         for (int i = 0; i < inputs.size(); i++) {
             Tensor in = inputs.get(i);
             double[] base = in.toDoubleArray();
             double[] a = analytic.get(i).value().toDoubleArray();
+            int which = i;
             for (int j = 0; j < base.length; j++) {
-                double numeric = (evaluate(scalar, inputs, i, base, j, tol.eps()) - evaluate(scalar, inputs, i, base, j, -tol.eps()))
-                        / (2 * tol.eps());
-                double err = Math.abs(a[j] - numeric);
-                double excess = err - (tol.atol() + tol.rtol() * Math.abs(numeric));
-                if (excess > 0) passed = false;
-                if (err > worstErr) {
-                    worstErr = err;
-                    worst = "input " + i + " " + in.shape() + " element " + j + ": analytic " + a[j] + ", numeric " + numeric;
-                }
+                int element = j;
+                check.element("input " + i + " " + in.shape() + " element " + j, a[j],
+                        delta -> evaluate(scalar, inputs, which, base, element, delta));
             }
         }
-        return new Result(passed, worstErr, worst);
+        for (int i = 0; i < parameters.size(); i++) {
+            Variable p = parameters.get(i);
+            double[] base = p.value().toDoubleArray();
+            double[] a = analytic.get(inputs.size() + i).value().toDoubleArray();
+            for (int j = 0; j < base.length; j++) {
+                int element = j;
+                check.element("parameter " + i + " " + p.shape() + " element " + j, a[j], delta -> {
+                    double[] q = base.clone();
+                    q[element] += delta;
+                    try (Scope tmp = Scope.open()) {
+                        p.backend().copyInto(p.value(), p.backend().fromArray(q, p.shape()));
+                    }
+                    try {
+                        return evaluate(scalar, inputs, -1, null, 0, 0);
+                    } finally {
+                        try (Scope tmp = Scope.open()) {
+                            p.backend().copyInto(p.value(), p.backend().fromArray(base, p.shape()));
+                        }
+                    }
+                });
+            }
+        }
+        return check.result();
+    }
+
+    /** Compares analytic derivatives with central differences, tracking the worst element. */
+    private static final class Check {
+        private final Tolerance tol;
+        private double worstErr;
+        private String worst = "nowhere";
+        private boolean passed = true;
+
+        Check(Tolerance tol) {
+            this.tol = tol;
+        }
+
+        void element(String where, double analytic, java.util.function.DoubleUnaryOperator valueAt) {
+            double numeric = (valueAt.applyAsDouble(tol.eps()) - valueAt.applyAsDouble(-tol.eps())) / (2 * tol.eps());
+            double err = Math.abs(analytic - numeric);
+            if (err > tol.atol() + tol.rtol() * Math.abs(numeric) || Double.isNaN(err)) passed = false;
+            if (err > worstErr || Double.isNaN(err)) {
+                worstErr = err;
+                worst = where + ": analytic " + analytic + ", numeric " + numeric;
+            }
+        }
+
+        Result result() {
+            return new Result(passed, worstErr, worst);
+        }
     }
 
     private static double evaluate(Function<List<Variable>, Variable> scalar, List<Tensor> inputs, int which,

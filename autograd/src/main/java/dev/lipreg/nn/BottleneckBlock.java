@@ -1,0 +1,45 @@
+package dev.lipreg.nn;
+
+import dev.lipreg.autograd.Ops;
+import dev.lipreg.autograd.Variable;
+import dev.lipreg.tensor.Conv2dSpec;
+
+/**
+ * The ResNeXt bottleneck (Xie et al.): 1x1 reduce to cardinality·width
+ * channels, grouped 3x3 with {@code cardinality} groups, 1x1 expand, each
+ * followed by BN, plus a projection shortcut when the shape changes.
+ */
+public final class BottleneckBlock extends Module {
+    private final Conv2d conv1, conv2, conv3;
+    private final BatchNorm2d bn1, bn2, bn3;
+    private final Sequential shortcut;
+    private final String text;
+
+    public BottleneckBlock(Init init, int in, int out, int cardinality, int width, int stride) {
+        int inner = cardinality * width;
+        this.conv1 = registerModule("conv1", new Conv2d(init, in, inner, 1, 1, Conv2dSpec.of(1, 0), false));
+        this.bn1 = registerModule("bn1", new BatchNorm2d(init, inner));
+        this.conv2 = registerModule("conv2", new Conv2d(init, inner, inner, 3, 3, new Conv2dSpec(stride, stride, 1, 1, 1, 1, cardinality), false));
+        this.bn2 = registerModule("bn2", new BatchNorm2d(init, inner));
+        this.conv3 = registerModule("conv3", new Conv2d(init, inner, out, 1, 1, Conv2dSpec.of(1, 0), false));
+        this.bn3 = registerModule("bn3", new BatchNorm2d(init, out));
+        this.shortcut = stride != 1 || in != out
+                ? registerModule("shortcut", Sequential.of(new Conv2d(init, in, out, 1, 1, Conv2dSpec.of(stride, 0), false), new BatchNorm2d(init, out)))
+                : null;
+        this.text = "BottleneckBlock(" + in + ", " + out + ", cardinality=" + cardinality + ", width=" + width + ", stride=" + stride + ")";
+    }
+
+    @Override
+    public Variable forward(Variable x) {
+        Variable h = Ops.relu(bn1.forward(conv1.forward(x)));
+        h = Ops.relu(bn2.forward(conv2.forward(h)));
+        h = bn3.forward(conv3.forward(h));
+        Variable skip = shortcut == null ? x : shortcut.forward(x);
+        return Ops.relu(Ops.add(h, skip));
+    }
+
+    @Override
+    public String describe() {
+        return text;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.lipreg.nn;
+
+import dev.lipreg.autograd.Ops;
+import dev.lipreg.autograd.Variable;
+
+/** [N, ...] → [N, rest]. */
+public final class Flatten extends Module {
+
+    @Override
+    public Variable forward(Variable x) {
+        return Ops.flatten(x);
+    }
+
+    @Override
+    public String describe() {
+        return "Flatten()";
+    }
+}

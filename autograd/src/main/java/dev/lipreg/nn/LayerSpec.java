@@ -1,0 +1,115 @@
+package dev.lipreg.nn;
+
+import dev.lipreg.tensor.Conv2dSpec;
+import dev.lipreg.tensor.Pool2dSpec;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One layer of a {@link ModelSpec}: a type and its integer/real arguments,
+ * e.g. {"type": "conv2d", "in": 1, "out": 32, "kernel": 3, "padding": 1}.
+ */
+public record LayerSpec(String type, Map<String, Number> args) {
+
+    /** Accepted arguments per type; anything else is rejected with the list. */
+    private static final Map<String, Set<String>> ARGS = Map.ofEntries(
+            Map.entry("conv2d", Set.of("in", "out", "kernel", "kernel_h", "kernel_w", "stride", "padding", "dilation", "groups", "bias")),
+            Map.entry("linear", Set.of("in", "out", "bias")),
+            Map.entry("relu", Set.of()),
+            Map.entry("leaky_relu", Set.of("slope")),
+            Map.entry("elu", Set.of("alpha")),
+            Map.entry("softplus", Set.of()),
+            Map.entry("tanh", Set.of()),
+            Map.entry("sigmoid", Set.of()),
+            Map.entry("maxpool2d", Set.of("kernel", "stride", "padding")),
+            Map.entry("avgpool2d", Set.of("kernel", "stride", "padding", "count_include_pad")),
+            Map.entry("adaptive_avgpool2d", Set.of()),
+            Map.entry("flatten", Set.of()),
+            Map.entry("batchnorm2d", Set.of("channels", "eps", "momentum")),
+            Map.entry("dropout", Set.of("p", "seed")),
+            Map.entry("residual", Set.of("in", "out", "stride", "groups")),
+            Map.entry("bottleneck", Set.of("in", "out", "cardinality", "width", "stride")));
+
+    public LayerSpec {
+        if (type == null || !ARGS.containsKey(type)) {
+            throw new IllegalArgumentException("unknown layer type '" + type + "', expected one of " + ARGS.keySet().stream().sorted().toList());
+        }
+        args = Map.copyOf(args);
+        for (String k : args.keySet()) {
+            if (!ARGS.get(type).contains(k)) {
+                throw new IllegalArgumentException("layer '" + type + "': unknown argument '" + k + "', expected some of "
+                        + ARGS.get(type).stream().sorted().toList());
+            }
+        }
+    }
+
+    /** A spec from alternating name, value pairs. */
+    public static LayerSpec of(String type, Object... nameValues) {
+        Map<String, Number> a = new LinkedHashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) a.put((String) nameValues[i], (Number) nameValues[i + 1]);
+        return new LayerSpec(type, a);
+    }
+
+    static List<String> types() {
+        return ARGS.keySet().stream().sorted().toList();
+    }
+
+    /** Builds the layer, drawing its parameters from {@code init}. */
+    public Module build(Init init) {
+        return switch (type) {
+            case "conv2d" -> {
+                int k = optInt("kernel", 0);
+                int kh = optInt("kernel_h", k), kw = optInt("kernel_w", k);
+                if (kh < 1 || kw < 1) throw new IllegalArgumentException("layer 'conv2d': 'kernel' (or kernel_h and kernel_w) is required");
+                int pad = optInt("padding", 0), stride = optInt("stride", 1), dil = optInt("dilation", 1);
+                yield new Conv2d(init, reqInt("in"), reqInt("out"), kh, kw,
+                        new Conv2dSpec(stride, stride, pad, pad, dil, dil, optInt("groups", 1)), optInt("bias", 1) != 0);
+            }
+            case "linear" -> new Linear(init, reqInt("in"), reqInt("out"), optInt("bias", 1) != 0);
+            case "relu" -> Activation.relu();
+            case "leaky_relu" -> Activation.leakyRelu(optDouble("slope", 0.01));
+            case "elu" -> Activation.elu(optDouble("alpha", 1.0));
+            case "softplus" -> Activation.softplus();
+            case "tanh" -> Activation.tanh();
+            case "sigmoid" -> Activation.sigmoid();
+            case "maxpool2d" -> new MaxPool2d(pool(true));
+            case "avgpool2d" -> new AvgPool2d(pool(optInt("count_include_pad", 1) != 0));
+            case "adaptive_avgpool2d" -> new AdaptiveAvgPool2d();
+            case "flatten" -> new Flatten();
+            case "batchnorm2d" -> new BatchNorm2d(init, reqInt("channels"), optDouble("eps", 1e-5), optDouble("momentum", 0.1));
+            case "dropout" -> new Dropout(optDouble("p", 0.5), args.containsKey("seed") ? args.get("seed").longValue() : init.nextSeed());
+            case "residual" -> new ResidualBlock(init, reqInt("in"), reqInt("out"), optInt("stride", 1), optInt("groups", 1));
+            case "bottleneck" -> new BottleneckBlock(init, reqInt("in"), reqInt("out"), optInt("cardinality", 1),
+                    reqInt("width"), optInt("stride", 1));
+            default -> throw new IllegalStateException("unhandled layer type " + type);
+        };
+    }
+
+    private Pool2dSpec pool(boolean countIncludePad) {
+        int k = reqInt("kernel");
+        int pad = optInt("padding", 0);
+        return new Pool2dSpec(k, k, optInt("stride", k), optInt("stride", k), pad, pad, countIncludePad);
+    }
+
+    private int reqInt(String name) {
+        if (!args.containsKey(name)) throw new IllegalArgumentException("layer '" + type + "': argument '" + name + "' is required");
+        return optInt(name, 0);
+    }
+
+    private int optInt(String name, int dflt) {
+        Number n = args.get(name);
+        if (n == null) return dflt;
+        if (n.doubleValue() != Math.rint(n.doubleValue())) {
+            throw new IllegalArgumentException("layer '" + type + "': argument '" + name + "' must be an integer, got " + n);
+        }
+        return n.intValue();
+    }
+
+    private double optDouble(String name, double dflt) {
+        Number n = args.get(name);
+        return n == null ? dflt : n.doubleValue();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.lipreg.nn;
+
+import dev.lipreg.autograd.Ops;
+import dev.lipreg.autograd.Variable;
+import dev.lipreg.tensor.Tensor;
+
+import java.util.Locale;
+
+/** A classification loss ℓ(f(x), y), computed per example. */
+public interface Loss {
+
+    /** ℓ for each example: logits [N,K], integer labels [N] → [N]. */
+    Variable perExample(Variable logits, Tensor labels);
+
+    String name();
+
+    /** The batch mean of ℓ. */
+    default Variable mean(Variable logits, Tensor labels) {
+        return Ops.mean(perExample(logits, labels));
+    }
+
+    /** −log softmax(z)_y. */
+    static Loss crossEntropy() {
+        return Losses.CROSS_ENTROPY;
+    }
+
+    /** −z_y, for models whose output is already log-probabilities. */
+    static Loss nll() {
+        return Losses.NLL;
+    }
+
+    /**
+     * The paper's tanh-squashed output loss: ½‖tanh(z) − t‖² with targets
+     * t = +1 for the true class and −1 otherwise; bounded and Lipschitz in z.
+     */
+    static Loss tanhSquared() {
+        return Losses.TANH_SQUARED;
+    }
+
+    static Loss byName(String name) {
+        return switch (name.toLowerCase(Locale.ROOT).replace('_', '-')) {
+            case "ce", "cross-entropy", "crossentropy" -> crossEntropy();
+            case "nll" -> nll();
+            case "tanh", "tanh-squared" -> tanhSquared();
+            default -> throw new IllegalArgumentException("unknown loss '" + name + "', expected cross-entropy, nll or tanh-squared");
+        };
+    }
+}

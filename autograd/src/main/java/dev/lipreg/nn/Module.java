@@ -1,0 +1,144 @@
+package dev.lipreg.nn;
+
+import dev.lipreg.autograd.Variable;
+import dev.lipreg.tensor.Tensor;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A layer or a network: a function of one input with named parameters, buffers
+ * and child modules. Names follow PyTorch's state_dict keys ("0.weight",
+ * "3.running_mean", "layer1.0.conv1.weight"), so checkpoints load in PyTorch.
+ * Subclasses register state in their constructors, in PyTorch's order.
+ */
+public abstract class Module {
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Buffer> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    public abstract Variable forward(Variable x);
+
+    protected final Parameter registerParameter(String name, Tensor value) {
+        Parameter p = new Parameter(value);
+        putUnique(parameters, name, p);
+        return p;
+    }
+
+    protected final Buffer registerBuffer(String name, Tensor value) {
+        Buffer b = new Buffer(value);
+        putUnique(buffers, name, b);
+        return b;
+    }
+
+    protected final <M extends Module> M registerModule(String name, M child) {
+        putUnique(children, name, child);
+        return child;
+    }
+
+    private <T> void putUnique(Map<String, T> map, String name, T value) {
+        if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("invalid state name '" + name + "'");
+        if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " already has a member named '" + name + "'");
+        }
+        map.put(name, value);
+    }
+
+    /** All parameters, depth first, with dotted names. */
+    public final Map<String, Parameter> parameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collect("", out, null);
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** All buffers, depth first, with dotted names. */
+    public final Map<String, Buffer> buffers() {
+        Map<String, Buffer> out = new LinkedHashMap<>();
+        collect("", null, out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collect(String prefix, Map<String, Parameter> ps, Map<String, Buffer> bs) {
+        if (ps != null) parameters.forEach((k, v) -> ps.put(prefix + k, v));
+        if (bs != null) buffers.forEach((k, v) -> bs.put(prefix + k, v));
+        children.forEach((k, m) -> m.collect(prefix + k + ".", ps, bs));
+    }
+
+    /** Parameters and buffers in PyTorch's state_dict order (per module: parameters, buffers, then children). */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        stateInto("", out);
+        return out;
+    }
+
+    private void stateInto(String prefix, Map<String, Tensor> out) {
+        parameters.forEach((k, v) -> out.put(prefix + k, v.value()));
+        buffers.forEach((k, v) -> out.put(prefix + k, v.value()));
+        children.forEach((k, m) -> m.stateInto(prefix + k + ".", out));
+    }
+
+    /**
+     * Copies {@code state} into this module's parameters and buffers. Every name,
+     * shape and dtype is checked before anything is written, so a mismatching
+     * state leaves the module unchanged.
+     */
+    public final void loadStateDict(Map<String, Tensor> state) {
+        Map<String, Tensor> own = stateDict();
+        StringBuilder problems = new StringBuilder();
+        for (var e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            Tensor dst = e.getValue();
+            if (src == null) {
+                problems.append("\n  missing ").append(e.getKey()).append(' ').append(dst.dtype()).append(dst.shape());
+            } else if (!src.shape().equals(dst.shape()) || src.dtype() != dst.dtype()) {
+                problems.append("\n  ").append(e.getKey()).append(": expected ").append(dst.dtype()).append(dst.shape())
+                        .append(", found ").append(src.dtype()).append(src.shape());
+            }
+        }
+        for (String k : state.keySet()) {
+            if (!own.containsKey(k)) problems.append("\n  unexpected ").append(k);
+        }
+        if (!problems.isEmpty()) throw new IllegalArgumentException("state does not fit " + describe() + ":" + problems);
+        for (var e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            Tensor dst = e.getValue();
+            dst.backend().copyInto(dst, src.backend() == dst.backend() ? src : src.to(dst.backend()));
+        }
+    }
+
+    /** Switches this module and its children between training and evaluation behaviour. */
+    public final Module train(boolean on) {
+        training = on;
+        children.values().forEach(m -> m.train(on));
+        return this;
+    }
+
+    public final Module eval() {
+        return train(false);
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    protected final Map<String, Module> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** Number of trainable scalars. */
+    public final long parameterCount() {
+        return parameters().values().stream().mapToLong(p -> p.shape().size()).sum();
+    }
+
+    /** A one-line description, e.g. "Conv2d(1, 32, kernel=3x3, stride=1, padding=1)". */
+    public String describe() {
+        return getClass().getSimpleName();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.lipreg.nn;
+
+import dev.lipreg.autograd.Ops;
+import dev.lipreg.autograd.Variable;
+import dev.lipreg.tensor.Conv2dSpec;
+
+/**
+ * The basic residual block of ResNet: conv3x3-BN-ReLU-conv3x3-BN plus a
+ * shortcut (1x1 conv + BN when the shape changes), then ReLU. With
+ * {@code groups > 1} both 3x3 convolutions are grouped: the ResNeXt form of
+ * the basic block, used by the paper's ResNeXt-34.
+ */
+public final class ResidualBlock extends Module {
+    private final Conv2d conv1, conv2;
+    private final BatchNorm2d bn1, bn2;
+    private final Sequential shortcut;
+    private final String text;
+
+    public ResidualBlock(Init init, int in, int out, int stride, int groups) {
+        this.conv1 = registerModule("conv1", new Conv2d(init, in, out, 3, 3, new Conv2dSpec(stride, stride, 1, 1, 1, 1, groups), false));
+        this.bn1 = registerModule("bn1", new BatchNorm2d(init, out));
+        this.conv2 = registerModule("conv2", new Conv2d(init, out, out, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, groups), false));
+        this.bn2 = registerModule("bn2", new BatchNorm2d(init, out));
+        this.shortcut = stride != 1 || in != out
+                ? registerModule("shortcut", Sequential.of(new Conv2d(init, in, out, 1, 1, Conv2dSpec.of(stride, 0), false), new BatchNorm2d(init, out)))
+                : null;
+        this.text = "ResidualBlock(" + in + ", " + out + ", stride=" + stride + (groups > 1 ? ", groups=" + groups : "") + ")";
+    }
+
+    @Override
+    public Variable forward(Variable x) {
+        Variable h = Ops.relu(bn1.forward(conv1.forward(x)));
+        h = bn2.forward(conv2.forward(h));
+        Variable skip = shortcut == null ? x : shortcut.forward(x);
+        return Ops.relu(Ops.add(h, skip));
+    }
+
+    @Override
+    public String describe() {
+        return text;
+    }
+}
