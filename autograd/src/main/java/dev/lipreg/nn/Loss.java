@@ -12,7 +12,8 @@ public interface Loss {
     /** ℓ for each example: logits [N,K], integer labels [N] → [N]. */
     Variable perExample(Variable logits, Tensor labels);
 
-    String name();
+    /** A short name, e.g. "cross-entropy". */
+    String label();
 
     /** The batch mean of ℓ. */
     default Variable mean(Variable logits, Tensor labels) {

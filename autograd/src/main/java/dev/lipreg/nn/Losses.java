@@ -35,6 +35,11 @@ enum Losses implements Loss {
     }
 
     @Override
+    public String label() {
+        return label;
+    }
+
+    @Override
     public String toString() {
         return label;
     }

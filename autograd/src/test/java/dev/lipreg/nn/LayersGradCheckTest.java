@@ -104,8 +104,8 @@ class LayersGradCheckTest {
         try (Scope scope = Scope.open()) {
             Tensor labels = Tensor.ofLabels(Backends.reference(), new long[]{2, 0, 1});
             Function<List<Variable>, Variable> f = v -> loss.perExample(v.getFirst(), labels);
-            assertTrue(GradCheck.first(f, input(new int[]{3, 4}, 3)).passed(), loss.name());
-            assertTrue(GradCheck.second(f, input(new int[]{3, 4}, 4)).passed(), loss.name());
+            assertTrue(GradCheck.first(f, input(new int[]{3, 4}, 3)).passed(), loss.label());
+            assertTrue(GradCheck.second(f, input(new int[]{3, 4}, 4)).passed(), loss.label());
         }
     }
 }

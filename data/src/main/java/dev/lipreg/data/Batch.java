@@ -1,5 +1,9 @@
 package dev.lipreg.data;
 
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Shape;
+import dev.lipreg.tensor.Tensor;
+
 import java.util.Objects;
 
 /**
@@ -21,5 +25,15 @@ public record Batch(float[] x, int[] y, int n, int c, int h, int w, int[] indice
     /** Floats per image: c * h * w. */
     public int imageSize() {
         return c * h * w;
+    }
+
+    /** Images [n,c,h,w] float32 on {@code backend}, in the current scope. */
+    public Tensor images(Backend backend) {
+        return backend.fromArray(x, Shape.of(n, c, h, w));
+    }
+
+    /** Labels [n] int64 on {@code backend}, in the current scope. */
+    public Tensor labels(Backend backend) {
+        return Tensor.ofLabels(backend, y);
     }
 }

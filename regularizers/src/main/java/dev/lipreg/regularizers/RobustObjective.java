@@ -1,0 +1,127 @@
+package dev.lipreg.regularizers;
+
+import dev.lipreg.autograd.Ops;
+import dev.lipreg.autograd.Variable;
+import dev.lipreg.nn.Loss;
+import dev.lipreg.nn.Module;
+import dev.lipreg.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The training objective of PAPER.md §1:
+ * J(w) = mean_i ℓ(x_i, y_i) + Σ penalties on the input gradients g_i,
+ * evaluated exactly (double backprop) or by finite differences, optionally on
+ * adversarial examples (adversarial training, alone or with penalties).
+ */
+public final class RobustObjective {
+    private final Loss loss;
+    private final List<GradientPenalty> penalties;
+    private final PenaltyMode mode;
+    private final GradientTarget target;
+    private final Perturbation adversary;
+
+    public RobustObjective(Loss loss, List<GradientPenalty> penalties, PenaltyMode mode, GradientTarget target, Perturbation adversary) {
+        this.loss = Objects.requireNonNull(loss, "loss");
+        this.penalties = List.copyOf(penalties);
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.target = Objects.requireNonNull(target, "target");
+        this.adversary = adversary;
+    }
+
+    /** Plain empirical risk: mean ℓ, no penalty. */
+    public static RobustObjective plain(Loss loss) {
+        return new RobustObjective(loss, List.of(), PenaltyMode.exact(), GradientTarget.LOSS, null);
+    }
+
+    /** The paper's CIFAR setting: CE + λ·max‖g‖₂ + ε·mean‖g‖_* (dual of attackNorm), exact. */
+    public static RobustObjective paper(double lambda, double epsilon, Norm attackNorm) {
+        return new RobustObjective(Loss.crossEntropy(),
+                List.of(GradientPenalty.lipschitz(lambda), GradientPenalty.totalVariation(epsilon, attackNorm)),
+                PenaltyMode.exact(), GradientTarget.LOSS, null);
+    }
+
+    public RobustObjective withMode(PenaltyMode m) {
+        return new RobustObjective(loss, penalties, m, target, adversary);
+    }
+
+    public RobustObjective withAdversary(Perturbation p) {
+        return new RobustObjective(loss, penalties, mode, target, p);
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    public List<GradientPenalty> penalties() {
+        return penalties;
+    }
+
+    public PenaltyMode mode() {
+        return mode;
+    }
+
+    public GradientTarget target() {
+        return target;
+    }
+
+    public Perturbation adversary() {
+        return adversary;
+    }
+
+    /** Evaluates J on one batch; call {@code total().backward()} for the weight gradients. */
+    public StepValues evaluate(Module model, Tensor x, Tensor labels) {
+        Tensor input = adversary == null ? x : adversary.apply(model, loss, x, labels);
+        boolean exact = mode instanceof PenaltyMode.Exact && !penalties.isEmpty();
+        InputGradient ig = InputGradient.compute(model, loss, input, labels, target, exact);
+        Variable dataLoss = Ops.mean(ig.lossPerExample());
+        Variable total = dataLoss;
+        Map<String, Double> values = new LinkedHashMap<>();
+        Map<Norm, Variable> norms = new EnumMap<>(Norm.class);
+        for (GradientPenalty p : penalties) {
+            Variable n = norms.computeIfAbsent(p.norm(), norm -> normsFor(norm, model, ig, input, labels));
+            Variable value = p.apply(n);
+            values.merge(p.label(), value.item(), Double::sum);
+            total = Ops.add(total, value);
+        }
+        Tensor g = ig.grad().value();
+        Norm dualNorm = penalties.stream().map(GradientPenalty::norm).filter(n -> n != Norm.L2).findFirst().orElse(Norm.L1);
+        double[] l2 = Norm.L2.perExample(Variable.constant(g)).value().toDoubleArray();
+        double[] dual = Norm.L2 == dualNorm ? l2 : dualNorm.perExample(Variable.constant(g)).value().toDoubleArray();
+        return new StepValues(total, dataLoss.item(), values, l2, dual, correct(ig.logits().value(), labels), x.dim(0));
+    }
+
+    /** Per-example gradient norms as a function of the weights: exact, or the finite-difference estimate. */
+    private Variable normsFor(Norm norm, Module model, InputGradient ig, Tensor input, Tensor labels) {
+        if (mode instanceof PenaltyMode.FiniteDifference(double h)) {
+            FiniteDifferenceNorm fd = FiniteDifferenceNorm.of(norm, ig.grad().value());
+            Variable logits = model.forward(Variable.constant(fd.shifted(input, h)));
+            Variable shifted = target == GradientTarget.LOSS ? loss.perExample(logits, labels) : InputGradient.margin(logits, labels);
+            return fd.estimate(shifted, ig.target(), h);
+        }
+        return norm.perExample(ig.grad());
+    }
+
+    static int correct(Tensor logits, Tensor labels) {
+        long[] predicted = logits.backend().argmax(logits, 1).toLongArray();
+        long[] y = labels.toLongArray();
+        int c = 0;
+        for (int i = 0; i < y.length; i++) if (predicted[i] == y[i]) c++;
+        return c;
+    }
+
+    /** A readable description, e.g. "cross-entropy + lip(l2)·0.1 + tv(l1)·0.01 [exact]". */
+    public String describe() {
+        List<String> parts = new ArrayList<>();
+        parts.add(loss.label());
+        for (GradientPenalty p : penalties) parts.add(p.label() + "·" + p.weight());
+        String m = mode instanceof PenaltyMode.FiniteDifference(double h) ? "finite difference h=" + h : "exact";
+        return String.join(" + ", parts) + (penalties.isEmpty() ? "" : " [" + m + (target == GradientTarget.MARGIN ? ", margin" : "") + "]")
+                + (adversary != null ? " on adversarial examples" : "");
+    }
+}

@@ -1,0 +1,135 @@
+package dev.lipreg.regularizers;
+
+import dev.lipreg.data.Batch;
+import dev.lipreg.data.Batcher;
+import dev.lipreg.data.Dataset;
+import dev.lipreg.nn.LrSchedule;
+import dev.lipreg.nn.Module;
+import dev.lipreg.nn.Optimizer;
+import dev.lipreg.nn.Parameter;
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.ReduceOp;
+import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Epochs of minibatch training of a {@link RobustObjective}: seeded shuffling,
+ * the optimizer and learning-rate schedule, per-epoch evaluation, and a report
+ * of the loss, each penalty, the input-gradient norms, accuracy and time.
+ * Every step runs in its own {@link Scope}, so memory stays flat. A NaN or
+ * infinite loss or gradient stops training with {@link TrainingDivergedException}.
+ */
+public final class Trainer {
+    private final Module model;
+    private final RobustObjective objective;
+    private final Optimizer optimizer;
+    private final LrSchedule schedule;
+    private final Backend backend;
+    private final TrainerConfig config;
+
+    public Trainer(Module model, RobustObjective objective, Optimizer optimizer, LrSchedule schedule, Backend backend, TrainerConfig config) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.objective = Objects.requireNonNull(objective, "objective");
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Trains every epoch from {@code firstEpoch} (0 for a fresh run, later to resume) to {@code config.epochs() - 1}. */
+    public List<EpochReport> fit(Dataset train, Dataset test, int firstEpoch, TrainingListener listener) {
+        if (firstEpoch < 0 || firstEpoch > config.epochs()) {
+            throw new IllegalArgumentException("first epoch " + firstEpoch + " outside [0, " + config.epochs() + "]");
+        }
+        Batcher batcher = new Batcher(train, config.batchSize(), true, config.seed());
+        if (config.augmentation() != null) batcher = batcher.withAugmentation(config.augmentation());
+        List<EpochReport> reports = new ArrayList<>();
+        for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
+            EpochReport r = epoch(batcher, epoch, test, listener);
+            reports.add(r);
+            listener.onEpoch(r);
+        }
+        return reports;
+    }
+
+    private EpochReport epoch(Batcher batcher, int epoch, Dataset test, TrainingListener listener) {
+        long start = System.nanoTime();
+        double lr = schedule.at(epoch);
+        optimizer.setLearningRate(lr);
+        model.train(true);
+        EpochTotals totals = new EpochTotals();
+        int step = 0, steps = batcher.batchesPerEpoch();
+        for (Batch b : batcher.epoch(epoch)) {
+            try (Scope scope = Scope.open()) {
+                StepValues v = objective.evaluate(model, b.images(backend), b.labels(backend));
+                double total = v.total().item();
+                if (!Double.isFinite(total)) {
+                    throw new TrainingDivergedException(epoch, step, "objective is " + total + " (data loss " + v.dataLoss()
+                            + ", penalties " + v.penalties() + ")");
+                }
+                optimizer.zeroGrad();
+                v.total().backward();
+                checkGradients(epoch, step);
+                optimizer.step();
+                optimizer.zeroGrad();
+                totals.add(v);
+                listener.onStep(new StepReport(epoch, step, steps, lr, v.dataLoss(), v.penalties(), max(v.gradL2()), v.correct(), v.count()));
+            }
+            step++;
+        }
+        CleanMetrics held = test == null ? null : CleanMetrics.of(model, objective.loss(), test, backend, config.evalBatchSize());
+        return totals.report(epoch, lr, held, (System.nanoTime() - start) / 1e9);
+    }
+
+    private void checkGradients(int epoch, int step) {
+        for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
+            Tensor g = e.getValue().grad();
+            if (g == null) continue;
+            double m = g.backend().reduce(ReduceOp.NORM_LINF, g, new int[0], false).item();
+            if (!Double.isFinite(m)) throw new TrainingDivergedException(epoch, step, "gradient of " + e.getKey() + " has non-finite values");
+        }
+    }
+
+    private static double max(double[] v) {
+        double m = 0;
+        for (double d : v) m = Math.max(m, d);
+        return m;
+    }
+
+    /** Running sums over an epoch's steps. */
+    private static final class EpochTotals {
+        double loss, gradL2Sum, gradL2Max, dualSum, dualMax;
+        long examples, correct;
+        int batches;
+        final Map<String, Double> penalties = new LinkedHashMap<>();
+
+        void add(StepValues v) {
+            batches++;
+            examples += v.count();
+            correct += v.correct();
+            loss += v.dataLoss() * v.count();
+            v.penalties().forEach((k, x) -> penalties.merge(k, x, Double::sum));
+            for (double g : v.gradL2()) {
+                gradL2Sum += g;
+                gradL2Max = Math.max(gradL2Max, g);
+            }
+            for (double g : v.gradDual()) {
+                dualSum += g;
+                dualMax = Math.max(dualMax, g);
+            }
+        }
+
+        EpochReport report(int epoch, double lr, CleanMetrics test, double seconds) {
+            Map<String, Double> means = new LinkedHashMap<>();
+            penalties.forEach((k, x) -> means.put(k, x / batches));
+            return new EpochReport(epoch, lr, loss / examples, means, gradL2Max, gradL2Sum / examples, dualMax, dualSum / examples,
+                    (double) correct / examples, test == null ? Double.NaN : test.loss(), test == null ? Double.NaN : test.accuracy(), seconds);
+        }
+    }
+}
