@@ -1,5 +1,7 @@
 package dev.lipreg.tensor;
 
+import dev.lipreg.bindings.Availability;
+import dev.lipreg.tensor.dnnl.DnnlBackend;
 import dev.lipreg.tensor.ref.ReferenceBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,7 @@ public final class Backends {
     public static Backend byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "reference", "ref" -> reference();
+            case "dnnl", "onednn" -> DnnlBackend.instance();
             case "auto" -> auto();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "', expected reference, dnnl, cuda or auto");
         };
@@ -36,9 +39,20 @@ public final class Backends {
         return Configured.BACKEND;
     }
 
-    /** The best available backend. */
+    /** The best available backend: oneDNN when it loads, else the reference backend (logged once, with the reason). */
     public static Backend auto() {
-        return reference();
+        return Auto.BACKEND;
+    }
+
+    private static final class Auto {
+        static final Backend BACKEND = choose();
+
+        private static Backend choose() {
+            Availability dnnl = DnnlBackend.availability();
+            if (dnnl.available()) return DnnlBackend.instance();
+            LOG.info("oneDNN unavailable, using the reference backend: {}", dnnl.detail());
+            return reference();
+        }
     }
 
     private static final class Configured {

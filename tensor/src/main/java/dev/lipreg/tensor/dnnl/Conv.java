@@ -9,19 +9,19 @@ import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
 
 /**
  * 2-d convolution forward, backward-data and backward-weights as oneDNN
- * convolution primitives. The primitives choose their layouts (format_tag_any:
- * blocked nChw8c on AVX2) and {@link Relayout} reorders plain tensors in and out;
- * measured on the Fashion-MNIST CNN shapes that beats forcing plain layouts.
+ * convolution primitives. The primitives choose their layouts (format_tag_any;
+ * brgemm kernels pick nhwc activations and blocked weights) and {@link Relayout}
+ * reorders the plain tensors in and out. Measured on the Fashion-MNIST CNN shapes
+ * (batch 128, one thread): conv 32→64 at 14x14 runs in 6 ms this way against
+ * 1.3 s when forced to plain nchw/oihw (oneDNN then falls back to a reference
+ * kernel); the reorders cost 0.4 + 0.9 ms of those 6.
  * The bias is passed to the forward primitive, never added separately.
  */
 final class Conv {
     private enum Kind { FORWARD, BACKWARD_DATA, BACKWARD_WEIGHTS }
 
-    private record Key(Kind kind, Dims x, Dims w, boolean bias, Conv2dSpec spec, boolean any) {
+    private record Key(Kind kind, Dims x, Dims w, boolean bias, Conv2dSpec spec) {
     }
-
-    /** Whether primitives pick blocked layouts (true) or work on plain nchw/oihw directly. */
-    static boolean chooseLayouts = !"plain".equals(System.getProperty("lipreg.dnnl.convLayout"));
 
     private final DnnlContext ctx;
 
@@ -31,7 +31,7 @@ final class Conv {
 
     void forward(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment xd, MemorySegment wd, MemorySegment bd, MemorySegment yd) {
         boolean bias = bd != null;
-        Relayout r = ctx.cached(new Key(Kind.FORWARD, dims(x), dims(w), bias, spec, chooseLayouts), () -> {
+        Relayout r = ctx.cached(new Key(Kind.FORWARD, dims(x), dims(w), bias, spec), () -> {
             try (Descs d = new Descs()) {
                 Mds m = new Mds(d, x, w, y, spec.groups());
                 MemorySegment bmd = bias ? d.plain(w.dim(0)) : MemorySegment.NULL;
@@ -52,7 +52,7 @@ final class Conv {
     }
 
     void backwardData(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment gy, MemorySegment wd, MemorySegment gx) {
-        Relayout r = ctx.cached(new Key(Kind.BACKWARD_DATA, dims(x), dims(w), false, spec, chooseLayouts), () -> {
+        Relayout r = ctx.cached(new Key(Kind.BACKWARD_DATA, dims(x), dims(w), false, spec), () -> {
             try (Descs d = new Descs()) {
                 Mds m = new Mds(d, x, w, y, spec.groups());
                 Geometry g = new Geometry(d, x, w, y, spec);
@@ -69,7 +69,7 @@ final class Conv {
     }
 
     void backwardWeights(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment xd, MemorySegment gy, MemorySegment gw) {
-        Relayout r = ctx.cached(new Key(Kind.BACKWARD_WEIGHTS, dims(x), dims(w), false, spec, chooseLayouts), () -> {
+        Relayout r = ctx.cached(new Key(Kind.BACKWARD_WEIGHTS, dims(x), dims(w), false, spec), () -> {
             try (Descs d = new Descs()) {
                 Mds m = new Mds(d, x, w, y, spec.groups());
                 Geometry g = new Geometry(d, x, w, y, spec);
@@ -105,9 +105,9 @@ final class Conv {
             plainX = d.plain(xd);
             plainW = d.plain(wd);
             plainY = d.plain(yd);
-            x = chooseLayouts ? d.any(xd) : plainX;
-            w = chooseLayouts ? d.any(wd) : plainW;
-            y = chooseLayouts ? d.any(yd) : plainY;
+            x = d.any(xd);
+            w = d.any(wd);
+            y = d.any(yd);
         }
 
         /** Grouped weights are 5-d [G, OC/G, IC/G, KH, KW] for oneDNN; the same bytes as [OC, IC/G, KH, KW]. */

@@ -285,7 +285,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         float32("reduce " + op, x);
         int[] ax = axes.length == 0 ? allAxes(x.rank()) : axes;
         boolean[] reduced = new boolean[x.rank()];
-        Shape kept = x.shape().keeping(ax); // validates the axes
+        Shape kept = named("reduce " + op, () -> x.shape().keeping(ax)); // validates the axes
         for (int a : ax) reduced[x.shape().axis(a)] = true;
         Shape outShape = keepDims ? kept : x.shape().without(ax);
         Tensor r = empty(outShape, DType.FLOAT32);
@@ -316,7 +316,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public Tensor argmax(Tensor x, int axis) {
         float32("argmax", x);
-        int a = x.shape().axis(axis);
+        int a = axis("argmax", x.shape(), axis);
         int len = x.dim(a);
         if (len == 0) throw new IllegalArgumentException("argmax: axis " + a + " of " + x.shape() + " is empty");
         Tensor r = empty(x.shape().without(a), DType.INT64);
@@ -460,9 +460,9 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         float32("maxPool2dBackward", gy);
         Shape out = spec.outputShape(xShape);
         checkIndices("maxPool2dBackward", gy.shape(), indices, out);
-        Tensor gx = full(xShape, DType.FLOAT32, 0);
-        HostLoops.scatterAdd(gy.data(), indices.data(), (long) out.dim(2) * out.dim(3), gx.data(),
-                (long) xShape.dim(2) * xShape.dim(3), out.size(), "maxPool2dBackward");
+        Tensor gx = empty(xShape, DType.FLOAT32);
+        HostLoops.scatterAdd(gy.data(), indices.data(), out.dim(2) * out.dim(3), gx.data(),
+                xShape.dim(2) * xShape.dim(3), (long) out.dim(0) * out.dim(1), "maxPool2dBackward");
         return gx;
     }
 
@@ -472,8 +472,8 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Shape out = spec.outputShape(gx.shape());
         checkIndices("maxPool2dGather", indices.shape(), indices, out);
         Tensor r = empty(out, DType.FLOAT32);
-        HostLoops.gather(gx.data(), indices.data(), (long) out.dim(2) * out.dim(3), r.data(),
-                (long) gx.dim(2) * gx.dim(3), out.size(), "maxPool2dGather");
+        HostLoops.gather(gx.data(), indices.data(), out.dim(2) * out.dim(3), r.data(),
+                gx.dim(2) * gx.dim(3), (long) out.dim(0) * out.dim(1), "maxPool2dGather");
         return r;
     }
 
@@ -512,7 +512,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
 
     private Tensor softmax(Tensor x, int axis, boolean log) {
         float32(log ? "logSoftmax" : "softmax", x);
-        int a = x.shape().axis(axis);
+        int a = axis(log ? "logSoftmax" : "softmax", x.shape(), axis);
         Tensor y = empty(x.shape(), DType.FLOAT32);
         if (x.size() > 0) {
             softmax.forward(log, x.shape().sizeOf(0, a), x.dim(a), x.shape().sizeOf(a + 1, x.rank()), x.data(), y.data());
@@ -524,7 +524,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     public synchronized Tensor logSoftmaxBackward(Tensor gy, Tensor y, int axis) {
         float32("logSoftmaxBackward", gy, y);
         sameShape("logSoftmaxBackward", gy, y);
-        int a = y.shape().axis(axis);
+        int a = axis("logSoftmaxBackward", y.shape(), axis);
         Tensor gx = empty(y.shape(), DType.FLOAT32);
         if (y.size() > 0) {
             softmax.logBackward(y.shape().sizeOf(0, a), y.dim(a), y.shape().sizeOf(a + 1, y.rank()), gy.data(), y.data(), gx.data());
@@ -621,7 +621,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     public synchronized Tensor slice(Tensor x, int axis, int start, int end) {
         own(x);
         storable("slice", x.dtype());
-        int a = x.shape().axis(axis);
+        int a = axis("slice", x.shape(), axis);
         if (start < 0 || end > x.dim(a) || start > end) {
             throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") outside axis " + a + " of " + x.shape());
         }
@@ -646,7 +646,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Tensor first = xs.getFirst();
         own(first);
         storable("concat", first.dtype());
-        int a = first.shape().axis(axis);
+        int a = axis("concat", first.shape(), axis);
         int total = 0;
         for (Tensor t : xs) {
             own(t);
@@ -710,8 +710,17 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     }
 
     private static Shape broadcastShape(String op, Shape a, Shape b) {
+        return named(op, () -> Shape.broadcast(a, b));
+    }
+
+    private static int axis(String op, Shape shape, int axis) {
+        return named(op, () -> shape.axis(axis));
+    }
+
+    /** Runs a Shape check, prefixing its message with the op's name. */
+    private static <T> T named(String op, java.util.function.Supplier<T> check) {
         try {
-            return Shape.broadcast(a, b);
+            return check.get();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
         }
@@ -747,7 +756,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         int[] p = new int[axes.length];
         boolean[] seen = new boolean[axes.length];
         for (int i = 0; i < axes.length; i++) {
-            p[i] = shape.axis(axes[i]);
+            p[i] = axis("permute", shape, axes[i]);
             if (seen[p[i]]) throw new IllegalArgumentException("permute: axis " + axes[i] + " repeated in " + Arrays.toString(axes));
             seen[p[i]] = true;
         }

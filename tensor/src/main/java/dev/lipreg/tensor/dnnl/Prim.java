@@ -68,15 +68,6 @@ final class Prim implements AutoCloseable {
         return dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md(), argId);
     }
 
-    /** The implementation oneDNN picked, e.g. "brg_conv_fwd:avx2". */
-    String implementation() {
-        try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment out = tmp.allocate(C_POINTER);
-            Dnnl.check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str(), 0, out), "dnnl_primitive_desc_query");
-            return out.get(C_POINTER, 0).reinterpret(256).getString(0);
-        }
-    }
-
     /** Runs on {@code stream} with one buffer per argument, in constructor order, and waits. */
     void execute(MemorySegment stream, MemorySegment... buffers) {
         if (buffers.length != memories.length) {

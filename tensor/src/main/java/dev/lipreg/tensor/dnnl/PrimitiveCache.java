@@ -14,8 +14,6 @@ import java.util.function.Supplier;
 final class PrimitiveCache implements AutoCloseable {
     private final int capacity;
     private final LinkedHashMap<Object, AutoCloseable> entries = new LinkedHashMap<>(64, 0.75f, true);
-    private long hits;
-    private long misses;
 
     PrimitiveCache(int capacity) {
         if (capacity < 1) throw new IllegalArgumentException("cache capacity must be >= 1, got " + capacity);
@@ -26,18 +24,14 @@ final class PrimitiveCache implements AutoCloseable {
     @SuppressWarnings("unchecked")
     <T extends AutoCloseable> T get(Object key, Supplier<T> create) {
         AutoCloseable e = entries.get(key);
-        if (e != null) {
-            hits++;
-            return (T) e;
-        }
-        misses++;
+        if (e != null) return (T) e;
         T built = create.get();
         entries.put(key, built);
         if (entries.size() > capacity) {
             Iterator<Map.Entry<Object, AutoCloseable>> eldest = entries.entrySet().iterator();
             AutoCloseable evicted = eldest.next().getValue();
             eldest.remove();
-            closeQuietly(evicted);
+            destroy(evicted);
         }
         return built;
     }
@@ -46,17 +40,9 @@ final class PrimitiveCache implements AutoCloseable {
         return entries.size();
     }
 
-    long hits() {
-        return hits;
-    }
-
-    long misses() {
-        return misses;
-    }
-
     /** Destroys every entry. */
     void clear() {
-        for (AutoCloseable e : entries.values()) closeQuietly(e);
+        for (AutoCloseable e : entries.values()) destroy(e);
         entries.clear();
     }
 
@@ -65,7 +51,7 @@ final class PrimitiveCache implements AutoCloseable {
         clear();
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    private static void destroy(AutoCloseable c) {
         try {
             c.close();
         } catch (Exception e) {

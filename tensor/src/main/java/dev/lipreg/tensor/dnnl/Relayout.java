@@ -66,13 +66,6 @@ final class Relayout implements AutoCloseable {
         }
     }
 
-    /** "impl (reorders: n)" for diagnostics. */
-    String describe() {
-        int n = 0;
-        for (Prim r : reorders) if (r != null) n++;
-        return main.implementation() + " (" + n + " reorders)";
-    }
-
     @Override
     public void close() {
         for (Prim r : reorders) if (r != null) r.close();

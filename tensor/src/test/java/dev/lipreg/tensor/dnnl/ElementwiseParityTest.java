@@ -50,6 +50,7 @@ class ElementwiseParityTest extends DnnlTestSupport {
         Pair x = Pair.of(inputs(op, 11, size(dims)), dims);
         double a = alpha(op);
         assertClose(REF.unary(op, x.ref(), a), dnnl.unary(op, x.dnnl(), a), "unary " + op);
+        assertClose(REF.unary(op, x.ref()), dnnl.unary(op, x.dnnl()), "unary " + op + " (alpha 0)");
     }
 
     @ParameterizedTest(name = "{0} {1}")

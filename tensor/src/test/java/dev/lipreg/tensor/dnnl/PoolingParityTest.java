@@ -61,6 +61,25 @@ class PoolingParityTest extends DnnlTestSupport {
                 "maxPool2dGather");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nanSpecs")
+    void maxPoolPropagatesNaN(Pool2dSpec spec) {
+        float[] v = uniform(76, 2 * 7 * 7, -2, 2);
+        v[0] = Float.NaN;
+        v[9] = Float.NaN;
+        v[50] = Float.NaN;
+        v[60] = Float.POSITIVE_INFINITY;
+        v[61] = Float.NEGATIVE_INFINITY;
+        Pair x = Pair.of(v, 1, 2, 7, 7);
+        MaxPoolResult expected = REF.maxPool2d(x.ref(), spec), got = dnnl.maxPool2d(x.dnnl(), spec);
+        assertIdentical(expected.indices(), got.indices(), "maxPool2d indices with NaN");
+        assertClose(expected.values(), got.values(), 0, 0, "maxPool2d values with NaN");
+    }
+
+    static Stream<Pool2dSpec> nanSpecs() {
+        return Stream.of(Pool2dSpec.of(2), Pool2dSpec.of(3, 2, 1));
+    }
+
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void avgPool(int[] dims, Pool2dSpec spec, Values kind) {
