@@ -25,17 +25,26 @@ import java.util.List;
 /**
  * The oneDNN CPU backend. Tensors are plain row-major host memory allocated in
  * {@link Scope#current()}, exactly as the reference backend's; each op wraps them
- * in oneDNN memory objects and runs a cached primitive (see {@link PrimitiveCache}).
+ * in oneDNN memory objects and runs a cached primitive (see {@code PrimitiveCache}).
  * Compute ops take FLOAT32 only; INT32 and INT64 work in the memory ops and as
  * labels and indices. Results match {@code ReferenceBackend} up to float32 rounding
  * (see the parity tests for the tolerances), and exactly where the reference
  * defines a discrete choice: ReLU'(0) = 0, first-maximum max-pool indices.
  *
- * <p>Threads: an instance may be shared by threads, but runs one op at a time (its
- * methods are synchronized), because its cached primitives share memory objects
- * and one stream. Each op already uses every OpenMP thread, so nothing is lost on a
- * small machine; a thread wanting its own stream can {@link #create()} its own
- * backend (tensors then belong to that instance).
+ * <p>What runs where: conv (forward, backward data, backward weights, bias fused),
+ * matmul and linear (bias fused), eltwise and its backward, broadcasting binary,
+ * reductions, softmax/log-softmax, batch norm, pooling values and average-pooling
+ * backward, and strided copies (permute, slice, concat, broadcastTo, int→float)
+ * are oneDNN primitives. {@code HostLoops} holds what oneDNN cannot express with
+ * the reference's semantics: PyTorch's max-pool indices and the scatter/gather
+ * through them, argmax, oneHot, fills and truncating float→int casts.
+ *
+ * <p>Threads: an instance may be shared by threads, but runs one native op at a
+ * time (those methods are synchronized), because its cached primitives share
+ * memory objects and one stream. Each op already uses every OpenMP thread, so
+ * nothing is lost on a small machine; a thread wanting its own stream can
+ * {@link #create()} its own backend (tensors then belong to that instance). Note
+ * that OpenMP keeps one thread team per calling thread: prefer few calling threads.
  *
  * <p>Lifetime: {@link #instance()} is the JVM-wide backend; its {@link #close()}
  * only frees the cached primitives (they are rebuilt on demand). An instance from
@@ -221,13 +230,19 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Tensor y = empty(x.shape(), DType.FLOAT32);
         if (x.size() == 0) return y;
         switch (op) {
-            case STEP -> compareWithZero(BinaryOp.GT, x, y);
+            case STEP -> {
+                try (Scope temporaries = Scope.open()) {
+                    compareWithZero(BinaryOp.GT, x, y);
+                }
+            }
             case SIGN -> {
-                // sign(x) = (x > 0) - (x < 0)
-                Tensor negative = empty(x.shape(), DType.FLOAT32);
-                compareWithZero(BinaryOp.LT, x, negative);
-                compareWithZero(BinaryOp.GT, x, y);
-                binary.run(BinaryOp.SUB, x.shape(), y.data(), x.shape(), negative.data(), x.shape(), y.data());
+                // sign(x) = (x > 0) - (x < 0); NaN gives 0 where the reference gives NaN
+                try (Scope temporaries = Scope.open()) {
+                    Tensor negative = empty(x.shape(), DType.FLOAT32);
+                    compareWithZero(BinaryOp.LT, x, negative);
+                    compareWithZero(BinaryOp.GT, x, y);
+                    binary.run(BinaryOp.SUB, x.shape(), y.data(), x.shape(), negative.data(), x.shape(), y.data());
+                }
             }
             default -> eltwise.forward(Eltwise.Fn.of(op, alpha), x.size(), x.data(), y.data());
         }
@@ -243,8 +258,10 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Eltwise.Fn fn = Eltwise.Fn.of(op, alpha);
         if (fn == null) {
             // SIGN and STEP are flat: gy · 0, which keeps NaN and ±inf gradients NaN as the reference does
-            Tensor zero = scalarTensor(0f);
-            binary.run(BinaryOp.MUL, gy.shape(), gy.data(), Shape.scalar(), zero.data(), gy.shape(), gx.data());
+            try (Scope temporaries = Scope.open()) {
+                Tensor zero = scalarTensor(0f);
+                binary.run(BinaryOp.MUL, gy.shape(), gy.data(), Shape.scalar(), zero.data(), gy.shape(), gx.data());
+            }
         } else {
             eltwise.backward(fn, x.size(), gy.data(), x.data(), gx.data());
         }
@@ -301,14 +318,15 @@ public final class DnnlBackend implements Backend, AutoCloseable {
             return r;
         }
         Reduction.Plan plan = Reduction.plan(x.shape().dims(), reduced);
-        Tensor src = x;
-        if (op == ReduceOp.NORM_L1 || op == ReduceOp.NORM_L2 || op == ReduceOp.NORM_LINF) {
-            if (plan.reducesNothing() || op == ReduceOp.NORM_LINF) src = unary(UnaryOp.ABS, x, 0);
-        }
-        if (plan.reducesNothing()) {
-            MemorySegment.copy(src.data(), 0, r.data(), 0, r.byteSize());
-        } else {
-            reduction.run(op, plan, src.data(), r.data());
+        boolean norm = op == ReduceOp.NORM_L1 || op == ReduceOp.NORM_L2 || op == ReduceOp.NORM_LINF;
+        // ℓ∞ is max |x| (oneDNN's lp-max is not), and a norm over nothing is |x|; |x| is a temporary
+        try (Scope temporaries = Scope.open()) {
+            Tensor src = op == ReduceOp.NORM_LINF || norm && plan.reducesNothing() ? unary(UnaryOp.ABS, x, 0) : x;
+            if (plan.reducesNothing()) {
+                MemorySegment.copy(src.data(), 0, r.data(), 0, r.byteSize());
+            } else {
+                reduction.run(op, plan, src.data(), r.data());
+            }
         }
         return r;
     }
