@@ -206,7 +206,8 @@ public final class ReferenceBackend implements Backend {
                 double bv = v[o * len * inner + i];
                 for (int k = 1; k < len; k++) {
                     double e = v[(o * len + k) * inner + i];
-                    if (e > bv) {
+                    // NaN is the maximum, as in PyTorch; the first NaN wins
+                    if (!Double.isNaN(bv) && (e > bv || Double.isNaN(e))) {
                         bv = e;
                         best = k;
                     }
@@ -329,6 +330,7 @@ public final class ReferenceBackend implements Backend {
         double[] g = Buffers.read(gy), idx = Buffers.read(indices);
         double[] gx = new double[xShape.intSize()];
         int plane = xShape.dim(2) * xShape.dim(3), outPlane = out.dim(2) * out.dim(3);
+        checkRange("maxPool2dBackward", idx, plane);
         for (int i = 0; i < g.length; i++) gx[(i / outPlane) * plane + (int) idx[i]] += g[i];
         return Buffers.write(this, gx, xShape, gy.dtype());
     }
@@ -341,6 +343,7 @@ public final class ReferenceBackend implements Backend {
         double[] g = Buffers.read(gx), idx = Buffers.read(indices);
         double[] r = new double[out.intSize()];
         int plane = gx.dim(2) * gx.dim(3), outPlane = out.dim(2) * out.dim(3);
+        checkRange("maxPool2dGather", idx, plane);
         for (int i = 0; i < r.length; i++) r[i] = g[(i / outPlane) * plane + (int) idx[i]];
         return Buffers.write(this, r, out, gx.dtype());
     }
@@ -564,6 +567,14 @@ public final class ReferenceBackend implements Backend {
 
     private static void sameShape(String op, Tensor a, Tensor b) {
         if (!a.shape().equals(b.shape())) throw new IllegalArgumentException(op + ": shapes differ: " + a.shape() + " and " + b.shape());
+    }
+
+    private static void checkRange(String op, double[] idx, int plane) {
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= plane) {
+                throw new IllegalArgumentException(op + ": index " + (long) idx[i] + " at position " + i + " outside the input plane of " + plane);
+            }
+        }
     }
 
     private void checkIndices(String op, Shape gy, Tensor indices, Shape expected) {
