@@ -92,6 +92,6 @@ public final class Adam implements Optimizer {
 
     @Override
     public void loadState(Map<String, Tensor> s) {
-        state.load(s, decoupled ? "AdamW" : "Adam");
+        state.load(s, decoupled ? "AdamW" : "Adam", params, java.util.List.of("step", "exp_avg", "exp_avg_sq"));
     }
 }

@@ -1,9 +1,12 @@
 package dev.lipreg.nn;
 
+import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -42,12 +45,28 @@ final class OptimizerState {
         return new LinkedHashMap<>(tensors);
     }
 
-    void load(Map<String, Tensor> state, String optimizer) {
+    /**
+     * Replaces entries with {@code state} after checking all of them: each name must be
+     * {@code kind.param} for one of {@code kinds} and a parameter in {@code params}, with that
+     * parameter's shape and dtype ("step": an int64 scalar). A bad entry rejects the whole
+     * state and changes nothing, also when the optimizer has no state yet.
+     */
+    void load(Map<String, Tensor> state, String optimizer, Map<String, Parameter> params, List<String> kinds) {
         for (var e : state.entrySet()) {
-            Tensor cur = tensors.get(e.getKey());
-            if (cur != null && (!cur.shape().equals(e.getValue().shape()) || cur.dtype() != e.getValue().dtype())) {
-                throw new IllegalArgumentException(optimizer + " state " + e.getKey() + ": expected " + cur.dtype() + cur.shape()
-                        + ", found " + e.getValue().dtype() + e.getValue().shape());
+            String key = e.getKey();
+            int dot = key.indexOf('.');
+            Parameter p = dot < 0 ? null : params.get(key.substring(dot + 1));
+            String kind = dot < 0 ? key : key.substring(0, dot);
+            if (p == null || !kinds.contains(kind)) {
+                throw new IllegalArgumentException(optimizer + " state: unexpected entry '" + key + "', expected one of "
+                        + kinds + " followed by '.' and a parameter name");
+            }
+            Shape shape = kind.equals("step") ? Shape.scalar() : p.shape();
+            DType dtype = kind.equals("step") ? DType.INT64 : p.dtype();
+            Tensor v = e.getValue();
+            if (!v.shape().equals(shape) || v.dtype() != dtype) {
+                throw new IllegalArgumentException(optimizer + " state " + key + ": expected " + dtype + shape
+                        + ", found " + v.dtype() + v.shape());
             }
         }
         for (var e : state.entrySet()) set(e.getKey(), e.getValue());

@@ -74,6 +74,6 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void loadState(Map<String, Tensor> s) {
-        state.load(s, "SGD");
+        state.load(s, "SGD", params, java.util.List.of("momentum_buffer"));
     }
 }
