@@ -29,6 +29,13 @@ public final class Autograd {
         if (gradOutputs != null && gradOutputs.size() != outputs.size()) {
             throw new IllegalArgumentException("grad: " + gradOutputs.size() + " gradOutputs for " + outputs.size() + " outputs");
         }
+        for (Variable out : outputs) {
+            if (!out.requiresGrad()) {
+                // PyTorch refuses this too: silently returning zeros would hide a graph that was never recorded
+                throw new IllegalArgumentException("grad: output " + out + " does not depend on anything that requires grad "
+                        + "(computed under GradMode.disabled(), or a gradient taken with createGraph=false?)");
+            }
+        }
         for (Variable in : inputs) {
             if (!in.requiresGrad()) {
                 throw new IllegalArgumentException("grad: input " + in + " does not require grad; make it with Variable.leaf");
