@@ -7,27 +7,22 @@ import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
 import dev.lipreg.tensor.UnaryOp;
 
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight
  * decay), as torch.optim.Adam / AdamW with bias correction.
  */
-public final class Adam implements Optimizer {
-    private final Map<String, Parameter> params;
+public final class Adam extends ParameterOptimizer {
     private final double beta1, beta2, eps, weightDecay;
     private final boolean decoupled;
-    private final OptimizerState state = new OptimizerState();
-    private double lr;
 
     public Adam(Map<String, Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
-        if (!(lr >= 0)) throw new IllegalArgumentException("Adam: learning rate must be >= 0, got " + lr);
+        super(decoupled ? "AdamW" : "Adam", params, lr, List.of("step", "exp_avg", "exp_avg_sq"));
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
         }
-        this.params = new LinkedHashMap<>(params);
-        this.lr = lr;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -44,54 +39,24 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public void step() {
-        for (var e : params.entrySet()) {
-            Parameter p = e.getValue();
-            Tensor grad = p.grad();
-            if (grad == null) continue;
-            Backend k = grad.backend();
-            Tensor stepT = state.getOrCreate("step." + e.getKey(), () -> k.full(Shape.scalar(), DType.INT64, 0));
-            long t = stepT.toLongArray()[0] + 1;
-            state.set("step." + e.getKey(), k.full(Shape.scalar(), DType.INT64, t));
-            Tensor w = p.value();
-            if (decoupled && weightDecay != 0) w = k.affine(w, 1 - lr * weightDecay, 0);
-            Tensor g = !decoupled && weightDecay != 0 ? k.binary(BinaryOp.ADD, grad, k.affine(w, weightDecay, 0)) : grad;
-            Tensor m = state.getOrCreate("exp_avg." + e.getKey(), () -> k.full(g.shape(), g.dtype(), 0));
-            Tensor v = state.getOrCreate("exp_avg_sq." + e.getKey(), () -> k.full(g.shape(), g.dtype(), 0));
-            Tensor m2 = k.binary(BinaryOp.ADD, k.affine(m, beta1, 0), k.affine(g, 1 - beta1, 0));
-            Tensor v2 = k.binary(BinaryOp.ADD, k.affine(v, beta2, 0), k.affine(k.unary(UnaryOp.SQUARE, g), 1 - beta2, 0));
-            state.set("exp_avg." + e.getKey(), m2);
-            state.set("exp_avg_sq." + e.getKey(), v2);
-            double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
-            // p -= lr/c1 · m / (sqrt(v)/sqrt(c2) + eps)
-            Tensor denom = k.affine(k.unary(UnaryOp.SQRT, v2), 1 / Math.sqrt(c2), eps);
-            Tensor update = k.affine(k.binary(BinaryOp.DIV, m2, denom), lr / c1, 0);
-            p.assign(k.binary(BinaryOp.SUB, w, update));
-        }
-    }
-
-    @Override
-    public void zeroGrad() {
-        params.values().forEach(Parameter::zeroGrad);
-    }
-
-    @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.lr = lr;
-    }
-
-    @Override
-    public Map<String, Tensor> state() {
-        return state.snapshot();
-    }
-
-    @Override
-    public void loadState(Map<String, Tensor> s) {
-        state.load(s, decoupled ? "AdamW" : "Adam", params, java.util.List.of("step", "exp_avg", "exp_avg_sq"));
+    void update(String key, Parameter p, Tensor grad) {
+        Backend k = grad.backend();
+        Tensor stepT = state.getOrCreate("step." + key, () -> k.full(Shape.scalar(), DType.INT64, 0));
+        long t = stepT.toLongArray()[0] + 1;
+        state.set("step." + key, k.full(Shape.scalar(), DType.INT64, t));
+        Tensor w = p.value();
+        if (decoupled && weightDecay != 0) w = k.affine(w, 1 - lr * weightDecay, 0);
+        Tensor g = !decoupled && weightDecay != 0 ? k.binary(BinaryOp.ADD, grad, k.affine(w, weightDecay, 0)) : grad;
+        Tensor m = state.getOrCreate("exp_avg." + key, () -> k.full(g.shape(), g.dtype(), 0));
+        Tensor v = state.getOrCreate("exp_avg_sq." + key, () -> k.full(g.shape(), g.dtype(), 0));
+        Tensor m2 = k.binary(BinaryOp.ADD, k.affine(m, beta1, 0), k.affine(g, 1 - beta1, 0));
+        Tensor v2 = k.binary(BinaryOp.ADD, k.affine(v, beta2, 0), k.affine(k.unary(UnaryOp.SQUARE, g), 1 - beta2, 0));
+        state.set("exp_avg." + key, m2);
+        state.set("exp_avg_sq." + key, v2);
+        double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
+        // p -= lr/c1 · m / (sqrt(v)/sqrt(c2) + eps)
+        Tensor denom = k.affine(k.unary(UnaryOp.SQRT, v2), 1 / Math.sqrt(c2), eps);
+        Tensor update = k.affine(k.binary(BinaryOp.DIV, m2, denom), lr / c1, 0);
+        p.assign(k.binary(BinaryOp.SUB, w, update));
     }
 }
