@@ -1,0 +1,74 @@
+package dev.lipreg.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/**
+ * The {@code lipreg} command: train, evaluate, attack and inspect
+ * Lipschitz-regularized models. Exit codes: 0 success, 2 bad usage or bad
+ * input (one-line message), 1 any other failure.
+ */
+@Command(name = "lipreg",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        sortOptions = false,
+        description = "Lipschitz-regularized, adversarially robust deep learning (Finlay et al. 2018; tulip 2019).",
+        subcommands = {InfoCommand.class, TrainCommand.class, GradCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 2 bad usage or input, 1 other failure.",
+                "Backend: --backend or LIPREG_BACKEND = auto | dnnl | reference."})
+public final class Lipreg implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int BAD_INPUT = 2;
+
+    @Option(names = "--stacktrace", description = "Print the stack trace of a failure.", scope = CommandLine.ScopeType.INHERIT)
+    boolean stacktrace;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Whether stderr may be a terminal (live progress bars); false for captured in-process runs. */
+    private final boolean interactive;
+
+    private Lipreg(boolean interactive) {
+        this.interactive = interactive;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** A configured command line writing to stdout and stderr. */
+    public static CommandLine commandLine() {
+        return configure(new Lipreg(true), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    }
+
+    /** A configured command line writing results to {@code out} and messages to {@code err} (tests capture both). */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return configure(new Lipreg(false), out, err);
+    }
+
+    private static CommandLine configure(Lipreg root, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setOverwrittenOptionsAllowed(true); // the last value of a repeated option wins, as in most tools
+        cl.setExecutionExceptionHandler(new Failures());
+        cl.setParameterExceptionHandler(Failures::usage);
+        return cl;
+    }
+
+    /** How a subcommand shows progress on its stderr. */
+    Progress.Factory progress(CommandLine.Model.CommandSpec sub) {
+        return Progress.Factory.of(sub.commandLine().getErr(), interactive);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
