@@ -47,8 +47,13 @@ bench: launcher
 	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench -am package
 	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar
 
-bench-compare: launcher
-	$(LIPREG) bench --compare --out target/bench
+# LipReg vs PyTorch (Debian's python3-torch) on this machine, alternating, same threads:
+# prints the table, writes target/bench/compare.json and compare.md.
+BENCH_THREADS ?= 2
+bench-compare:
+	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench -am package
+	OMP_NUM_THREADS=$(BENCH_THREADS) $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+	  dev.lipreg.bench.Compare --threads $(BENCH_THREADS) --out target/bench $(BENCH_ARGS)
 
 # Regenerate the jextract bindings from the pinned arg files.
 bindings:

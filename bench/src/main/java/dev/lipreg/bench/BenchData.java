@@ -1,0 +1,60 @@
+package dev.lipreg.bench;
+
+import dev.lipreg.data.Dataset;
+import dev.lipreg.data.FashionMnist;
+import dev.lipreg.data.Split;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * The batches both sides of the comparison step through: the first {@code count}
+ * consecutive batches of the Fashion-MNIST training set when {@code dir} holds it
+ * (as compare.py reads them), else seeded uniform noise with random labels.
+ *
+ * @param images per batch, [batch,1,28,28] floats in [0,1]
+ * @param labels per batch, [batch] labels in [0,10)
+ * @param source where the images came from, for the report
+ */
+public record BenchData(float[][] images, int[][] labels, int batch, String source) {
+    public static final int[] IMAGE = {1, 28, 28};
+    public static final int CLASSES = 10;
+
+    public static BenchData load(Path dir, int batch, int count, long seed) {
+        if (batch < 1 || count < 1) throw new IllegalArgumentException("batch and count must be >= 1, got " + batch + " and " + count);
+        int need = batch * count, size = IMAGE[0] * IMAGE[1] * IMAGE[2];
+        if (dir != null && Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz"))
+                || dir != null && Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"))) {
+            try {
+                Dataset d = FashionMnist.load(dir, Split.TRAIN);
+                if (d.count() >= need) {
+                    float[][] x = new float[count][];
+                    int[][] y = new int[count][];
+                    for (int b = 0; b < count; b++) {
+                        x[b] = Arrays.copyOfRange(d.images(), b * batch * size, (b + 1) * batch * size);
+                        y[b] = Arrays.copyOfRange(d.labels(), b * batch, (b + 1) * batch);
+                    }
+                    return new BenchData(x, y, batch, "fashion-mnist train[0:" + need + "]");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading Fashion-MNIST from " + dir, e);
+            }
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[][] x = new float[count][batch * size];
+        int[][] y = new int[count][batch];
+        for (int b = 0; b < count; b++) {
+            for (int i = 0; i < x[b].length; i++) x[b][i] = (float) rng.nextDouble();
+            for (int i = 0; i < batch; i++) y[b][i] = rng.nextInt(CLASSES);
+        }
+        return new BenchData(x, y, batch, "uniform noise (seed " + seed + ")");
+    }
+
+    public int count() {
+        return images.length;
+    }
+}
