@@ -1,0 +1,31 @@
+package dev.lipreg.attacks;
+
+import dev.lipreg.nn.Module;
+import dev.lipreg.tensor.Tensor;
+
+/**
+ * An adversarial attack on a batch of images [N, ...] with values in [0,1].
+ * Results are per image; the adversarial images are allocated in the caller's
+ * current {@link dev.lipreg.tensor.Scope}. Models must be in evaluation mode
+ * ({@link Module#eval()}) so batch norm and dropout are fixed functions.
+ */
+public interface Attack {
+
+    /** Short name for reports, e.g. "pgd-linf", "cw-l2". */
+    String name();
+
+    /** The norm the attack bounds (fixed-budget attacks) or minimizes. */
+    Norm norm();
+
+    /** Untargeted: succeeds on an image when the model's prediction differs from its label. */
+    AttackResult run(Module model, Tensor images, Tensor labels);
+
+    default boolean supportsTargeted() {
+        return false;
+    }
+
+    /** Targeted: succeeds on an image when the model predicts its target class. */
+    default AttackResult runTargeted(Module model, Tensor images, Tensor targets) {
+        throw new UnsupportedOperationException(name() + " has no targeted mode");
+    }
+}

@@ -1,0 +1,44 @@
+package dev.lipreg.attacks;
+
+import dev.lipreg.tensor.Tensor;
+
+/**
+ * What an attack produced for a batch. {@code adversarial} lives in the scope
+ * that was current when the attack was called. Success is re-checked on the
+ * returned images, so the flags always describe {@code adversarial}; where an
+ * attack failed, the returned image is its last (or best-loss) iterate for
+ * fixed-budget attacks and the original image for minimal-distance attacks.
+ * Distances are those of the returned images from the originals.
+ *
+ * @param predictions the model's labels for the returned images
+ * @param seconds     wall time of the attack on this batch
+ */
+public record AttackResult(String attack, Tensor adversarial, boolean[] success, int[] predictions,
+                           double[] l2, double[] linf, double seconds) {
+
+    public int size() {
+        return success.length;
+    }
+
+    public int successCount() {
+        int c = 0;
+        for (boolean s : success) c += s ? 1 : 0;
+        return c;
+    }
+
+    public double successRate() {
+        return (double) successCount() / success.length;
+    }
+
+    /** The per-image distances in {@code norm}. */
+    public double[] distances(Norm norm) {
+        return norm == Norm.L2 ? l2 : linf;
+    }
+
+    /** Per-image distance in {@code norm} where the attack succeeded, +∞ where it failed. */
+    public double[] successfulDistances(Norm norm) {
+        double[] d = distances(norm).clone();
+        for (int i = 0; i < d.length; i++) if (!success[i]) d[i] = Double.POSITIVE_INFINITY;
+        return d;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.lipreg.eval;
+
+import dev.lipreg.attacks.Attack;
+import dev.lipreg.attacks.AttackResult;
+import dev.lipreg.attacks.FixedBudgetAttack;
+import dev.lipreg.attacks.Inputs;
+import dev.lipreg.attacks.Norm;
+import dev.lipreg.nn.Module;
+import dev.lipreg.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * Robustness of a model on a dataset held as tensors: error at fixed budgets,
+ * and per-image minimal adversarial distances, either from a minimal-distance
+ * attack (CW, DeepFool, Boundary) or by bisection over ε with a fixed-budget
+ * attack (PGD, APGD, FGSM). Works batch by batch; each batch's tensors are
+ * freed before the next.
+ */
+public final class Robustness {
+    private Robustness() {
+    }
+
+    /** The error under {@code attack} at each ε (misclassified clean images count as errors at every ε). */
+    public static ErrorCurve errorCurve(Module model, Tensor images, Tensor labels, FixedBudgetAttack attack, double[] epsilons,
+                                        int batchSize, Progress progress) {
+        int n = Batches.check(images, labels, batchSize);
+        if (attack == null) throw new IllegalArgumentException("attack must not be null");
+        if (epsilons == null || epsilons.length == 0) throw new IllegalArgumentException("epsilons must list at least one budget");
+        for (int j = 0; j < epsilons.length; j++) Inputs.checkEpsilon(epsilons[j], "epsilons[" + j + "]");
+        Progress p = orNone(progress);
+        double[] errors = new double[epsilons.length];
+        double[] seconds = {0};
+        for (int j = 0; j < epsilons.length; j++) {
+            double eps = epsilons[j];
+            int[] broken = {0};
+            Batches.forEach(images, labels, batchSize, p, (long) n * epsilons.length, (long) n * j, (x, y, off) -> {
+                double[] e = new double[x.dim(0)];
+                Arrays.fill(e, eps);
+                AttackResult r = attack.run(model, x, y, e);
+                broken[0] += r.successCount();
+                seconds[0] += r.seconds();
+            });
+            errors[j] = (double) broken[0] / n;
+        }
+        return new ErrorCurve(attack.name(), attack.norm(), epsilons.clone(), errors, seconds[0]);
+    }
+
+    /** Distances in {@code norm} of the adversarials a minimal-distance attack finds; +∞ where it fails. */
+    public static DistanceReport minimalDistances(Module model, Tensor images, Tensor labels, Attack attack, Norm norm,
+                                                  int batchSize, Progress progress) {
+        int n = Batches.check(images, labels, batchSize);
+        if (attack == null || norm == null) throw new IllegalArgumentException("attack and norm must not be null");
+        double[] d = new double[n];
+        double[] seconds = {0};
+        Batches.forEach(images, labels, batchSize, orNone(progress), n, 0, (x, y, off) -> {
+            AttackResult r = attack.run(model, x, y);
+            System.arraycopy(r.successfulDistances(norm), 0, d, off, x.dim(0));
+            seconds[0] += r.seconds();
+        });
+        return new DistanceReport(attack.name(), norm, d, filled(n, attack.name()), seconds[0]);
+    }
+
+    /**
+     * Per-image minimal distance in the attack's norm by bisection over ε: first
+     * the attack at {@code maxEpsilon} (failure: +∞), then {@code steps} halvings
+     * of each image's interval [lo, hi], where a success at ε lowers hi to the
+     * distance of the adversarial actually found (≤ ε) and a failure raises lo to
+     * ε. The result is each image's final hi: an adversarial at that distance
+     * exists, and the attack failed within lo. Resolution maxEpsilon / 2^steps.
+     */
+    public static DistanceReport bisection(Module model, Tensor images, Tensor labels, FixedBudgetAttack attack, double maxEpsilon,
+                                           int steps, int batchSize, Progress progress) {
+        int n = Batches.check(images, labels, batchSize);
+        if (attack == null) throw new IllegalArgumentException("attack must not be null");
+        Inputs.checkPositive(maxEpsilon, "maxEpsilon");
+        Inputs.checkNonNegative(steps, "steps");
+        Norm norm = attack.norm();
+        double[] d = new double[n];
+        double[] seconds = {0};
+        Batches.forEach(images, labels, batchSize, orNone(progress), n, 0, (x, y, off) -> {
+            int b = x.dim(0);
+            double[] lo = new double[b], hi = new double[b], eps = new double[b];
+            Arrays.fill(eps, maxEpsilon);
+            AttackResult first = attack.run(model, x, y, eps);
+            seconds[0] += first.seconds();
+            double[] found = first.distances(norm);
+            for (int i = 0; i < b; i++) hi[i] = first.success()[i] ? found[i] : Double.POSITIVE_INFINITY;
+            double resolution = maxEpsilon / Math.pow(2, steps);
+            for (int s = 0; s < steps; s++) {
+                boolean open = false;
+                for (int i = 0; i < b; i++) {
+                    boolean searching = hi[i] < Double.POSITIVE_INFINITY && hi[i] - lo[i] > resolution;
+                    eps[i] = searching ? (lo[i] + hi[i]) / 2 : Math.min(hi[i], maxEpsilon);
+                    open |= searching;
+                }
+                if (!open) break;
+                AttackResult r = attack.run(model, x, y, eps);
+                seconds[0] += r.seconds();
+                double[] dist = r.distances(norm);
+                for (int i = 0; i < b; i++) {
+                    if (!(hi[i] < Double.POSITIVE_INFINITY && hi[i] - lo[i] > resolution)) continue;
+                    if (r.success()[i]) hi[i] = Math.min(hi[i], dist[i]); // the distance actually found
+                    else lo[i] = eps[i];
+                }
+            }
+            System.arraycopy(hi, 0, d, off, b);
+        });
+        return new DistanceReport(attack.name() + "-bisection", norm, d, filled(n, attack.name()), seconds[0]);
+    }
+
+    private static String[] filled(int n, String s) {
+        String[] a = new String[n];
+        Arrays.fill(a, s);
+        return a;
+    }
+
+    static Progress orNone(Progress p) {
+        return p == null ? Progress.none() : p;
+    }
+}
