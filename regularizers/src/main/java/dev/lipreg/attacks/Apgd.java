@@ -8,6 +8,7 @@ import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -128,7 +129,7 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
             int[] increases = new int[n];
             double[] lossBestLastCheck = lossBest.clone();
             boolean[] reducedLastCheck = new boolean[n];
-            java.util.Arrays.fill(reducedLastCheck, true);
+            Arrays.fill(reducedLastCheck, true);
             int sinceCheck = 0;
             for (int i = 0; i < steps && !AttackFrame.all(found); i++) {
                 try (Scope s = Scope.open()) {
@@ -161,7 +162,7 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
                             k.copyInto(xAdv, PerImage.select(back, xBest, xAdv));
                             k.copyInto(grad, PerImage.select(back, gradBest, grad));
                         }
-                        java.util.Arrays.fill(increases, 0);
+                        Arrays.fill(increases, 0);
                         interval = Math.max(interval - decrease, minInterval);
                         sinceCheck = 0;
                     }

@@ -5,10 +5,11 @@ import dev.lipreg.tensor.Tensor;
 /**
  * What an attack produced for a batch. {@code adversarial} lives in the scope
  * that was current when the attack was called. Success is re-checked on the
- * returned images, so the flags always describe {@code adversarial}; where an
- * attack failed, the returned image is its last (or best-loss) iterate for
- * fixed-budget attacks and the original image for minimal-distance attacks.
- * Distances are those of the returned images from the originals.
+ * returned images, so the flags always describe {@code adversarial}. Where an
+ * attack failed, the returned image is where it ended: the last (PGD, FGSM,
+ * DeepFool) or highest-loss (APGD) iterate, or the original image (CW,
+ * Boundary). Distances are those of the returned images from the originals;
+ * {@link #successfulDistances} hides the failures behind +∞.
  *
  * @param predictions the model's labels for the returned images
  * @param seconds     wall time of the attack on this batch

@@ -7,6 +7,7 @@ import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -97,7 +98,7 @@ public record BoundaryAttack(int steps, double sphericalStep, double sourceStep,
         Backend k = current.backend();
         int n = started.length;
         double[] lo = new double[n], hi = new double[n];
-        java.util.Arrays.fill(hi, 1);
+        Arrays.fill(hi, 1);
         try (Scope s = Scope.open()) {
             Tensor noise = k.copy(current);
             Tensor toNoise = k.binary(BinaryOp.SUB, noise, f.x);
@@ -126,8 +127,8 @@ public record BoundaryAttack(int steps, double sphericalStep, double sourceStep,
         Tensor x = f.x;
         int n = started.length;
         double[] sph = new double[n], src = new double[n];
-        java.util.Arrays.fill(sph, sphericalStep);
-        java.util.Arrays.fill(src, sourceStep);
+        Arrays.fill(sph, sphericalStep);
+        Arrays.fill(src, sourceStep);
         Window sphStats = new Window(n), stepStats = new Window(n);
         for (int step = 1; step <= steps; step++) {
             boolean[] active = new boolean[n];
@@ -161,7 +162,7 @@ public record BoundaryAttack(int steps, double sphericalStep, double sourceStep,
                 }
                 Tensor candidate = k.clamp(PerImage.addScaled(spherical, PerImage.column(length, x), newSource), 0, 1);
                 int[] pred = f.oracle.predict(k.concat(List.of(spherical, candidate), 0));
-                int[] sphPred = java.util.Arrays.copyOfRange(pred, 0, n), candPred = java.util.Arrays.copyOfRange(pred, n, 2 * n);
+                int[] sphPred = Arrays.copyOfRange(pred, 0, n), candPred = Arrays.copyOfRange(pred, n, 2 * n);
                 boolean[] sphAdv = f.isAdversarial(sphPred), candAdv = f.isAdversarial(candPred);
                 double[] candDist = PerImage.norms(k.binary(BinaryOp.SUB, candidate, x), Norm.L2);
                 boolean[] accept = new boolean[n];
@@ -238,8 +239,7 @@ public record BoundaryAttack(int steps, double sphericalStep, double sourceStep,
         void clear(int i) {
             count[i] = 0;
             next[i] = 0;
-            java.util.Arrays.fill(hits[i], false);
+            Arrays.fill(hits[i], false);
         }
     }
-
 }

@@ -11,6 +11,7 @@ import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -59,7 +60,7 @@ public final class InputGradients {
     /** [N,K] with ones in column c: the seed that selects logit c of every image. */
     static Tensor classColumn(Tensor like, int n, int classes, int c, DType dtype) {
         long[] l = new long[n];
-        java.util.Arrays.fill(l, c);
+        Arrays.fill(l, c);
         return like.backend().oneHot(like.backend().fromArray(l, Shape.of(n)), classes, dtype);
     }
 }

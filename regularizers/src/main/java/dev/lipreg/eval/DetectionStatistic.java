@@ -8,6 +8,7 @@ import dev.lipreg.nn.Loss;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,7 +37,7 @@ public enum DetectionStatistic {
         List<Variable> norms = new ArrayList<>(classes);
         for (int c = 0; c < classes; c++) {
             long[] col = new long[n];
-            java.util.Arrays.fill(col, c);
+            Arrays.fill(col, c);
             Variable seed = Variable.constant(x.backend().oneHot(Tensor.ofLabels(x.backend(), col), classes, logits.dtype()));
             Variable g = Autograd.grad(List.of(logits), List.of(x), List.of(seed), createGraph).getFirst();
             norms.add(Ops.reshape(Ops.normL2(g, false, axes), n, 1));

@@ -164,6 +164,25 @@ class LinearClassifierTest {
         }
     }
 
+    @Test
+    void targetedAttacksReachTheirTarget() {
+        try (Scope s = Scope.open()) {
+            Sequential three = TestModels.linear(3, 31);
+            Tensor x = TestModels.centeredImages(6, 0.25, 32);
+            long[] y = TestModels.predictedLabels(three, x).toLongArray();
+            long[] t = new long[y.length];
+            for (int i = 0; i < y.length; i++) t[i] = (y[i] + 1) % 3;
+            Tensor targets = Tensor.ofLabels(x.backend(), t);
+            for (Attack a : new Attack[]{Pgd.linf(0.4, 20), Pgd.l2(2, 20), Pgd.bim(0.4, 20), Apgd.linf(0.4, 20), Apgd.l2(2, 20),
+                    CarliniWagnerL2.defaults().withSearch(6, 200).withInitialConst(1)}) {
+                AttackResult r = a.runTargeted(three, x, targets);
+                for (int i = 0; i < y.length; i++) {
+                    assertTrue(r.success()[i] && r.predictions()[i] == t[i], a.name() + " image " + i + " predicted " + r.predictions()[i] + ", target " + t[i]);
+                }
+            }
+        }
+    }
+
     /** found ∈ [exact, exact·(1 + tol) + slack] up to rounding: no attack can beat the exact minimum. */
     static void within(double exact, double found, double tol, double slack, String what) {
         assertTrue(found >= exact * (1 - 1e-9), what + ": " + found + " below the exact minimum " + exact);

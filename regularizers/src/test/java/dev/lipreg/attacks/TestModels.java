@@ -83,12 +83,16 @@ public final class TestModels {
      * predictions vary from image to image (a default-initialized net predicts one class everywhere).
      */
     public static Sequential smallCnn(int classes, long seed) {
-        Init init = new Init(REF, DType.FLOAT64, Init.Scheme.KAIMING_NORMAL, seed);
+        return smallCnnOn(REF, DType.FLOAT64, classes, seed);
+    }
+
+    public static Sequential smallCnnOn(Backend backend, DType dtype, int classes, long seed) {
+        Init init = new Init(backend, dtype, Init.Scheme.KAIMING_NORMAL, seed);
         Linear head = new Linear(init, 24, classes);
         Sequential m = Sequential.of(new Conv2d(init, 1, 4, 3, 1, 1), Activation.relu(), new MaxPool2d(2),
                 new Conv2d(init, 4, 6, 3, 2, 1), Activation.tanh(), new Flatten(), head);
-        head.weight().assign(REF.affine(head.weight().value(), 10, 0));
-        head.bias().assign(REF.full(head.bias().shape(), DType.FLOAT64, 0));
+        head.weight().assign(backend.affine(head.weight().value(), 10, 0));
+        head.bias().assign(backend.full(head.bias().shape(), dtype, 0));
         m.eval();
         return m;
     }
