@@ -92,9 +92,8 @@ final class DemoCommand implements Callable<Integer> {
         attacks.cwSteps = 100;
         attacks.boundarySteps = 500;
         attacks.batch = 250;
-        // DeepFool for the median ℓ2 distance, PGD for the errors; a shorter power iteration keeps the bound's cost small
-        Evaluator.Settings eval = new Evaluator.Settings(l2, linf, List.of("pgd", "deepfool"), List.of("pgd"), new PowerIteration(300, 1e-6, 0),
-                attacks, 0);
+        // DeepFool for the median ℓ2 distance, PGD for the errors
+        Evaluator.Settings eval = new Evaluator.Settings(l2, linf, List.of("pgd", "deepfool"), List.of("pgd"), PowerIteration.defaults(), attacks, 0);
         List<ModelRef> refs = List.of(ModelRef.resolve("--out", plainDir), ModelRef.resolve("--out", robustDir));
         stdout.println();
         stdout.println("== evaluation on " + evalImages + " test images (PGD-" + attacks.pgdSteps + " ℓ2 and ℓ∞, DeepFool ℓ2)");

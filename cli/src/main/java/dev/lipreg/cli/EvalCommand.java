@@ -56,7 +56,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "Certified ℓ2 accuracy from a Lipschitz upper bound (product of layer norms). Default: on.")
     boolean certify;
 
-    @Option(names = "--power-iterations", paramLabel = "N", defaultValue = "2000",
+    @Option(names = "--power-iterations", paramLabel = "N", defaultValue = "5000",
             description = "Most power iterations per layer for the Lipschitz bound. Default: ${DEFAULT-VALUE}.")
     int powerIterations;
 
@@ -77,7 +77,7 @@ final class EvalCommand implements Callable<Integer> {
         if (powerIterations < 1) throw BadInputException.of("--power-iterations", "a count >= 1", powerIterations);
         List<String> names = AttackOptions.names("--attacks", attacks);
         Evaluator.Settings settings = new Evaluator.Settings(budgets("--eps-l2", epsL2), budgets("--eps-linf", epsLinf), names, names,
-                certify ? new PowerIteration(powerIterations, 1e-9, seed) : null, attackOptions, seed);
+                certify ? new PowerIteration(powerIterations, PowerIteration.defaults().tolerance(), seed) : null, attackOptions, seed);
         attackOptions.validate();
         if (settings.epsL2().length + settings.epsLinf().length == 0) throw BadInputException.of("--eps-l2/--eps-linf", "at least one budget", "none");
         List<ModelRef> refs = new ArrayList<>();

@@ -4,7 +4,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
 
 /**
  * The {@code lipreg} command: train, evaluate, attack and inspect
@@ -20,7 +23,7 @@ import java.io.PrintWriter;
                 GradCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 bad usage or input, 1 other failure.",
                 "Backend: --backend or LIPREG_BACKEND = auto | dnnl | reference."})
-public final class Lipreg implements Runnable {
+public final class Lipreg implements Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int BAD_INPUT = 2;
@@ -44,7 +47,9 @@ public final class Lipreg implements Runnable {
 
     /** A configured command line writing to stdout and stderr. */
     public static CommandLine commandLine() {
-        return configure(new Lipreg(true), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        // UTF-8 whatever the locale: tables and messages use ℓ2, ∇ₓ, ε
+        return configure(new Lipreg(true), new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
+                new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true));
     }
 
     /** A configured command line writing results to {@code out} and messages to {@code err} (tests capture both). */
@@ -68,8 +73,10 @@ public final class Lipreg implements Runnable {
         return Progress.Factory.of(sub.commandLine().getErr(), interactive);
     }
 
+    /** Without a subcommand: the usage, on stderr, as for any other usage error. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return BAD_INPUT;
     }
 }

@@ -46,7 +46,7 @@ abstract sealed class Progress implements AutoCloseable {
         @Override
         void stepTo(long done, String extra) {
             bar.stepTo(done);
-            bar.setExtraMessage(extra);
+            bar.setExtraMessage(extra.isEmpty() ? "" : " " + extra);
         }
 
         @Override

@@ -32,7 +32,7 @@ record TrainSettings(String model, String data, int trainSubset, int testSubset,
         Optimizers.check(optimizer, lr, momentum, weightDecay);
         lrSchedule();
         objective();
-        if (adv != null) Adversaries.attack("--adv", adv, norm, seed);
+        if (adv != null) Adversaries.parse("--adv", adv, norm, seed);
         return this;
     }
 

@@ -77,8 +77,7 @@ final class TrainingRun {
                 data.train().numClasses());
         Models.checkFits(resume ? runDir.modelJson().toString() : "--model", spec, data.chw(), data.train().numClasses());
         RobustObjective objective = settings.objective();
-        if (settings.adv() != null) objective = objective.withAdversary(Adversaries.perturbation(
-                Adversaries.attack("--adv", settings.adv(), settings.norm(), settings.seed())));
+        if (settings.adv() != null) objective = objective.withAdversary(Adversaries.parse("--adv", settings.adv(), settings.norm(), settings.seed()));
         long start = System.nanoTime();
         try (Scope run = Scope.open()) {
             Module model = spec.build(new Init(backend, settings.seed()));
