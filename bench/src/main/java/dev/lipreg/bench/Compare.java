@@ -59,8 +59,9 @@ public final class Compare {
     static CompareReport run(CompareConfig config, PrintStream log) {
         BenchData data = BenchData.load(config.dataDir(), config.batch(), 8, config.seed());
         String torchNote = null;
-        StepRunner torch = null;
+        StepRunner torch = null, baseline = null;
         try (StepRunner lipreg = startLipReg(config, data, log)) {
+            if (config.baseline() != null) baseline = startWorkerJvm("baseline LipReg JVM", config.baseline(), config);
             if (config.torch()) {
                 try {
                     torch = startTorch(config);
@@ -75,14 +76,14 @@ public final class Compare {
             log.printf(Locale.ROOT, "dnnl_sgemm %d³: %.1f GFLOP/s%n", SGEMM_N, roof.bestGflops());
             List<CompareReport.ModeResult> results = new ArrayList<>();
             for (Mode m : config.modes()) {
-                results.add(measure(m, config, lipreg, torch, log));
+                results.add(measure(m, config, lipreg, torch, baseline, log));
             }
             Roofline.Result again = lipreg.sgemm(SGEMM_N, SGEMM_REPS);
             if (again.bestGflops() > roof.bestGflops()) roof = again;
             Map<String, Object> machine = machine(lipreg.info(), config.threads());
             CompareReport report = new CompareReport(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine,
                     config.threads(), config.batch(), config.warmup(), config.steps(), data.source(), roof,
-                    torch == null ? null : torch.info(), torchNote, results);
+                    torch == null ? null : torch.info(), torchNote, config.baseline(), results);
             if (config.outDir() != null) {
                 writeAtomically(config.outDir().resolve("compare.json"), report.toJson());
                 writeAtomically(config.outDir().resolve("compare.md"), report.toMarkdown());
@@ -90,51 +91,67 @@ public final class Compare {
             return report;
         } finally {
             if (torch != null) torch.close();
+            if (baseline != null) baseline.close();
         }
     }
 
-    /** Warm-up on both sides, then chunks of timed steps alternating sides (ABBA order). */
-    private static CompareReport.ModeResult measure(Mode m, CompareConfig c, StepRunner lipreg, StepRunner torch, PrintStream log) {
-        if (c.warmup() > 0) {
-            lipreg.run(m, c.warmup());
-            if (torch != null) torch.run(m, c.warmup());
-        }
-        double[] lip = new double[c.steps()], tor = new double[c.steps()];
-        boolean lipFirst = true;
-        for (int done = 0; done < c.steps(); ) {
+    /**
+     * Warm-up on every side, then chunks of timed steps: each chunk runs every side
+     * once, the order rotating from chunk to chunk, so each side sees the same
+     * machine state on average.
+     */
+    private static CompareReport.ModeResult measure(Mode m, CompareConfig c, StepRunner lipreg, StepRunner torch, StepRunner baseline,
+                                                    PrintStream log) {
+        List<StepRunner> sides = new ArrayList<>(List.of(lipreg));
+        if (torch != null) sides.add(torch);
+        if (baseline != null) sides.add(baseline);
+        if (c.warmup() > 0) for (StepRunner s : sides) s.run(m, c.warmup());
+        double[][] ms = new double[sides.size()][c.steps()];
+        int round = 0;
+        for (int done = 0; done < c.steps(); round++) {
             int n = Math.min(c.chunk(), c.steps() - done);
-            if (lipFirst || torch == null) {
-                System.arraycopy(lipreg.run(m, n), 0, lip, done, n);
-                if (torch != null) System.arraycopy(torch.run(m, n), 0, tor, done, n);
-            } else {
-                System.arraycopy(torch.run(m, n), 0, tor, done, n);
-                System.arraycopy(lipreg.run(m, n), 0, lip, done, n);
+            for (int k = 0; k < sides.size(); k++) {
+                int side = (round + k) % sides.size();
+                System.arraycopy(sides.get(side).run(m, n), 0, ms[side], done, n);
             }
-            lipFirst = !lipFirst;
             done += n;
         }
-        var r = new CompareReport.ModeResult(m, Flops.step(m, c.batch()) / 1e9, CompareReport.Stats.of(lip),
-                torch == null ? null : CompareReport.Stats.of(tor), CompareReport.target(m));
-        log.printf(Locale.ROOT, "%-16s LipReg %8.1f ms (min %8.1f)   PyTorch %s%n", m.id(), r.lipreg().medianMs(), r.lipreg().minMs(),
-                torch == null ? "-" : String.format(Locale.ROOT, "%8.1f ms (min %8.1f)   ratio %.2f", r.torch().medianMs(),
-                        r.torch().minMs(), r.ratio()));
+        var lip = CompareReport.Stats.of(ms[0]);
+        var tor = torch == null ? null : CompareReport.Stats.of(ms[1]);
+        var base = baseline == null ? null : CompareReport.Stats.of(ms[sides.size() - 1]);
+        var r = new CompareReport.ModeResult(m, Flops.step(m, c.batch()) / 1e9, lip, tor, base, CompareReport.target(m));
+        log.printf(Locale.ROOT, "%-16s LipReg %8.1f ms (min %8.1f)   PyTorch %s%s%n", m.id(), lip.medianMs(), lip.minMs(),
+                tor == null ? "-" : String.format(Locale.ROOT, "%8.1f ms (min %8.1f)   ratio %.2f", tor.medianMs(), tor.minMs(), r.ratio()),
+                base == null ? "" : String.format(Locale.ROOT, "   baseline %8.1f ms (min %8.1f)", base.medianMs(), base.minMs()));
         return r;
     }
 
     // ------------------------------------------------------------------ the two sides
 
-    /** In this JVM when OpenMP already has {@code threads} threads, else in a child JVM with OMP_NUM_THREADS set. */
+    /**
+     * In this JVM when OpenMP already has {@code threads} threads, else (or when a
+     * baseline build runs too, so both builds run alike) in a child JVM with
+     * OMP_NUM_THREADS set.
+     */
     private static StepRunner startLipReg(CompareConfig c, BenchData data, PrintStream log) {
-        if (!c.backend().equals("dnnl") || ompStartsWith(c.threads())) {
-            if (c.backend().equals("dnnl")) Dnnl.setThreads(c.threads());
+        boolean dnnl = c.backend().equals("dnnl");
+        if (c.baseline() == null && (!dnnl || ompStartsWith(c.threads()))) {
+            if (dnnl) Dnnl.setThreads(c.threads());
             return new LipRegSteps(Backends.byName(c.backend()), data, c.seed());
         }
-        log.println("OMP_NUM_THREADS is " + System.getenv("OMP_NUM_THREADS") + ", not " + c.threads() + ": LipReg runs in a child JVM");
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), Compare.class.getName(), "--worker",
+        if (c.baseline() == null) {
+            log.println("OMP_NUM_THREADS is " + System.getenv("OMP_NUM_THREADS") + ", not " + c.threads() + ": LipReg runs in a child JVM");
+        }
+        return startWorkerJvm("LipReg worker JVM", System.getProperty("java.class.path"), c);
+    }
+
+    /** A child JVM serving LipReg steps from {@code classPath} with OMP_NUM_THREADS = threads. */
+    private static StepRunner startWorkerJvm(String name, String classPath, CompareConfig c) {
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED", "-cp", classPath,
+                Compare.class.getName(), "--worker",
                 "--batch", Integer.toString(c.batch()), "--seed", Long.toString(c.seed()), "--backend", c.backend()));
         if (c.dataDir() != null) cmd.addAll(List.of("--data", c.dataDir().toString()));
-        return ProcessRunner.start("LipReg worker JVM", cmd, Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())));
+        return ProcessRunner.start(name, cmd, Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())));
     }
 
     /** Whether libgomp starts (started) with {@code threads}: OMP_NUM_THREADS, or LipReg's default of all processors. */
@@ -230,7 +247,9 @@ public final class Compare {
     static final String USAGE = """
             usage: Compare [--threads N] [--batch N] [--warmup N] [--steps N] [--modes all|m1,m2,...] [--chunk N]
                            [--python PATH] [--no-torch] [--data DIR] [--out DIR] [--seed N] [--backend dnnl|reference]
+                           [--baseline CLASSPATH]
             modes: forward, input-gradient, train, exact-penalty, fd-penalty, fd-penalty-1dir, pgd7
+            --baseline times another LipReg build (e.g. an older benchmarks.jar) in the same run: before/after.
             Prints the table and writes OUT/compare.json and OUT/compare.md (default out: target/bench).""";
 
     public static void main(String[] args) {
@@ -279,8 +298,8 @@ public final class Compare {
                 case "--data" -> c.withDataDir(Path.of(v));
                 case "--out" -> c.withOutDir(v.equals("-") ? null : Path.of(v));
                 case "--backend" -> c.withBackend(v);
-                case "--seed" -> new CompareConfig(c.threads(), c.batch(), c.warmup(), c.steps(), c.modes(), c.torch(), c.python(),
-                        c.outDir(), c.dataDir(), c.chunk(), Long.parseLong(v), c.backend());
+                case "--seed" -> c.withSeed(Long.parseLong(v));
+                case "--baseline" -> c.withBaseline(v);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             };
         }

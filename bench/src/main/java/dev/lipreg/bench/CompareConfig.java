@@ -19,9 +19,12 @@ import java.util.Objects;
  * @param chunk    steps timed on one side before switching to the other
  * @param seed     model initialization and noise seed
  * @param backend  LipReg backend name (Backends.byName): "dnnl", or "reference" for tiny checks
+ * @param baseline class path of another LipReg build (e.g. an older benchmarks.jar) timed in the same run
+ *                 as a third side, for before/after comparisons of an optimization; null for none.
+ *                 Both LipReg builds then run in child JVMs, set up alike.
  */
 public record CompareConfig(int threads, int batch, int warmup, int steps, List<Mode> modes, boolean torch, Path python,
-                            Path outDir, Path dataDir, int chunk, long seed, String backend) {
+                            Path outDir, Path dataDir, int chunk, long seed, String backend, String baseline) {
 
     public static final Path DEFAULT_DATA = Path.of("/usr/share/datasets/fashion-mnist");
 
@@ -39,46 +42,54 @@ public record CompareConfig(int threads, int batch, int warmup, int steps, List<
 
     /** 2 threads, batch 128, 5 warm-up and 30 timed steps of every mode, PyTorch probed, output to target/bench. */
     public static CompareConfig defaults() {
-        return new CompareConfig(2, 128, 5, 30, List.of(Mode.values()), true, null, Path.of("target", "bench"), DEFAULT_DATA, 5, 42, "dnnl");
+        return new CompareConfig(2, 128, 5, 30, List.of(Mode.values()), true, null, Path.of("target", "bench"), DEFAULT_DATA, 5, 42, "dnnl", null);
     }
 
     public CompareConfig withThreads(int t) {
-        return new CompareConfig(t, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend);
+        return new CompareConfig(t, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline);
     }
 
     public CompareConfig withBatch(int b) {
-        return new CompareConfig(threads, b, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend);
+        return new CompareConfig(threads, b, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline);
     }
 
     public CompareConfig withSteps(int warm, int timed) {
-        return new CompareConfig(threads, batch, warm, timed, modes, torch, python, outDir, dataDir, chunk, seed, backend);
+        return new CompareConfig(threads, batch, warm, timed, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline);
     }
 
     public CompareConfig withModes(List<Mode> m) {
-        return new CompareConfig(threads, batch, warmup, steps, m, torch, python, outDir, dataDir, chunk, seed, backend);
+        return new CompareConfig(threads, batch, warmup, steps, m, torch, python, outDir, dataDir, chunk, seed, backend, baseline);
     }
 
     public CompareConfig withTorch(boolean on) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, on, python, outDir, dataDir, chunk, seed, backend);
+        return new CompareConfig(threads, batch, warmup, steps, modes, on, python, outDir, dataDir, chunk, seed, backend, baseline);
     }
 
     public CompareConfig withPython(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, p, outDir, dataDir, chunk, seed, backend);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, p, outDir, dataDir, chunk, seed, backend, baseline);
     }
 
     public CompareConfig withOutDir(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, p, dataDir, chunk, seed, backend);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, p, dataDir, chunk, seed, backend, baseline);
     }
 
     public CompareConfig withDataDir(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, p, chunk, seed, backend);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, p, chunk, seed, backend, baseline);
     }
 
     public CompareConfig withChunk(int c) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, c, seed, backend);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, c, seed, backend, baseline);
+    }
+
+    public CompareConfig withSeed(long s) {
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, s, backend, baseline);
+    }
+
+    public CompareConfig withBaseline(String classPath) {
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, classPath);
     }
 
     public CompareConfig withBackend(String b) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, b);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, b, baseline);
     }
 }

@@ -26,10 +26,12 @@ import java.util.Map;
  * @param sgemm     dnnl_sgemm GFLOP/s on 1024³ with {@code threads} threads
  * @param torch     PyTorch's versions and settings, empty when it did not run
  * @param torchNote why PyTorch did not run, or null
+ * @param baseline  class path of the baseline LipReg build timed alongside, or null
  * @param results   one entry per mode, in run order
  */
 public record CompareReport(String date, Map<String, Object> machine, int threads, int batch, int warmup, int steps, String data,
-                            Roofline.Result sgemm, Map<String, Object> torch, String torchNote, List<ModeResult> results) {
+                            Roofline.Result sgemm, Map<String, Object> torch, String torchNote, String baseline,
+                            List<ModeResult> results) {
 
     public CompareReport {
         machine = Map.copyOf(machine);
@@ -50,12 +52,28 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
     }
 
     /**
-     * One mode's numbers. {@code torch} is null when PyTorch did not run.
+     * One mode's numbers. {@code torch} is null when PyTorch did not run,
+     * {@code baseline} when no baseline build did.
      *
      * @param gflop  the step's FLOPs (see {@link Flops}) in units of 10⁹
      * @param target the ratio LipReg aims to stay at or below
      */
-    public record ModeResult(Mode mode, double gflop, Stats lipreg, Stats torch, double target) {
+    public record ModeResult(Mode mode, double gflop, Stats lipreg, Stats torch, Stats baseline, double target) {
+        /** LipReg median / baseline median: the before/after ratio of an optimization (NaN without baseline). */
+        public double vsBaseline() {
+            return baseline == null ? Double.NaN : lipreg.medianMs() / baseline.medianMs();
+        }
+
+        /** LipReg min / baseline min (NaN without baseline). */
+        public double vsBaselineMin() {
+            return baseline == null ? Double.NaN : lipreg.minMs() / baseline.minMs();
+        }
+
+        /** Baseline median / PyTorch median (NaN unless both ran). */
+        public double baselineRatio() {
+            return baseline == null || torch == null ? Double.NaN : baseline.medianMs() / torch.medianMs();
+        }
+
         /** LipReg median / PyTorch median, NaN without PyTorch. */
         public double ratio() {
             return torch == null ? Double.NaN : lipreg.medianMs() / torch.medianMs();
@@ -106,6 +124,7 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
         root.put("sgemm", roof);
         root.put("torch", torch.isEmpty() ? null : torch);
         root.put("torch_note", torchNote);
+        root.put("baseline", baseline);
         List<Object> rs = new ArrayList<>();
         for (ModeResult r : results) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -115,6 +134,12 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
             m.put("gflop", round(r.gflop(), 4));
             m.put("lipreg", side(r.lipreg()));
             m.put("torch", r.torch() == null ? null : side(r.torch()));
+            if (r.baseline() != null) {
+                m.put("baseline", side(r.baseline()));
+                m.put("baseline_ratio_median", nullIfNaN(round(r.baselineRatio(), 4)));
+                m.put("vs_baseline_median", round(r.vsBaseline(), 4));
+                m.put("vs_baseline_min", round(r.vsBaselineMin(), 4));
+            }
             m.put("ratio_median", nullIfNaN(round(r.ratio(), 4)));
             m.put("ratio_min", nullIfNaN(round(r.ratioMin(), 4)));
             m.put("target", r.target());
@@ -165,6 +190,20 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
                     .append(" | ").append(fmt(utilization(r), 1))
                     .append(" | ").append(r.torch() == null ? "-" : fmt(torchUtilization(r), 1))
                     .append(" |\n");
+        }
+        if (baseline != null) {
+            sb.append("\nbaseline build: ").append(baseline).append("\n\n");
+            sb.append("| mode | baseline ms (median / min) | LipReg ms (median / min) | LipReg / baseline (median / min) | baseline / PyTorch | LipReg / PyTorch |\n");
+            sb.append("|---|---|---|---|---|---|\n");
+            for (ModeResult r : results) {
+                sb.append("| ").append(r.mode().id())
+                        .append(" | ").append(fmt(r.baseline().medianMs(), 1)).append(" / ").append(fmt(r.baseline().minMs(), 1))
+                        .append(" | ").append(fmt(r.lipreg().medianMs(), 1)).append(" / ").append(fmt(r.lipreg().minMs(), 1))
+                        .append(" | ").append(fmt(r.vsBaseline(), 2)).append(" / ").append(fmt(r.vsBaselineMin(), 2))
+                        .append(" | ").append(r.torch() == null ? "-" : fmt(r.baselineRatio(), 2))
+                        .append(" | ").append(r.torch() == null ? "-" : fmt(r.ratio(), 2))
+                        .append(" |\n");
+            }
         }
         return sb.toString();
     }

@@ -80,6 +80,18 @@ class CompareSmokeTest {
         assertEquals(2, r.results().getFirst().lipreg().ms().length);
     }
 
+    /** A baseline build (here: this one again) is timed as a third side; both builds run in child JVMs. */
+    @Test
+    void baselineBuild() throws Exception {
+        CompareReport r = Compare.run(tiny(null).withTorch(false).withBaseline(System.getProperty("java.class.path")), QUIET);
+        CompareReport.ModeResult m = r.results().getFirst();
+        assertEquals(2, m.baseline().ms().length);
+        assertTrue(m.vsBaseline() > 0);
+        JsonNode j = JSON.readTree(r.toJson()).get("results").get(0);
+        assertEquals(2, j.get("baseline").get("ms").size());
+        assertTrue(r.toMarkdown().contains("LipReg / baseline"));
+    }
+
     @Test
     void commandLine() {
         CompareConfig c = Compare.parse(new String[]{"--threads", "1", "--batch", "16", "--modes", "train,pgd7", "--no-torch", "--out", "-"});
@@ -89,6 +101,7 @@ class CompareSmokeTest {
         assertFalse(c.torch());
         assertNull(c.outDir());
         assertNull(Compare.parse(new String[]{"--help"}));
+        assertEquals("a.jar", Compare.parse(new String[]{"--baseline", "a.jar"}).baseline());
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--modes", "nope"}));
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--steps", "0"}));
     }

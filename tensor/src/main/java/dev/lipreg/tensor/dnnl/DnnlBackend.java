@@ -70,7 +70,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         this.shared = shared;
         this.eltwise = new Eltwise(ctx);
         this.binary = new Binary(ctx);
-        this.reduction = new Reduction(ctx);
+        this.reduction = new Reduction(ctx, eltwise);
         this.matmul = new Matmul(ctx);
         this.conv = new Conv(ctx);
         this.pool = new Pool(ctx);
@@ -468,8 +468,12 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Shape out = spec.outputShape(x.shape());
         Tensor y = empty(out, DType.FLOAT32), idx = empty(out, DType.INT32);
         if (out.size() == 0) return new MaxPoolResult(y, idx);
-        pool.maxForward(x.shape(), spec, out, x.data(), y.data());
-        HostLoops.maxPoolIndices(x.data(), x.shape(), spec, y.data(), idx.data(), out);
+        if (HostLoops.isPairs(spec)) {
+            HostLoops.maxPool2x2(x.data(), x.shape(), y.data(), idx.data(), out);
+        } else {
+            pool.maxForward(x.shape(), spec, out, x.data(), y.data());
+            HostLoops.maxPoolIndices(x.data(), x.shape(), spec, y.data(), idx.data(), out);
+        }
         return new MaxPoolResult(y, idx);
     }
 
@@ -479,8 +483,8 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Shape out = spec.outputShape(xShape);
         checkIndices("maxPool2dBackward", gy.shape(), indices, out);
         Tensor gx = empty(xShape, DType.FLOAT32);
-        HostLoops.scatterAdd(gy.data(), indices.data(), out.dim(2) * out.dim(3), gx.data(),
-                xShape.dim(2) * xShape.dim(3), (long) out.dim(0) * out.dim(1), "maxPool2dBackward");
+        if (out.size() > 0) HostLoops.scatterAdd(gy.data(), indices.data(), out, gx.data(), xShape, HostLoops.isPairs(spec), "maxPool2dBackward");
+        else HostLoops.fill(gx.data(), DType.FLOAT32, gx.size(), 0);
         return gx;
     }
 

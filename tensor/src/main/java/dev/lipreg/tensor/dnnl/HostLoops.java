@@ -52,21 +52,73 @@ final class HostLoops {
         int planes = xs.dim(0) * xs.dim(1), h = xs.dim(2), w = xs.dim(3), oh = ys.dim(2), ow = ys.dim(3);
         int plane = h * w, outPlane = oh * ow;
         Windows win = new Windows(s, h, w, oh, ow);
-        boolean pairs = s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padH() == 0 && s.padW() == 0;
-        int[] xp = new int[plane];
-        float[] yp = new float[outPlane];
-        int[] ip = new int[outPlane];
-        for (int pl = 0; pl < planes; pl++) {
-            MemorySegment.copy(x, I32, (long) pl * plane * 4, xp, 0, plane);
-            MemorySegment.copy(y, F32, (long) pl * outPlane * 4, yp, 0, outPlane);
-            if (hasNaN(xp)) {
-                firstMaxima(xp, w, win, oh, ow, yp, ip);
-                MemorySegment.copy(yp, 0, y, F32, (long) pl * outPlane * 4, outPlane);
-            } else if (!(pairs && twoByTwo(xp, w, oh, ow, yp, ip))) {
-                anyWindow(xp, w, win, oh, ow, yp, ip);
+        boolean pairs = isPairs(s);
+        parallel(planes, plane, (from, to) -> {
+            int[] xp = new int[plane];
+            float[] yp = new float[outPlane];
+            int[] ip = new int[outPlane];
+            for (long pl = from; pl < to; pl++) {
+                MemorySegment.copy(x, I32, pl * plane * 4, xp, 0, plane);
+                MemorySegment.copy(y, F32, pl * outPlane * 4, yp, 0, outPlane);
+                if (hasNaN(xp)) {
+                    firstMaxima(xp, w, win, oh, ow, yp, ip);
+                    MemorySegment.copy(yp, 0, y, F32, pl * outPlane * 4, outPlane);
+                } else if (!(pairs && twoByTwo(xp, w, oh, ow, yp, ip))) {
+                    anyWindow(xp, w, win, oh, ow, yp, ip);
+                }
+                MemorySegment.copy(ip, 0, idx, I32, pl * outPlane * 4, outPlane);
             }
-            MemorySegment.copy(ip, 0, idx, I32, (long) pl * outPlane * 4, outPlane);
-        }
+        });
+    }
+
+    /** nn.MaxPool2d(2): 2x2 windows, stride 2, no padding, so windows never overlap. */
+    static boolean isPairs(Pool2dSpec s) {
+        return s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padH() == 0 && s.padW() == 0;
+    }
+
+    /**
+     * nn.MaxPool2d(2) values and PyTorch's indices in one pass over x (no oneDNN
+     * pooling call, x read once): per window the maximum m and the first element
+     * equal to it, selected backwards with conditional moves; the value written is
+     * that element (so -0.0 vs 0.0 ties keep the first, as the reference). Math.max
+     * propagates NaN, which then matches nothing: a plane with a NaN maximum is
+     * redone with the reference's rule. Planes run in parallel.
+     */
+    static void maxPool2x2(MemorySegment x, Shape xs, MemorySegment y, MemorySegment idx, Shape ys) {
+        int planes = xs.dim(0) * xs.dim(1), h = xs.dim(2), w = xs.dim(3), oh = ys.dim(2), ow = ys.dim(3);
+        int plane = h * w, outPlane = oh * ow;
+        parallel(planes, plane, (from, to) -> {
+            float[] xp = new float[plane], yp = new float[outPlane];
+            int[] ip = new int[outPlane];
+            Windows win = null;
+            for (long pl = from; pl < to; pl++) {
+                MemorySegment.copy(x, F32, pl * plane * 4, xp, 0, plane);
+                boolean nan = false;
+                for (int i = 0, o = 0; i < oh; i++) {
+                    int r0 = 2 * i * w, r1 = r0 + w;
+                    for (int j = 0; j < ow; j++, o++) {
+                        int k0 = r0 + 2 * j, k1 = r1 + 2 * j;
+                        float a = xp[k0], b = xp[k0 + 1], c = xp[k1], d = xp[k1 + 1];
+                        float m = Math.max(Math.max(a, b), Math.max(c, d));
+                        int at = k1 + 1;
+                        at = c == m ? k1 : at;
+                        at = b == m ? k0 + 1 : at;
+                        at = a == m ? k0 : at;
+                        nan |= m != m;
+                        ip[o] = at;
+                        yp[o] = xp[at];
+                    }
+                }
+                if (nan) {
+                    if (win == null) win = new Windows(Pool2dSpec.of(2), h, w, oh, ow);
+                    int[] bits = new int[plane];
+                    for (int k = 0; k < plane; k++) bits[k] = Float.floatToRawIntBits(xp[k]);
+                    firstMaxima(bits, w, win, oh, ow, yp, ip);
+                }
+                MemorySegment.copy(yp, 0, y, F32, pl * outPlane * 4, outPlane);
+                MemorySegment.copy(ip, 0, idx, I32, pl * outPlane * 4, outPlane);
+            }
+        });
     }
 
     /** NaN is a magnitude above infinity's bit pattern; this int max reduction vectorizes. */
@@ -173,29 +225,108 @@ final class HostLoops {
         }
     }
 
-    /** gx (x-shaped, fully written) = gy scatter-added to the planes' {@code idx} positions. */
-    static void scatterAdd(MemorySegment gy, MemorySegment idx, int outPlane, MemorySegment gx, int plane, long planes, String op) {
-        float[] g = new float[outPlane], r = new float[plane];
-        int[] ip = new int[outPlane];
-        for (long pl = 0; pl < planes; pl++) {
-            MemorySegment.copy(gy, F32, pl * outPlane * 4, g, 0, outPlane);
-            MemorySegment.copy(idx, I32, pl * outPlane * 4, ip, 0, outPlane);
-            java.util.Arrays.fill(r, 0f);
-            for (int o = 0; o < outPlane; o++) r[checked(ip[o], plane, pl * outPlane + o, op)] += g[o];
-            MemorySegment.copy(r, 0, gx, F32, pl * plane * 4, plane);
+    /**
+     * gx (x-shaped, fully written) = gy scatter-added to the planes' {@code idx} positions.
+     * For nn.MaxPool2d(2) ({@code pairs}) each window's four cells are written
+     * directly (gy at its index, 0 elsewhere: one pass, no fill); a plane whose
+     * indices leave their windows takes the general path, which validates them.
+     */
+    static void scatterAdd(MemorySegment gy, MemorySegment idx, Shape ys, MemorySegment gx, Shape xs, boolean pairs, String op) {
+        int outPlane = ys.dim(2) * ys.dim(3), plane = xs.dim(2) * xs.dim(3), oh = ys.dim(2), ow = ys.dim(3), w = xs.dim(3);
+        boolean edges = xs.dim(2) != 2 * oh || w != 2 * ow;
+        parallel((long) ys.dim(0) * ys.dim(1), plane, (from, to) -> {
+            float[] g = new float[outPlane], r = new float[plane];
+            int[] ip = new int[outPlane];
+            for (long pl = from; pl < to; pl++) {
+                MemorySegment.copy(gy, F32, pl * outPlane * 4, g, 0, outPlane);
+                MemorySegment.copy(idx, I32, pl * outPlane * 4, ip, 0, outPlane);
+                if (!(pairs && scatterPairs(g, ip, r, w, oh, ow, edges))) {
+                    java.util.Arrays.fill(r, 0f);
+                    for (int o = 0; o < outPlane; o++) r[checked(ip[o], plane, pl * outPlane + o, op)] += g[o];
+                }
+                MemorySegment.copy(r, 0, gx, F32, pl * plane * 4, plane);
+            }
+        });
+    }
+
+    /** One plane of the 2x2 scatter; false when an index lies outside its window. */
+    private static boolean scatterPairs(float[] g, int[] ip, float[] r, int w, int oh, int ow, boolean edges) {
+        if (edges) java.util.Arrays.fill(r, 0f);
+        boolean outside = false;
+        for (int i = 0, o = 0; i < oh; i++) {
+            int r0 = 2 * i * w, r1 = r0 + w;
+            for (int j = 0; j < ow; j++, o++) {
+                int k0 = r0 + 2 * j, k1 = r1 + 2 * j, at = ip[o];
+                float v = g[o] + 0f; // 0 + g, as the reference's scatter-add (turns -0.0 into 0.0)
+                r[k0] = at == k0 ? v : 0f;
+                r[k0 + 1] = at == k0 + 1 ? v : 0f;
+                r[k1] = at == k1 ? v : 0f;
+                r[k1 + 1] = at == k1 + 1 ? v : 0f;
+                outside |= at != k0 & at != k0 + 1 & at != k1 & at != k1 + 1;
+            }
         }
+        return !outside;
     }
 
     /** r[o] = gx at the o-th index of its plane. */
     static void gather(MemorySegment gx, MemorySegment idx, int outPlane, MemorySegment r, int plane, long planes, String op) {
-        float[] g = new float[plane], out = new float[outPlane];
-        int[] ip = new int[outPlane];
-        for (long pl = 0; pl < planes; pl++) {
-            MemorySegment.copy(gx, F32, pl * plane * 4, g, 0, plane);
-            MemorySegment.copy(idx, I32, pl * outPlane * 4, ip, 0, outPlane);
-            for (int o = 0; o < outPlane; o++) out[o] = g[checked(ip[o], plane, pl * outPlane + o, op)];
-            MemorySegment.copy(out, 0, r, F32, pl * outPlane * 4, outPlane);
+        parallel(planes, plane, (from, to) -> {
+            float[] g = new float[plane], out = new float[outPlane];
+            int[] ip = new int[outPlane];
+            for (long pl = from; pl < to; pl++) {
+                MemorySegment.copy(gx, F32, pl * plane * 4, g, 0, plane);
+                MemorySegment.copy(idx, I32, pl * outPlane * 4, ip, 0, outPlane);
+                for (int o = 0; o < outPlane; o++) out[o] = g[checked(ip[o], plane, pl * outPlane + o, op)];
+                MemorySegment.copy(out, 0, r, F32, pl * outPlane * 4, outPlane);
+            }
+        });
+    }
+
+    /** A loop body over planes [from, to). */
+    @FunctionalInterface
+    interface Planes {
+        void run(long from, long to);
+    }
+
+    /** Below this many elements in all a loop runs on the calling thread alone. */
+    static final long PARALLEL_MIN_ELEMENTS = 1L << 16;
+
+    /**
+     * Runs {@code body} over [0, planes) split across the OpenMP thread count (the
+     * threads oneDNN uses; they are idle while a host loop runs): the calling thread
+     * takes the first share, the common fork-join pool the others. An exception in
+     * any share is rethrown here.
+     */
+    static void parallel(long planes, long elementsPerPlane, Planes body) {
+        int threads = (int) Math.min(Math.min(threads(), planes), Math.max(1, planes * elementsPerPlane / PARALLEL_MIN_ELEMENTS));
+        if (threads <= 1) {
+            body.run(0, planes);
+            return;
         }
+        java.util.concurrent.ForkJoinTask<?>[] others = new java.util.concurrent.ForkJoinTask<?>[threads - 1];
+        for (int t = 1; t < threads; t++) {
+            long from = planes * t / threads, to = planes * (t + 1) / threads;
+            others[t - 1] = java.util.concurrent.ForkJoinPool.commonPool().submit(() -> body.run(from, to));
+        }
+        RuntimeException failure = null;
+        try {
+            body.run(0, planes / threads);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (var f : others) {
+            try {
+                f.join();
+            } catch (RuntimeException e) {
+                Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                if (failure == null) failure = c instanceof RuntimeException re ? re : e;
+            }
+        }
+        if (failure != null) throw failure;
+    }
+
+    private static int threads() {
+        return Math.max(1, Math.min(dev.lipreg.bindings.Dnnl.maxThreads(), Runtime.getRuntime().availableProcessors()));
     }
 
     private static int checked(int i, int plane, long position, String op) {

@@ -1,9 +1,12 @@
 package dev.lipreg.tensor.dnnl;
 
 import dev.lipreg.tensor.ReduceOp;
+import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.UnaryOp;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
@@ -13,6 +16,13 @@ import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
  * (reduced axes have size 1 in the destination); neighbouring axes that are all
  * reduced or all kept are merged first, so e.g. a per-channel sum over [N,C,H,W]
  * runs as [N,C,H·W] → [1,C,1].
+ *
+ * <p>oneDNN's fast (jit) reduction only reduces trailing axes; anything else falls
+ * to its reference kernel, which is ~100x slower (the conv bias gradient
+ * [128,32,784] → [1,32,1] took 22 ms). So a plan reducing the innermost run and
+ * more is staged: the innermost run first ([128·32,784] → [128·32,1], jit), then
+ * the rest on the small partial result. The lp-norm algorithms have no jit kernel
+ * either: ℓ1 runs as |x| then sum, ℓ2 as x² then sum then √.
  */
 final class Reduction {
     /** Merged source dims and the matching destination dims. */
@@ -26,16 +36,59 @@ final class Reduction {
     }
 
     private final DnnlContext ctx;
+    private final Eltwise eltwise;
 
-    Reduction(DnnlContext ctx) {
+    Reduction(DnnlContext ctx, Eltwise eltwise) {
         this.ctx = ctx;
+        this.eltwise = eltwise;
     }
 
     /**
      * Runs {@code op} over a plan; NORM_LINF is not one oneDNN algorithm (its lp-max
-     * is max(Σ|x|^p, eps)), so the backend feeds |x| to MAX for it.
+     * is max(Σ|x|^p, eps)), so the backend feeds |x| to MAX for it. Temporaries
+     * come from the current scope.
      */
     void run(ReduceOp op, Plan plan, MemorySegment src, MemorySegment dst) {
+        long[] s = plan.src(), d = plan.dst();
+        int r = s.length;
+        int reducedRuns = 0;
+        for (int i = 0; i < r; i++) if (d[i] != s[i]) reducedRuns++;
+        if (reducedRuns > 1 && d[r - 1] != s[r - 1]) {
+            long outer = 1;
+            for (int i = 0; i < r - 1; i++) outer *= s[i];
+            MemorySegment partial = Scope.current().allocate(outer * Float.BYTES);
+            single(op, new Plan(new long[]{outer, s[r - 1]}, new long[]{outer, 1}), src, partial);
+            run(combining(op), new Plan(Arrays.copyOf(s, r - 1), Arrays.copyOf(d, r - 1)), partial, dst);
+        } else {
+            single(op, plan, src, dst);
+        }
+    }
+
+    /** The op that reduces partial results of {@code op} to the same value. */
+    private static ReduceOp combining(ReduceOp op) {
+        return switch (op) {
+            case NORM_L1 -> ReduceOp.SUM;  // partial ℓ1 norms are >= 0
+            case NORM_LINF -> ReduceOp.MAX;
+            default -> op;                 // sums of sums, means of equal-count means, max of maxima, ℓ2 of ℓ2s
+        };
+    }
+
+    private void single(ReduceOp op, Plan plan, MemorySegment src, MemorySegment dst) {
+        switch (op) {
+            case NORM_L1, NORM_L2 -> {
+                long n = 1, m = 1;
+                for (long v : plan.src()) n *= v;
+                for (long v : plan.dst()) m *= v;
+                MemorySegment t = Scope.current().allocate(n * Float.BYTES);
+                eltwise.forward(Eltwise.Fn.of(op == ReduceOp.NORM_L1 ? UnaryOp.ABS : UnaryOp.SQUARE, 0), n, src, t);
+                primitive(ReduceOp.SUM, plan, t, dst);
+                if (op == ReduceOp.NORM_L2) eltwise.forward(Eltwise.Fn.of(UnaryOp.SQRT, 0), m, dst, dst);
+            }
+            default -> primitive(op, plan, src, dst);
+        }
+    }
+
+    private void primitive(ReduceOp op, Plan plan, MemorySegment src, MemorySegment dst) {
         int alg = switch (op) {
             case SUM -> dnnl_reduction_sum();
             case MEAN -> dnnl_reduction_mean();

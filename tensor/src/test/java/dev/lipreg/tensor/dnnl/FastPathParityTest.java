@@ -1,0 +1,97 @@
+package dev.lipreg.tensor.dnnl;
+
+import dev.lipreg.tensor.DType;
+import dev.lipreg.tensor.MaxPoolResult;
+import dev.lipreg.tensor.Pool2dSpec;
+import dev.lipreg.tensor.ReduceOp;
+import dev.lipreg.tensor.Shape;
+import dev.lipreg.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Arrays;
+import java.util.stream.Stream;
+
+/**
+ * The speed paths against the reference backend at sizes where they engage:
+ * max pooling split across threads (inputs above {@link HostLoops#PARALLEL_MIN_ELEMENTS}),
+ * the one-pass nn.MaxPool2d(2) kernel with ties, NaN planes and odd sizes, and
+ * staged reductions (conv bias gradients, per-example norms).
+ */
+class FastPathParityTest extends DnnlTestSupport {
+
+    static Stream<Arguments> pools() {
+        int[][] inputs = {{8, 16, 28, 28}, {4, 32, 15, 17}, {3, 64, 14, 14}};
+        Pool2dSpec[] specs = {Pool2dSpec.of(2), Pool2dSpec.of(3, 2, 1)};
+        return Arrays.stream(inputs).flatMap(x -> Arrays.stream(specs).flatMap(s ->
+                Stream.of("relu", "levels", "nan").map(v -> Arguments.of(x, s, v))));
+    }
+
+    /** ReLU outputs (exact zeros: ties), few levels (ties everywhere), or NaN/±inf sprinkled into some planes. */
+    static float[] input(String kind, int n) {
+        return switch (kind) {
+            case "relu" -> {
+                float[] v = uniform(81, n, -1, 1);
+                for (int i = 0; i < n; i++) v[i] = Math.max(v[i], 0f);
+                yield v;
+            }
+            case "levels" -> levels(82, n, 3);
+            default -> {
+                float[] v = uniform(83, n, -2, 2);
+                for (int i = 0; i < n; i += 4099) v[i] = Float.NaN;
+                for (int i = 7; i < n; i += 5003) v[i] = Float.POSITIVE_INFINITY;
+                for (int i = 11; i < n; i += 6007) v[i] = -0.0f;
+                yield v;
+            }
+        };
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("pools")
+    void maxPool(int[] dims, Pool2dSpec spec, String kind) {
+        Pair x = Pair.of(input(kind, size(dims)), dims);
+        MaxPoolResult expected = REF.maxPool2d(x.ref(), spec), got = dnnl.maxPool2d(x.dnnl(), spec);
+        assertIdentical(expected.indices(), got.indices(), "maxPool2d indices");
+        assertClose(expected.values(), got.values(), 0, 0, "maxPool2d values");
+
+        Pair gy = random(84, expected.values().shape().dims());
+        // overlapping windows sum in another order than the reference's (double) accumulation
+        assertClose(REF.maxPool2dBackward(gy.ref(), expected.indices(), Shape.of(dims), spec),
+                dnnl.maxPool2dBackward(gy.dnnl(), got.indices(), Shape.of(dims), spec), "maxPool2dBackward");
+        Pair gx = random(85, dims);
+        assertIdentical(REF.maxPool2dGather(gx.ref(), expected.indices(), spec), dnnl.maxPool2dGather(gx.dnnl(), got.indices(), spec),
+                "maxPool2dGather");
+    }
+
+    /** Indices that leave their window (not from a 2x2 forward) still scatter-add as the reference does. */
+    @org.junit.jupiter.api.Test
+    void scatterWithForeignIndices() {
+        int[] dims = {4, 32, 16, 16};
+        Pool2dSpec spec = Pool2dSpec.of(2);
+        long[] idx = new long[4 * 32 * 8 * 8];
+        for (int i = 0; i < idx.length; i++) idx[i] = (i * 37L) % 256;
+        Tensor ri = ints(REF, DType.INT32, idx, 4, 32, 8, 8), di = ints(dnnl, DType.INT32, idx, 4, 32, 8, 8);
+        Pair gy = random(86, 4, 32, 8, 8);
+        assertClose(REF.maxPool2dBackward(gy.ref(), ri, Shape.of(dims), spec), dnnl.maxPool2dBackward(gy.dnnl(), di, Shape.of(dims), spec),
+                "maxPool2dBackward with foreign indices");
+    }
+
+    static Stream<Arguments> reductions() {
+        int[][][] cases = {
+                {{128, 32, 28, 28}, {0, 2, 3}},   // conv bias gradient
+                {{16, 8, 5, 3, 7}, {0, 2, 4}},    // three reduced runs
+                {{128, 1, 28, 28}, {1, 2, 3}},    // per-example norms
+                {{64, 40}, {0}},                  // leading axis only
+        };
+        return Arrays.stream(ReduceOp.values()).flatMap(op -> Arrays.stream(cases).map(c -> Arguments.of(op, c[0], c[1])));
+    }
+
+    @ParameterizedTest(name = "{0} {1} axes {2}")
+    @MethodSource("reductions")
+    void stagedReduction(ReduceOp op, int[] dims, int[] axes) {
+        Pair x = random(87, dims);
+        assertScaled(REF.reduce(op, x.ref(), axes, true), dnnl.reduce(op, x.dnnl(), axes, true),
+                "reduce " + op + " " + Arrays.toString(axes));
+    }
+}
