@@ -103,9 +103,10 @@ public final class GradCheck {
 
     /** Evaluates f once to learn its output shape and returns a random cotangent of that shape. */
     private static Tensor probe(Function<List<Variable>, Variable> f, List<Tensor> inputs, long seed) {
+        // leaves, with recording on: f may take a gradient inside (second-order statistics)
         Tensor out;
-        try (GradMode.Restore off = GradMode.disabled()) {
-            out = f.apply(inputs.stream().map(Variable::constant).toList()).value();
+        try (GradMode.Restore on = GradMode.set(true)) {
+            out = f.apply(inputs.stream().map(Variable::leaf).toList()).value();
         }
         return random(out.backend(), out, new SplittableRandom(seed));
     }

@@ -36,6 +36,24 @@ public final class BatchNorm2d extends Module {
         this(init, channels, 1e-5, 0.1);
     }
 
+    public int channels() {
+        return channels;
+    }
+
+    public double eps() {
+        return eps;
+    }
+
+    /**
+     * The per-channel scale γ/√(running_var + eps) of evaluation mode, where
+     * this layer is the affine map x ↦ scale⊙x + shift; in the current scope.
+     */
+    public Tensor evalScale() {
+        Backend k = weight.backend();
+        return k.binary(dev.lipreg.tensor.BinaryOp.DIV, weight.value(),
+                k.unary(dev.lipreg.tensor.UnaryOp.SQRT, k.affine(runningVar.value(), 1, eps)));
+    }
+
     @Override
     public Variable forward(Variable x) {
         if (x.shape().rank() < 2 || x.dim(1) != channels) {

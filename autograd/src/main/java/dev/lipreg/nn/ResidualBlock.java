@@ -27,6 +27,32 @@ public final class ResidualBlock extends Module {
         this.text = "ResidualBlock(" + in + ", " + out + ", stride=" + stride + (groups > 1 ? ", groups=" + groups : "") + ")";
     }
 
+    public Conv2d conv1() {
+        return conv1;
+    }
+
+    public BatchNorm2d bn1() {
+        return bn1;
+    }
+
+    public Conv2d conv2() {
+        return conv2;
+    }
+
+    public BatchNorm2d bn2() {
+        return bn2;
+    }
+
+    /** The projection shortcut's convolution, or null when the shortcut is the identity. */
+    public Conv2d shortcutConv() {
+        return shortcut == null ? null : (Conv2d) shortcut.layers().get(0);
+    }
+
+    /** The projection shortcut's batch norm, or null when the shortcut is the identity. */
+    public BatchNorm2d shortcutBn() {
+        return shortcut == null ? null : (BatchNorm2d) shortcut.layers().get(1);
+    }
+
     @Override
     public Variable forward(Variable x) {
         Variable h = Ops.relu(bn1.forward(conv1.forward(x)));

@@ -39,6 +39,7 @@ public record LossMaximizer(Norm norm, double epsilon, int steps, double stepSiz
     public Tensor maximize(Module model, Loss loss, Tensor x, Tensor labels, SplittableRandom rng) {
         Inputs.checkModel(model, x);
         Backend k = x.backend();
+        if (epsilon == 0) return k.copy(x); // an empty ball: nothing to search
         Ball ball = new Ball(norm, x, PerImage.column(filled(x.dim(0), epsilon), x));
         Tensor cur = randomStart ? ball.randomPoint(rng) : k.copy(x);
         Tensor step = k.affine(ball.eps(), stepSize / epsilon, 0);

@@ -31,7 +31,6 @@ import dev.lipreg.tensor.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * An upper bound on the ℓ2→ℓ2 Lipschitz constant of a model's logits: the
@@ -45,8 +44,6 @@ import java.util.Map;
  * tolerance; {@link Factor#converged} reports whether it was met.
  */
 public final class LipschitzUpperBound {
-    /** The eps of the BatchNorm2d layers inside the residual blocks (their constructor's default). */
-    private static final double BLOCK_BN_EPS = 1e-5;
 
     private LipschitzUpperBound() {
     }
@@ -131,66 +128,40 @@ public final class LipschitzUpperBound {
 
         /** relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x)): ≤ ‖bn2∘conv2‖·‖bn1∘conv1‖ + ‖shortcut‖ (1 for identity). */
         private Factor residual(ResidualBlock b, Shape in) {
-            Map<String, Parameter> p = b.parameters();
-            Tensor w1 = p.get("conv1.weight").value(), w2 = p.get("conv2.weight").value();
-            int stride = strideOf(b, in);
-            int groups = in.dim(1) / w1.dim(1);
-            Conv2dSpec first = new Conv2dSpec(stride, stride, 1, 1, 1, 1, groups);
-            Shape mid = first.outputShape(in, w1.shape());
-            PowerIteration.Estimate e1 = power.sigmaMax(LinearOperator.conv2d(w1, first, in, blockBnScale(b, "bn1")));
-            PowerIteration.Estimate e2 = power.sigmaMax(LinearOperator.conv2d(w2, new Conv2dSpec(1, 1, 1, 1, 1, 1, groups), mid, blockBnScale(b, "bn2")));
-            Factor skip = shortcut(b, in, stride);
+            Shape mid = b.conv1().spec().outputShape(in, b.conv1().weight().shape());
+            PowerIteration.Estimate e1 = power.sigmaMax(convBn(b.conv1(), b.bn1(), in));
+            PowerIteration.Estimate e2 = power.sigmaMax(convBn(b.conv2(), b.bn2(), mid));
+            Factor skip = shortcut(b.shortcutConv(), b.shortcutBn(), in);
             return new Factor(b.describe(), e1.sigma() * e2.sigma() + skip.value(), e1.converged() && e2.converged() && skip.converged());
         }
 
         /** Three convolutions (1x1, grouped 3x3 with the stride, 1x1) with batch norms and ReLUs, plus the shortcut. */
         private Factor bottleneck(BottleneckBlock b, Shape in) {
-            Map<String, Parameter> p = b.parameters();
-            Tensor w1 = p.get("conv1.weight").value(), w2 = p.get("conv2.weight").value(), w3 = p.get("conv3.weight").value();
-            int stride = strideOf(b, in);
-            Conv2dSpec pointwise = Conv2dSpec.of(1, 0);
-            Conv2dSpec grouped = new Conv2dSpec(stride, stride, 1, 1, 1, 1, w1.dim(0) / w2.dim(1));
-            Shape s1 = pointwise.outputShape(in, w1.shape());
-            Shape s2 = grouped.outputShape(s1, w2.shape());
-            PowerIteration.Estimate e1 = power.sigmaMax(LinearOperator.conv2d(w1, pointwise, in, blockBnScale(b, "bn1")));
-            PowerIteration.Estimate e2 = power.sigmaMax(LinearOperator.conv2d(w2, grouped, s1, blockBnScale(b, "bn2")));
-            PowerIteration.Estimate e3 = power.sigmaMax(LinearOperator.conv2d(w3, pointwise, s2, blockBnScale(b, "bn3")));
-            Factor skip = shortcut(b, in, stride);
+            Shape s1 = b.conv1().spec().outputShape(in, b.conv1().weight().shape());
+            Shape s2 = b.conv2().spec().outputShape(s1, b.conv2().weight().shape());
+            PowerIteration.Estimate e1 = power.sigmaMax(convBn(b.conv1(), b.bn1(), in));
+            PowerIteration.Estimate e2 = power.sigmaMax(convBn(b.conv2(), b.bn2(), s1));
+            PowerIteration.Estimate e3 = power.sigmaMax(convBn(b.conv3(), b.bn3(), s2));
+            Factor skip = shortcut(b.shortcutConv(), b.shortcutBn(), in);
             return new Factor(b.describe(), e1.sigma() * e2.sigma() * e3.sigma() + skip.value(),
                     e1.converged() && e2.converged() && e3.converged() && skip.converged());
         }
 
         /** The projection shortcut (1x1 conv with the block's stride, then batch norm), or the identity. */
-        private Factor shortcut(Module b, Shape in, int stride) {
-            Parameter w = b.parameters().get("shortcut.0.weight");
-            if (w == null) return exact("identity", 1);
-            return norm("shortcut", LinearOperator.conv2d(w.value(), Conv2dSpec.of(stride, 0), in, blockBnScale(b, "shortcut.1")));
+        private Factor shortcut(Conv2d conv, BatchNorm2d bn, Shape in) {
+            if (conv == null) return exact("identity", 1);
+            return norm("shortcut", convBn(conv, bn, in));
         }
 
-        /** The blocks do not expose their stride: the smallest one whose 3x3, padding-1 geometry gives the block's output size. */
-        private int strideOf(Module b, Shape in) {
-            Shape out = probe(b, in);
-            for (int s = 1; s <= Math.max(in.dim(2), in.dim(3)); s++) {
-                if ((in.dim(2) - 1) / s + 1 == out.dim(2) && (in.dim(3) - 1) / s + 1 == out.dim(3)) return s;
-            }
-            throw new IllegalStateException(b.describe() + ": no stride maps " + in + " to " + out);
+        /** A convolution followed by an evaluation-mode batch norm, as one operator. */
+        private LinearOperator convBn(Conv2d conv, BatchNorm2d bn, Shape in) {
+            return LinearOperator.conv2d(conv.weight().value(), conv.spec(), in, bnScale(bn));
         }
 
-        /** γ/√(running_var + eps) of a block's batch norm named {@code prefix}. */
-        private Tensor blockBnScale(Module b, String prefix) {
-            Tensor gamma = b.parameters().get(prefix + ".weight").value();
-            Tensor var = b.buffers().get(prefix + ".running_var").value();
-            return k.binary(BinaryOp.DIV, gamma, k.unary(UnaryOp.SQRT, k.affine(var, 1, BLOCK_BN_EPS)));
-        }
-
-        /** An evaluation-mode batch norm is x ↦ s⊙x + t per channel; s = bn(1) − bn(0), whatever its eps. */
+        /** An evaluation-mode batch norm is x ↦ s⊙x + t per channel. */
         private Tensor bnScale(BatchNorm2d bn) {
-            int c = bn.parameters().get("weight").shape().dim(0);
-            try (GradMode.Restore off = GradMode.disabled()) {
-                Tensor one = bn.forward(Variable.constant(k.full(Shape.of(1, c, 1, 1), dtype, 1))).value();
-                Tensor zero = bn.forward(Variable.constant(k.full(Shape.of(1, c, 1, 1), dtype, 0))).value();
-                return k.binary(BinaryOp.SUB, one, zero).reshape(c);
-            }
+            Tensor s = bn.evalScale();
+            return s.dtype() == dtype ? s : k.cast(s, dtype);
         }
 
         private Factor norm(String name, LinearOperator op) {
