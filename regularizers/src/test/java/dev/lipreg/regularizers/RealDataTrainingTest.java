@@ -3,6 +3,8 @@ package dev.lipreg.regularizers;
 import dev.lipreg.data.Dataset;
 import dev.lipreg.data.FashionMnist;
 import dev.lipreg.data.Split;
+import dev.lipreg.eval.GradientNorms;
+import dev.lipreg.eval.Progress;
 import dev.lipreg.nn.Init;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.LrSchedule;
@@ -12,6 +14,8 @@ import dev.lipreg.nn.Sgd;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Shape;
+import dev.lipreg.tensor.Tensor;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,7 +57,9 @@ class RealDataTrainingTest {
             Trainer t = new Trainer(net, objective, new Sgd(net.parameters(), 0.05, 0.9, 0), LrSchedule.constant(0.05), backend,
                     TrainerConfig.of(4, 64, 21));
             List<EpochReport> r = t.fit(train, heldOut, 0, TrainingListener.NONE);
-            GradientNorms g = GradientNorms.of(net, Loss.crossEntropy(), heldOut, backend, 250);
+            net.eval();
+            Tensor x = backend.fromArray(heldOut.images(), Shape.of(heldOut.count(), 1, 28, 28));
+            GradientNorms.Report g = GradientNorms.of(net, x, Tensor.ofLabels(backend, heldOut.labels()), Loss.crossEntropy(), 250, Progress.none());
             return new Outcome(r.getLast().testAccuracy(), g.maxL2(), g.meanL2());
         }
     }
