@@ -57,10 +57,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--eval-images", paramLabel = "N", defaultValue = "1000", description = "Test images evaluated. Default: ${DEFAULT-VALUE}.")
     int evalImages;
 
-    @Option(names = "--eps-l2", paramLabel = "ε", defaultValue = "1.0", description = "ℓ2 budget of the table. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--eps-l2", paramLabel = "ε", defaultValue = "1.0", description = "ℓ2 budget of the table (the error curves add 0.25, 0.5, 1 and 2). Default: ${DEFAULT-VALUE}.")
     double epsL2;
 
-    @Option(names = "--eps-linf", paramLabel = "ε", defaultValue = "0.05", description = "ℓ∞ budget of the table. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--eps-linf", paramLabel = "ε", defaultValue = "0.05", description = "ℓ∞ budget of the table (the error curves add 0.02, 0.05 and 0.1). Default: ${DEFAULT-VALUE}.")
     double epsLinf;
 
     @Mixin
@@ -73,7 +73,8 @@ final class DemoCommand implements Callable<Integer> {
         DataOptions dataOptions = new DataOptions();
         dataOptions.data = DataSource.FASHION_MNIST.id;
         dataOptions.dir = data;
-        double[] l2 = AttackOptions.epsilons("--eps-l2", List.of(epsL2)), linf = AttackOptions.epsilons("--eps-linf", List.of(epsLinf));
+        // the table's budgets plus a few more for the error curves (PGD costs a few seconds per budget)
+        double[] l2 = curve("--eps-l2", epsL2, 0.25, 0.5, 1, 2), linf = curve("--eps-linf", epsLinf, 0.02, 0.05, 0.1);
         if (evalImages < 1) throw BadInputException.of("--eval-images", "a count >= 1", evalImages);
         TrainSettings plain = settings(null, null), robust = settings(LAMBDA, TV);
         plain.validate();
@@ -99,10 +100,16 @@ final class DemoCommand implements Callable<Integer> {
         stdout.println("== evaluation on " + evalImages + " test images (PGD-" + attacks.pgdSteps + " ℓ2 and ℓ∞, DeepFool ℓ2)");
         EvalReport report = EvalCommand.run(refs, eval, dataOptions, evalImages, b, progress, out, stdout);
         stdout.println();
-        stdout.print(sideBySide(report, plainSeconds, robustSeconds));
+        stdout.print(sideBySide(report, epsL2, epsLinf, plainSeconds, robustSeconds));
         stdout.printf(Locale.ROOT, "%ndemo finished in %s on backend %s%n", Progress.duration((System.nanoTime() - start) / 1e9), b.name());
         stdout.flush();
         return Lipreg.OK;
+    }
+
+    private static double[] curve(String option, double table, double... more) {
+        List<Double> all = new java.util.ArrayList<>(List.of(table));
+        for (double m : more) if (m != table) all.add(m);
+        return AttackOptions.epsilons(option, all);
     }
 
     private TrainSettings settings(Double lip, Double tv) {
@@ -126,7 +133,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Rows are metrics, columns the two models. */
-    static String sideBySide(EvalReport report, double plainSeconds, double robustSeconds) {
+    static String sideBySide(EvalReport report, double epsL2, double epsLinf, double plainSeconds, double robustSeconds) {
         Evaluator.ModelReport a = report.models().get(0), c = report.models().get(1);
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "| %-40s | %12s | %20s |%n", "Fashion-MNIST, fashion-cnn", "undefended", "TV " + TV + " + Lip " + LAMBDA));
@@ -135,8 +142,9 @@ final class DemoCommand implements Callable<Integer> {
         for (String norm : List.of("l2", "linf")) {
             Evaluator.Curve ca = a.errors().get(norm), cc = c.errors().get(norm);
             if (ca == null) continue;
-            row(sb, "error at " + EvalReport.normLabel(norm) + " ε = " + EvalReport.num(ca.epsilons()[0]) + " (worst attack)",
-                    EvalReport.pct(ca.error()[0]), EvalReport.pct(cc.error()[0]));
+            int j = java.util.Arrays.binarySearch(ca.epsilons(), norm.equals("l2") ? epsL2 : epsLinf);
+            row(sb, "error at " + EvalReport.normLabel(norm) + " ε = " + EvalReport.num(ca.epsilons()[j]) + " (worst attack)",
+                    EvalReport.pct(ca.error()[j]), EvalReport.pct(cc.error()[j]));
         }
         row(sb, "median ℓ2 distance (DeepFool)", num(a.medianDistance().get("l2")), num(c.medianDistance().get("l2")));
         row(sb, "max ‖∇ₓℓ‖₂ on test images", EvalReport.num(a.gradients().maxL2()), EvalReport.num(c.gradients().maxL2()));
