@@ -44,7 +44,7 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--test-subset", paramLabel = "N", defaultValue = "100", description = "Test images to attack (a fixed seeded sample). Default: ${DEFAULT-VALUE}.")
     int testSubset;
 
-    @Option(names = "--attack", paramLabel = "NAME", defaultValue = "pgd", description = "Attack: " + AttackOptions.NAMES + ". Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--attack", paramLabel = "NAME", defaultValue = "pgd", description = "Attack: pgd, fgsm, apgd, bim (fixed budget, need --eps); deepfool, cw, boundary (minimal distance). Default: ${DEFAULT-VALUE}.")
     String attack;
 
     @Option(names = "--norm", paramLabel = "NORM", defaultValue = "l2", description = "Threat norm: l2 or linf. Default: ${DEFAULT-VALUE}.")

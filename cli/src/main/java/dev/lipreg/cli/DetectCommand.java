@@ -51,7 +51,7 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--test-subset", paramLabel = "N", defaultValue = "500", description = "Test images (a fixed seeded sample). Default: ${DEFAULT-VALUE}.")
     int testSubset;
 
-    @Option(names = "--attacks", paramLabel = "LIST", split = ",", defaultValue = "pgd,deepfool",
+    @Option(names = "--attacks", paramLabel = "NAME", split = ",", defaultValue = "pgd,deepfool",
             description = "Attacks whose adversarial examples are to be detected (all but bisect). Default: ${DEFAULT-VALUE}.")
     List<String> attacks;
 

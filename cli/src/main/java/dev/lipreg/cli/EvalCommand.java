@@ -48,7 +48,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "ℓ∞ budgets, comma separated, or none. Default: ${DEFAULT-VALUE}.")
     String epsLinf;
 
-    @Option(names = "--attacks", paramLabel = "LIST", split = ",", defaultValue = "pgd,deepfool",
+    @Option(names = "--attacks", paramLabel = "NAME", split = ",", defaultValue = "pgd,deepfool",
             description = "Attacks: " + AttackOptions.NAMES + ". Default: ${DEFAULT-VALUE}.")
     List<String> attacks;
 

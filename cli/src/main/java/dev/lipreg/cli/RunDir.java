@@ -98,24 +98,9 @@ final class RunDir {
         return new State(completed, TrainSettings.fromJson(meta.getOrDefault("settings", ""), file.toString()), meta);
     }
 
-    /** Loads weights into {@code model} and optimizer state into {@code optimizer}; nothing changes if any part does not fit. */
+    /** Loads weights into {@code model} and optimizer state into {@code optimizer}; a part that does not fit is bad input. */
     void restore(Module model, Optimizer optimizer) {
-        Path file = checkpoint();
-        Tensor any = model.stateDict().values().iterator().next();
-        try (Scope read = Scope.open()) {
-            SafeTensorFile f = SafeTensors.read(file, any.backend());
-            Map<String, Tensor> weights = new LinkedHashMap<>(), opt = new LinkedHashMap<>();
-            f.tensors().forEach((k, v) -> {
-                if (k.startsWith(OPTIMIZER_PREFIX)) opt.put(k.substring(OPTIMIZER_PREFIX.length()), v);
-                else weights.put(k, v);
-            });
-            try {
-                model.loadStateDict(weights);
-                optimizer.loadState(opt);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException(file + ": " + e.getMessage(), e);
-            }
-        }
+        load(checkpoint(), model, optimizer);
     }
 
     /** Completed epochs' history entries (those after the checkpoint, if any, are dropped). */
@@ -132,17 +117,24 @@ final class RunDir {
         return Json.tree(r);
     }
 
-    /** Loads model weights (only) from a checkpoint file, ignoring optimizer state. */
+    /** Loads model weights (only) from a checkpoint file, ignoring optimizer state; returns its metadata. */
     static Map<String, String> loadWeights(Path file, Module model) {
+        return load(file, model, null);
+    }
+
+    /** Reads {@code file} in full (validated before anything changes), then copies its parts into the model and optimizer. */
+    private static Map<String, String> load(Path file, Module model, Optimizer optimizer) {
         Tensor any = model.stateDict().values().iterator().next();
         try (Scope read = Scope.open()) {
             SafeTensorFile f = SafeTensors.read(file, any.backend());
-            Map<String, Tensor> weights = new LinkedHashMap<>();
+            Map<String, Tensor> weights = new LinkedHashMap<>(), opt = new LinkedHashMap<>();
             f.tensors().forEach((k, v) -> {
-                if (!k.startsWith(OPTIMIZER_PREFIX)) weights.put(k, v);
+                if (k.startsWith(OPTIMIZER_PREFIX)) opt.put(k.substring(OPTIMIZER_PREFIX.length()), v);
+                else weights.put(k, v);
             });
             try {
                 model.loadStateDict(weights);
+                if (optimizer != null) optimizer.loadState(opt);
             } catch (IllegalArgumentException e) {
                 throw new BadInputException(file + ": " + e.getMessage(), e);
             }

@@ -81,7 +81,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output directory of the run.")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its last completed epoch, up to --epochs.")
+    @Option(names = "--resume", description = "Continue the run in --out from its last completed epoch, up to --epochs: on the same backend the weights equal "
+                    + "those of an uninterrupted run, bit for bit (with --adv, PGD's random starts restart from the seed).")
     boolean resume;
 
     TrainSettings settings() {

@@ -19,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -144,13 +143,5 @@ final class TrainingRun {
         return String.format(Locale.ROOT, "epoch %d/%d: loss %.4f%s, max ‖∇ₓℓ‖₂ %.3g, train acc %.2f%%, test acc %.2f%%, lr %.3g, %s",
                 r.epoch() + 1, settings.epochs(), r.trainLoss(), pen.isEmpty() ? "" : " (" + pen + ")", r.maxGradL2(),
                 100 * r.trainAccuracy(), 100 * r.testAccuracy(), r.learningRate(), Progress.duration(r.seconds()));
-    }
-
-    static boolean isEmptyOrMissing(Path dir) {
-        try (var s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        } catch (java.io.IOException e) {
-            return !Files.exists(dir);
-        }
     }
 }
