@@ -84,6 +84,46 @@ final class Descs implements AutoCloseable {
         return pd;
     }
 
+    /**
+     * Whether two memory descs address the same bytes the same way although they
+     * differ as descs: plain strided layouts (no blocking, no padding, no offset)
+     * whose strides agree on every dimension larger than 1. E.g. NCHW and NHWC with
+     * one channel: a reorder between them would copy the memory onto itself.
+     */
+    static boolean sameMemory(MemorySegment a, MemorySegment b) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment i = arena.allocate(C_INT);
+            int na = queryInt(a, dnnl_query_ndims_s32(), i), nb = queryInt(b, dnnl_query_ndims_s32(), i);
+            if (na != nb || queryInt(a, dnnl_query_data_type(), i) != queryInt(b, dnnl_query_data_type(), i)) return false;
+            for (MemorySegment md : new MemorySegment[]{a, b}) {
+                if (queryInt(md, dnnl_query_format_kind(), i) != dnnl_blocked() || queryInt(md, dnnl_query_inner_nblks_s32(), i) != 0) return false;
+                MemorySegment off = arena.allocate(C_LONG_LONG);
+                if (dnnl_memory_desc_query(md, dnnl_query_submemory_offset_s64(), off) != 0 || off.get(C_LONG_LONG, 0) != 0) return false;
+            }
+            long[] da = queryDims(a, dnnl_query_dims(), na, arena), db = queryDims(b, dnnl_query_dims(), na, arena);
+            long[] pa = queryDims(a, dnnl_query_padded_dims(), na, arena), pb = queryDims(b, dnnl_query_padded_dims(), na, arena);
+            long[] sa = queryDims(a, dnnl_query_strides(), na, arena), sb = queryDims(b, dnnl_query_strides(), na, arena);
+            if (!java.util.Arrays.equals(da, db) || !java.util.Arrays.equals(da, pa) || !java.util.Arrays.equals(db, pb)) return false;
+            for (int d = 0; d < na; d++) if (da[d] > 1 && sa[d] != sb[d]) return false;
+            return true;
+        }
+    }
+
+    private static int queryInt(MemorySegment md, int what, MemorySegment out) {
+        out.set(C_INT, 0, -1);
+        return dnnl_memory_desc_query(md, what, out) == 0 ? out.get(C_INT, 0) : -1;
+    }
+
+    /** A dims-valued query: oneDNN hands back a pointer to its own dnnl_dims_t. */
+    private static long[] queryDims(MemorySegment md, int what, int ndims, Arena arena) {
+        MemorySegment ptr = arena.allocate(C_POINTER);
+        Dnnl.check(dnnl_memory_desc_query(md, what, ptr), "dnnl_memory_desc_query");
+        MemorySegment dims = ptr.get(C_POINTER, 0).reinterpret((long) ndims * Long.BYTES);
+        long[] v = new long[ndims];
+        for (int d = 0; d < ndims; d++) v[d] = dims.getAtIndex(C_LONG_LONG, d);
+        return v;
+    }
+
     static long[] rowMajor(long[] dims) {
         long[] s = new long[dims.length];
         long acc = 1;

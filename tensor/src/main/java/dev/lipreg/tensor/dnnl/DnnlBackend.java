@@ -35,9 +35,12 @@ import java.util.List;
  * matmul and linear (bias fused), eltwise and its backward, broadcasting binary,
  * reductions, softmax/log-softmax, batch norm, pooling values and average-pooling
  * backward, and strided copies (permute, slice, concat, broadcastTo, int→float)
- * are oneDNN primitives. {@code HostLoops} holds what oneDNN cannot express with
+ * are oneDNN primitives. The backward passes of first-layer convolutions (few
+ * input channels, see {@code ColumnConv}) are batched oneDNN matmuls around a Java
+ * im2col/col2im. {@code HostLoops} holds what oneDNN cannot express with
  * the reference's semantics: PyTorch's max-pool indices and the scatter/gather
- * through them, argmax, oneHot, fills and truncating float→int casts.
+ * through them (split across the OpenMP thread count), argmax, oneHot, fills and
+ * truncating float→int casts.
  *
  * <p>Threads: an instance may be shared by threads, but runs one native op at a
  * time (those methods are synchronized), because its cached primitives share
@@ -60,6 +63,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     private final Reduction reduction;
     private final Matmul matmul;
     private final Conv conv;
+    private final ColumnConv columnConv;
     private final Pool pool;
     private final Softmax softmax;
     private final BatchNorm batchNorm;
@@ -73,6 +77,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         this.reduction = new Reduction(ctx, eltwise);
         this.matmul = new Matmul(ctx);
         this.conv = new Conv(ctx);
+        this.columnConv = new ColumnConv(matmul);
         this.pool = new Pool(ctx);
         this.softmax = new Softmax(ctx);
         this.batchNorm = new BatchNorm(ctx);
@@ -432,7 +437,8 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Tensor gx = empty(xShape, DType.FLOAT32);
         if (xShape.size() == 0) return gx;
         if (out.size() == 0 || w.size() == 0) return fillWithBias(gx, null);
-        conv.backwardData(xShape, w.shape(), spec, out, gy.data(), w.data(), gx.data());
+        if (ColumnConv.applies(w.shape(), spec)) columnConv.backwardData(xShape, w.shape(), spec, out, gy.data(), w.data(), gx.data());
+        else conv.backwardData(xShape, w.shape(), spec, out, gy.data(), w.data(), gx.data());
         return gx;
     }
 
@@ -447,7 +453,8 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Tensor gw = empty(wShape, DType.FLOAT32);
         if (wShape.size() == 0) return gw;
         if (out.size() == 0) return fillWithBias(gw, null);
-        conv.backwardWeights(x.shape(), wShape, spec, out, x.data(), gy.data(), gw.data());
+        if (ColumnConv.applies(wShape, spec)) columnConv.backwardWeights(x.shape(), wShape, spec, out, x.data(), gy.data(), gw.data());
+        else conv.backwardWeights(x.shape(), wShape, spec, out, x.data(), gy.data(), gw.data());
         return gw;
     }
 
@@ -468,12 +475,8 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Shape out = spec.outputShape(x.shape());
         Tensor y = empty(out, DType.FLOAT32), idx = empty(out, DType.INT32);
         if (out.size() == 0) return new MaxPoolResult(y, idx);
-        if (HostLoops.isPairs(spec)) {
-            HostLoops.maxPool2x2(x.data(), x.shape(), y.data(), idx.data(), out);
-        } else {
-            pool.maxForward(x.shape(), spec, out, x.data(), y.data());
-            HostLoops.maxPoolIndices(x.data(), x.shape(), spec, y.data(), idx.data(), out);
-        }
+        pool.maxForward(x.shape(), spec, out, x.data(), y.data());
+        HostLoops.maxPoolIndices(x.data(), x.shape(), spec, y.data(), idx.data(), out);
         return new MaxPoolResult(y, idx);
     }
 
@@ -483,8 +486,8 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         Shape out = spec.outputShape(xShape);
         checkIndices("maxPool2dBackward", gy.shape(), indices, out);
         Tensor gx = empty(xShape, DType.FLOAT32);
-        if (out.size() > 0) HostLoops.scatterAdd(gy.data(), indices.data(), out, gx.data(), xShape, HostLoops.isPairs(spec), "maxPool2dBackward");
-        else HostLoops.fill(gx.data(), DType.FLOAT32, gx.size(), 0);
+        HostLoops.scatterAdd(gy.data(), indices.data(), out.dim(2) * out.dim(3), gx.data(),
+                xShape.dim(2) * xShape.dim(3), (long) out.dim(0) * out.dim(1), "maxPool2dBackward");
         return gx;
     }
 

@@ -76,51 +76,6 @@ final class HostLoops {
         return s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padH() == 0 && s.padW() == 0;
     }
 
-    /**
-     * nn.MaxPool2d(2) values and PyTorch's indices in one pass over x (no oneDNN
-     * pooling call, x read once): per window the maximum m and the first element
-     * equal to it, selected backwards with conditional moves; the value written is
-     * that element (so -0.0 vs 0.0 ties keep the first, as the reference). Math.max
-     * propagates NaN, which then matches nothing: a plane with a NaN maximum is
-     * redone with the reference's rule. Planes run in parallel.
-     */
-    static void maxPool2x2(MemorySegment x, Shape xs, MemorySegment y, MemorySegment idx, Shape ys) {
-        int planes = xs.dim(0) * xs.dim(1), h = xs.dim(2), w = xs.dim(3), oh = ys.dim(2), ow = ys.dim(3);
-        int plane = h * w, outPlane = oh * ow;
-        parallel(planes, plane, (from, to) -> {
-            float[] xp = new float[plane], yp = new float[outPlane];
-            int[] ip = new int[outPlane];
-            Windows win = null;
-            for (long pl = from; pl < to; pl++) {
-                MemorySegment.copy(x, F32, pl * plane * 4, xp, 0, plane);
-                boolean nan = false;
-                for (int i = 0, o = 0; i < oh; i++) {
-                    int r0 = 2 * i * w, r1 = r0 + w;
-                    for (int j = 0; j < ow; j++, o++) {
-                        int k0 = r0 + 2 * j, k1 = r1 + 2 * j;
-                        float a = xp[k0], b = xp[k0 + 1], c = xp[k1], d = xp[k1 + 1];
-                        float m = Math.max(Math.max(a, b), Math.max(c, d));
-                        int at = k1 + 1;
-                        at = c == m ? k1 : at;
-                        at = b == m ? k0 + 1 : at;
-                        at = a == m ? k0 : at;
-                        nan |= m != m;
-                        ip[o] = at;
-                        yp[o] = xp[at];
-                    }
-                }
-                if (nan) {
-                    if (win == null) win = new Windows(Pool2dSpec.of(2), h, w, oh, ow);
-                    int[] bits = new int[plane];
-                    for (int k = 0; k < plane; k++) bits[k] = Float.floatToRawIntBits(xp[k]);
-                    firstMaxima(bits, w, win, oh, ow, yp, ip);
-                }
-                MemorySegment.copy(yp, 0, y, F32, pl * outPlane * 4, outPlane);
-                MemorySegment.copy(ip, 0, idx, I32, pl * outPlane * 4, outPlane);
-            }
-        });
-    }
-
     /** NaN is a magnitude above infinity's bit pattern; this int max reduction vectorizes. */
     private static boolean hasNaN(int[] bits) {
         int m = 0;
@@ -225,47 +180,19 @@ final class HostLoops {
         }
     }
 
-    /**
-     * gx (x-shaped, fully written) = gy scatter-added to the planes' {@code idx} positions.
-     * For nn.MaxPool2d(2) ({@code pairs}) each window's four cells are written
-     * directly (gy at its index, 0 elsewhere: one pass, no fill); a plane whose
-     * indices leave their windows takes the general path, which validates them.
-     */
-    static void scatterAdd(MemorySegment gy, MemorySegment idx, Shape ys, MemorySegment gx, Shape xs, boolean pairs, String op) {
-        int outPlane = ys.dim(2) * ys.dim(3), plane = xs.dim(2) * xs.dim(3), oh = ys.dim(2), ow = ys.dim(3), w = xs.dim(3);
-        boolean edges = xs.dim(2) != 2 * oh || w != 2 * ow;
-        parallel((long) ys.dim(0) * ys.dim(1), plane, (from, to) -> {
+    /** gx (x-shaped, fully written) = gy scatter-added to the planes' {@code idx} positions; planes run in parallel. */
+    static void scatterAdd(MemorySegment gy, MemorySegment idx, int outPlane, MemorySegment gx, int plane, long planes, String op) {
+        parallel(planes, plane, (from, to) -> {
             float[] g = new float[outPlane], r = new float[plane];
             int[] ip = new int[outPlane];
             for (long pl = from; pl < to; pl++) {
                 MemorySegment.copy(gy, F32, pl * outPlane * 4, g, 0, outPlane);
                 MemorySegment.copy(idx, I32, pl * outPlane * 4, ip, 0, outPlane);
-                if (!(pairs && scatterPairs(g, ip, r, w, oh, ow, edges))) {
-                    java.util.Arrays.fill(r, 0f);
-                    for (int o = 0; o < outPlane; o++) r[checked(ip[o], plane, pl * outPlane + o, op)] += g[o];
-                }
+                java.util.Arrays.fill(r, 0f);
+                for (int o = 0; o < outPlane; o++) r[checked(ip[o], plane, pl * outPlane + o, op)] += g[o];
                 MemorySegment.copy(r, 0, gx, F32, pl * plane * 4, plane);
             }
         });
-    }
-
-    /** One plane of the 2x2 scatter; false when an index lies outside its window. */
-    private static boolean scatterPairs(float[] g, int[] ip, float[] r, int w, int oh, int ow, boolean edges) {
-        if (edges) java.util.Arrays.fill(r, 0f);
-        boolean outside = false;
-        for (int i = 0, o = 0; i < oh; i++) {
-            int r0 = 2 * i * w, r1 = r0 + w;
-            for (int j = 0; j < ow; j++, o++) {
-                int k0 = r0 + 2 * j, k1 = r1 + 2 * j, at = ip[o];
-                float v = g[o] + 0f; // 0 + g, as the reference's scatter-add (turns -0.0 into 0.0)
-                r[k0] = at == k0 ? v : 0f;
-                r[k0 + 1] = at == k0 + 1 ? v : 0f;
-                r[k1] = at == k1 ? v : 0f;
-                r[k1 + 1] = at == k1 + 1 ? v : 0f;
-                outside |= at != k0 & at != k0 + 1 & at != k1 & at != k1 + 1;
-            }
-        }
-        return !outside;
     }
 
     /** r[o] = gx at the o-th index of its plane. */

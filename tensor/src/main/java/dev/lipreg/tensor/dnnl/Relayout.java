@@ -32,7 +32,7 @@ final class Relayout implements AutoCloseable {
             for (int i = 0; i < argIds.length; i++) {
                 if (plain[i] == null) continue;
                 MemorySegment chosen = main.md(argIds[i]);
-                if (dnnl_memory_desc_equal(chosen, plain[i]) != 0) continue;
+                if (dnnl_memory_desc_equal(chosen, plain[i]) != 0 || Descs.sameMemory(chosen, plain[i])) continue;
                 MemorySegment from = i == out ? chosen : plain[i], to = i == out ? plain[i] : chosen;
                 reorders[i] = reorder(name + " reorder " + i, ctx, from, to);
                 scratchBytes[i] = main.bytes(argIds[i]);

@@ -1,5 +1,6 @@
 package dev.lipreg.tensor.dnnl;
 
+import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.MaxPoolResult;
 import dev.lipreg.tensor.Pool2dSpec;
@@ -16,8 +17,8 @@ import java.util.stream.Stream;
 /**
  * The speed paths against the reference backend at sizes where they engage:
  * max pooling split across threads (inputs above {@link HostLoops#PARALLEL_MIN_ELEMENTS}),
- * the one-pass nn.MaxPool2d(2) kernel with ties, NaN planes and odd sizes, and
- * staged reductions (conv bias gradients, per-example norms).
+ * with ties, NaN planes and odd sizes, first-layer convolutions as im2col + matmul,
+ * and staged reductions (conv bias gradients, per-example norms).
  */
 class FastPathParityTest extends DnnlTestSupport {
 
@@ -75,6 +76,27 @@ class FastPathParityTest extends DnnlTestSupport {
         Pair gy = random(86, 4, 32, 8, 8);
         assertClose(REF.maxPool2dBackward(gy.ref(), ri, Shape.of(dims), spec), dnnl.maxPool2dBackward(gy.dnnl(), di, Shape.of(dims), spec),
                 "maxPool2dBackward with foreign indices");
+    }
+
+    /** First-layer convolutions (few input channels) go through im2col + matmul, images split across threads. */
+    static Stream<Arguments> columnConvs() {
+        return Stream.of(
+                Arguments.of(new int[]{32, 1, 28, 28}, new int[]{32, 1, 3, 3}, Conv2dSpec.of(1, 1)),
+                Arguments.of(new int[]{16, 3, 32, 32}, new int[]{16, 3, 3, 3}, Conv2dSpec.of(1, 1)),
+                Arguments.of(new int[]{16, 3, 33, 31}, new int[]{8, 3, 3, 3}, new Conv2dSpec(2, 1, 2, 0, 2, 1, 1)));
+    }
+
+    @ParameterizedTest(name = "x {0} w {1} {2}")
+    @MethodSource("columnConvs")
+    void columnConvolution(int[] xs, int[] ws, Conv2dSpec spec) {
+        Pair x = random(88, xs), w = random(89, ws), b = random(90, ws[0]);
+        Tensor y = REF.conv2d(x.ref(), w.ref(), b.ref(), spec);
+        assertScaled(y, dnnl.conv2d(x.dnnl(), w.dnnl(), b.dnnl(), spec), "conv2d + bias");
+        Pair gy = random(91, y.shape().dims());
+        assertScaled(REF.conv2dBackwardData(gy.ref(), w.ref(), Shape.of(xs), spec),
+                dnnl.conv2dBackwardData(gy.dnnl(), w.dnnl(), Shape.of(xs), spec), "conv2dBackwardData");
+        assertScaled(REF.conv2dBackwardWeights(x.ref(), gy.ref(), Shape.of(ws), spec),
+                dnnl.conv2dBackwardWeights(x.dnnl(), gy.dnnl(), Shape.of(ws), spec), "conv2dBackwardWeights");
     }
 
     static Stream<Arguments> reductions() {
