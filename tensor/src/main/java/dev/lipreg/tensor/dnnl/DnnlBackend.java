@@ -74,8 +74,8 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         this.shared = shared;
         this.eltwise = new Eltwise(ctx);
         this.binary = new Binary(ctx);
-        this.reduction = new Reduction(ctx, eltwise);
         this.matmul = new Matmul(ctx);
+        this.reduction = new Reduction(ctx, eltwise, matmul);
         this.conv = new Conv(ctx);
         this.columnConv = new ColumnConv(matmul);
         this.pool = new Pool(ctx);

@@ -219,15 +219,20 @@ final class HostLoops {
     static final long PARALLEL_MIN_ELEMENTS = 1L << 16;
 
     /**
-     * Runs {@code body} over [0, planes) split across the OpenMP thread count (the
-     * threads oneDNN uses; they are idle while a host loop runs): the calling thread
-     * takes the first share, the common fork-join pool the others. An exception in
-     * any share is rethrown here.
+     * Runs {@code body} over [0, planes) split across the OpenMP thread count: on
+     * oneDNN's OpenMP team when libgomp is there (see {@link OmpTeam}), else the
+     * calling thread takes the first share and the common fork-join pool the others.
+     * Small loops run on the calling thread alone. An exception in any share is
+     * rethrown here.
      */
     static void parallel(long planes, long elementsPerPlane, Planes body) {
         int threads = (int) Math.min(Math.min(threads(), planes), Math.max(1, planes * elementsPerPlane / PARALLEL_MIN_ELEMENTS));
         if (threads <= 1) {
             body.run(0, planes);
+            return;
+        }
+        if (OmpTeam.available()) {
+            OmpTeam.run(planes, threads, body);
             return;
         }
         java.util.concurrent.ForkJoinTask<?>[] others = new java.util.concurrent.ForkJoinTask<?>[threads - 1];

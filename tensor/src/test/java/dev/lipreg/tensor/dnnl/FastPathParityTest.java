@@ -78,6 +78,22 @@ class FastPathParityTest extends DnnlTestSupport {
                 "maxPool2dBackward with foreign indices");
     }
 
+    /** A bad index found inside a share running on another thread surfaces as the usual exception, and the team keeps working. */
+    @org.junit.jupiter.api.Test
+    void failuresInParallelSharesAreRethrown() {
+        int[] dims = {16, 32, 16, 16}; // above PARALLEL_MIN_ELEMENTS: split over two threads under OMP_NUM_THREADS=2
+        Pool2dSpec spec = Pool2dSpec.of(2);
+        long[] idx = new long[16 * 32 * 8 * 8];
+        idx[idx.length - 1] = 256; // one past the plane, in the last share
+        Tensor bad = ints(dnnl, DType.INT32, idx, 16, 32, 8, 8);
+        Pair gy = random(92, 16, 32, 8, 8);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> dnnl.maxPool2dBackward(gy.dnnl(), bad, Shape.of(dims), spec));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("maxPool2dBackward: index 256"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> dnnl.maxPool2dGather(random(93, dims).dnnl(), bad, spec));
+        maxPool(dims, spec, "relu");
+    }
+
     /** First-layer convolutions (few input channels) go through im2col + matmul, images split across threads. */
     static Stream<Arguments> columnConvs() {
         return Stream.of(
