@@ -124,6 +124,21 @@ final class Descs implements AutoCloseable {
         return v;
     }
 
+    /** Like {@link #pd} but returns null (the caller's owned descriptor, or none) when oneDNN has no implementation. */
+    MemorySegment tryPd(PdCreator creator) {
+        MemorySegment out = arena.allocate(C_POINTER);
+        return creator.create(out) == 0 ? out.get(C_POINTER, 0) : null;
+    }
+
+    /** The implementation a primitive descriptor chose, e.g. "brg_conv_fwd:avx512_core" or "ref:any". */
+    static String implementation(MemorySegment pd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ptr = arena.allocate(C_POINTER);
+            if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str(), 0, ptr) != 0) return "";
+            return ptr.get(C_POINTER, 0).reinterpret(256).getString(0);
+        }
+    }
+
     static long[] rowMajor(long[] dims) {
         long[] s = new long[dims.length];
         long acc = 1;
