@@ -12,7 +12,7 @@ import dev.lipreg.nn.Presets;
 import dev.lipreg.nn.Sgd;
 import dev.lipreg.regularizers.GradientPenalty;
 import dev.lipreg.regularizers.GradientTarget;
-import dev.lipreg.regularizers.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.regularizers.PenaltyMode;
 import dev.lipreg.regularizers.RobustObjective;
 import dev.lipreg.tensor.Backend;

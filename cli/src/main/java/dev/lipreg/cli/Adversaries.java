@@ -1,6 +1,6 @@
 package dev.lipreg.cli;
 
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.regularizers.AdversarialTraining;
 import dev.lipreg.regularizers.Perturbation;
 

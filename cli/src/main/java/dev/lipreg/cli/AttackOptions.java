@@ -7,7 +7,7 @@ import dev.lipreg.attacks.CarliniWagnerL2;
 import dev.lipreg.attacks.DeepFool;
 import dev.lipreg.attacks.Fgsm;
 import dev.lipreg.attacks.FixedBudgetAttack;
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.attacks.Pgd;
 import picocli.CommandLine.Option;
 
@@ -95,12 +95,16 @@ final class AttackOptions {
         };
     }
 
+    /** A threat norm the attacks implement: l2 or linf. */
     static Norm norm(String option, String s) {
+        Norm n;
         try {
-            return Norm.parse(s);
+            n = Norm.parse(s);
         } catch (IllegalArgumentException e) {
-            throw BadInputException.of(option, "l2 or linf", "'" + s + "'");
+            n = Norm.L1;
         }
+        if (n == Norm.L1) throw BadInputException.of(option, "l2 or linf", "'" + s + "'");
+        return n;
     }
 
     static double[] epsilons(String option, List<Double> values) {

@@ -2,7 +2,7 @@ package dev.lipreg.cli;
 
 import dev.lipreg.attacks.Attack;
 import dev.lipreg.attacks.AttackResult;
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Tensor;

@@ -1,6 +1,6 @@
 package dev.lipreg.cli;
 
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.eval.DetectionScores;
 import dev.lipreg.eval.DetectionStatistic;
 import dev.lipreg.eval.Detector;

@@ -3,7 +3,7 @@ package dev.lipreg.cli;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.regularizers.GradientPenalty;
 import dev.lipreg.regularizers.GradientTarget;
-import dev.lipreg.regularizers.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.regularizers.PenaltyMode;
 import dev.lipreg.regularizers.RobustObjective;
 
@@ -30,14 +30,7 @@ final class Objectives {
     }
 
     static Norm attackNorm(String norm) {
-        Norm n;
-        try {
-            n = Norm.parse(norm);
-        } catch (IllegalArgumentException e) {
-            n = Norm.L1;
-        }
-        if (n == Norm.L1) throw BadInputException.of("--norm", "l2 or linf", "'" + norm + "'");
-        return n;
+        return AttackOptions.norm("--norm", norm);
     }
 
     static Loss loss(String name) {

@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
@@ -24,7 +25,7 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
     private static final double MOMENTUM = 0.75, RHO = 0.75;
 
     public Apgd {
-        if (norm == null) throw new IllegalArgumentException("norm must not be null");
+        Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");
         Inputs.checkPositive(steps, "steps");
         Inputs.checkPositive(restarts, "restarts");

@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.tensor.Tensor;
 
 /**
@@ -33,7 +34,7 @@ public record AttackResult(String attack, Tensor adversarial, boolean[] success,
 
     /** The per-image distances in {@code norm}. */
     public double[] distances(Norm norm) {
-        return norm == Norm.L2 ? l2 : linf;
+        return Inputs.checkThreatNorm(norm) == Norm.L2 ? l2 : linf;
     }
 
     /** Per-image distance in {@code norm} where the attack succeeded, +∞ where it failed. */

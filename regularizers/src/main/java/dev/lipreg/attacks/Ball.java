@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.BinaryOp;
 import dev.lipreg.tensor.ReduceOp;

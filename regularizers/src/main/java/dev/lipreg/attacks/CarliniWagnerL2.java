@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.autograd.Autograd;
 import dev.lipreg.autograd.GradMode;
 import dev.lipreg.autograd.Ops;

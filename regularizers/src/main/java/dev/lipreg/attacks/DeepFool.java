@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.BinaryOp;
@@ -23,7 +24,7 @@ public record DeepFool(Norm norm, double overshoot, int maxIterations) implement
     private static final double PUSH = 1e-4;
 
     public DeepFool {
-        if (norm == null) throw new IllegalArgumentException("norm must not be null");
+        Inputs.checkThreatNorm(norm);
         Inputs.checkNonNegative(overshoot, "overshoot");
         Inputs.checkPositive(maxIterations, "maxIterations");
     }

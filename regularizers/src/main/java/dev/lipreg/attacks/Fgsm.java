@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
@@ -14,7 +15,7 @@ import dev.lipreg.tensor.Tensor;
 public record Fgsm(Norm norm, double epsilon) implements FixedBudgetAttack {
 
     public Fgsm {
-        if (norm == null) throw new IllegalArgumentException("norm must not be null");
+        Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");
     }
 

@@ -3,12 +3,20 @@ package dev.lipreg.attacks;
 import dev.lipreg.nn.Module;
 import dev.lipreg.nn.Parameter;
 import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Tensor;
 
 /** Argument checks shared by attacks and evaluators; each message names the argument and what was expected. */
 public final class Inputs {
     private Inputs() {
+    }
+
+    /** A threat model the attacks implement: ℓ2 or ℓ∞. */
+    public static Norm checkThreatNorm(Norm norm) {
+        if (norm == null) throw new IllegalArgumentException("norm must not be null");
+        if (norm == Norm.L1) throw new IllegalArgumentException("the attacks bound perturbations in l2 or linf, not l1");
+        return norm;
     }
 
     /** A floating batch [N, ...] with N ≥ 1, no NaN, every value in [0,1]. */

@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
@@ -19,7 +20,7 @@ import java.util.SplittableRandom;
 public record LossMaximizer(Norm norm, double epsilon, int steps, double stepSize, boolean randomStart) {
 
     public LossMaximizer {
-        if (norm == null) throw new IllegalArgumentException("norm must not be null");
+        Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         if (!(stepSize > 0)) throw new IllegalArgumentException("step size must be > 0, got " + stepSize);

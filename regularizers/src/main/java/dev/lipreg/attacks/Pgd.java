@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
@@ -23,7 +24,7 @@ public record Pgd(String name, Norm norm, double epsilon, double stepFraction, i
 
     public Pgd {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("name must not be blank");
-        if (norm == null) throw new IllegalArgumentException("norm must not be null");
+        Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");
         Inputs.checkPositive(stepFraction, "stepFraction (step size / epsilon)");
         Inputs.checkNonNegative(steps, "steps");

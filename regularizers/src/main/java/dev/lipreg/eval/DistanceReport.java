@@ -1,6 +1,6 @@
 package dev.lipreg.eval;
 
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.lipreg.eval;
 
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 
 /**
  * Test error under attack as a function of the budget ε: {@code errors[j]} is

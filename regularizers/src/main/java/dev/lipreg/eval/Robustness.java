@@ -4,7 +4,7 @@ import dev.lipreg.attacks.Attack;
 import dev.lipreg.attacks.AttackResult;
 import dev.lipreg.attacks.FixedBudgetAttack;
 import dev.lipreg.attacks.Inputs;
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Tensor;
 

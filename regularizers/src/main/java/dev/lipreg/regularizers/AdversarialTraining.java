@@ -1,7 +1,7 @@
 package dev.lipreg.regularizers;
 
 import dev.lipreg.attacks.LossMaximizer;
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.SplittableRandom;

@@ -1,5 +1,6 @@
 package dev.lipreg.regularizers;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.autograd.GradMode;
 import dev.lipreg.autograd.Ops;
 import dev.lipreg.autograd.Variable;

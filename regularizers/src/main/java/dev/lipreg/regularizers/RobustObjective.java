@@ -1,5 +1,6 @@
 package dev.lipreg.regularizers;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.autograd.Ops;
 import dev.lipreg.autograd.Variable;
 import dev.lipreg.nn.Loss;
@@ -91,8 +92,8 @@ public final class RobustObjective {
         }
         Tensor g = ig.grad().value();
         Norm dualNorm = penalties.stream().map(GradientPenalty::norm).filter(n -> n != Norm.L2).findFirst().orElse(Norm.L1);
-        double[] l2 = Norm.L2.perExample(Variable.constant(g)).value().toDoubleArray();
-        double[] dual = Norm.L2 == dualNorm ? l2 : dualNorm.perExample(Variable.constant(g)).value().toDoubleArray();
+        double[] l2 = Norms.perExample(Norm.L2, Variable.constant(g)).value().toDoubleArray();
+        double[] dual = Norm.L2 == dualNorm ? l2 : Norms.perExample(dualNorm, Variable.constant(g)).value().toDoubleArray();
         return new StepValues(total, dataLoss.item(), values, l2, dual, correct(ig.logits().value(), labels), x.dim(0));
     }
 
@@ -104,7 +105,7 @@ public final class RobustObjective {
             Variable shifted = target == GradientTarget.LOSS ? loss.perExample(logits, labels) : InputGradient.margin(logits, labels);
             return fd.estimate(shifted, ig.target(), h);
         }
-        return norm.perExample(ig.grad());
+        return Norms.perExample(norm, ig.grad());
     }
 
     static int correct(Tensor logits, Tensor labels) {

@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
@@ -88,7 +89,9 @@ class ArgumentValidationTest {
         rejects("confidence (kappa) must be finite and >= 0", () -> CarliniWagnerL2.defaults().withConfidence(-1));
         rejects("overshoot must be finite and >= 0", () -> new DeepFool(Norm.L2, -0.1, 10));
         rejects("stepAdaptation must be finite and > 1", () -> new BoundaryAttack(10, 0.01, 0.01, 1.0, 10, 0));
-        rejects("unknown norm 'l3', expected l2 or linf", () -> Norm.parse("l3"));
+        rejects("unknown norm 'l3', expected l1, l2 or linf", () -> Norm.parse("l3"));
+        rejects("the attacks bound perturbations in l2 or linf, not l1", () -> new Pgd("pgd", Norm.L1, 1, 0.1, 5, true, 1, 0));
+        rejects("the attacks bound perturbations in l2 or linf, not l1", () -> DeepFool.of(Norm.L1));
     }
 
     @Test

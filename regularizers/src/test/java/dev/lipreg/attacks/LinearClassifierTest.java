@@ -1,5 +1,6 @@
 package dev.lipreg.attacks;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.eval.DistanceReport;
 import dev.lipreg.eval.Progress;
 import dev.lipreg.eval.Robustness;

@@ -2,7 +2,7 @@ package dev.lipreg.eval;
 
 import dev.lipreg.attacks.CarliniWagnerL2;
 import dev.lipreg.attacks.DeepFool;
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.attacks.Pgd;
 import dev.lipreg.autograd.Variable;
 import dev.lipreg.data.Dataset;

@@ -1,5 +1,6 @@
 package dev.lipreg.eval;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.attacks.AttackResult;
 import dev.lipreg.attacks.CarliniWagnerL2;
 import dev.lipreg.attacks.PerImage;
@@ -109,8 +110,8 @@ class DetectionTest {
                 }
             }
             System.out.printf("threshold %.4f: plain CW %d/12 successful, %d detected (median l2 %.4f); evasive CW %d/12 undetected (median l2 %.4f)%n",
-                    detector.threshold(), plain.successCount(), plainDetected, Stats.median(plain.successfulDistances(dev.lipreg.attacks.Norm.L2)),
-                    evaded, Stats.median(evasive.successfulDistances(dev.lipreg.attacks.Norm.L2)));
+                    detector.threshold(), plain.successCount(), plainDetected, Stats.median(plain.successfulDistances(dev.lipreg.tensor.Norm.L2)),
+                    evaded, Stats.median(evasive.successfulDistances(dev.lipreg.tensor.Norm.L2)));
             assertTrue(evaded > 0, "the evasive attack should succeed on some images");
         }
     }

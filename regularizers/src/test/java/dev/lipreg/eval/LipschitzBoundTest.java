@@ -1,5 +1,6 @@
 package dev.lipreg.eval;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.attacks.InputGradients;
 import dev.lipreg.attacks.PerImage;
 import dev.lipreg.attacks.TestModels;
@@ -51,7 +52,7 @@ class LipschitzBoundTest {
     /** max over images and classes of ‖∇ₓ f_k‖₂: each is a row norm of the Jacobian, so ≤ ‖J‖₂ ≤ L. */
     static double maxLogitGradient(Module model, Tensor x) {
         double m = 0;
-        for (Tensor g : InputGradients.ofLogits(model, x).gradients()) m = Math.max(m, Stats.max(PerImage.norms(g, dev.lipreg.attacks.Norm.L2)));
+        for (Tensor g : InputGradients.ofLogits(model, x).gradients()) m = Math.max(m, Stats.max(PerImage.norms(g, dev.lipreg.tensor.Norm.L2)));
         return m;
     }
 

@@ -3,7 +3,7 @@ package dev.lipreg.eval;
 import dev.lipreg.attacks.BoundaryAttack;
 import dev.lipreg.attacks.DeepFool;
 import dev.lipreg.attacks.Fgsm;
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.attacks.Pgd;
 import dev.lipreg.attacks.TestModels;
 import dev.lipreg.nn.Sequential;

@@ -1,7 +1,7 @@
 package dev.lipreg.regularizers;
 
 import dev.lipreg.attacks.LossMaximizer;
-import dev.lipreg.attacks.Norm;
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Flatten;
 import dev.lipreg.nn.Init;
 import dev.lipreg.nn.Linear;

@@ -1,5 +1,6 @@
 package dev.lipreg.regularizers;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.autograd.Autograd;
 import dev.lipreg.autograd.Variable;
 import dev.lipreg.nn.Activation;

@@ -1,5 +1,6 @@
 package dev.lipreg.regularizers;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.autograd.Autograd;
 import dev.lipreg.autograd.Variable;
 import dev.lipreg.nn.Flatten;
@@ -124,7 +125,7 @@ class LinearClosedFormTest {
             GradientPenalty pen = penalty(c);
             Sequential m = model(p);
             InputGradient ig = InputGradient.compute(m, Loss.crossEntropy(), images(p), Tensor.ofLabels(ref, p.y()), GradientTarget.LOSS, true);
-            Variable value = pen.apply(pen.norm().perExample(ig.grad()));
+            Variable value = pen.apply(Norms.perExample(pen.norm(), ig.grad()));
             var params = List.<Variable>of(m.parameters().get("1.weight"), m.parameters().get("1.bias"));
             List<Variable> grads = Autograd.grad(List.of(value), params, null, false);
 

@@ -1,5 +1,6 @@
 package dev.lipreg.regularizers;
 
+import dev.lipreg.tensor.Norm;
 import dev.lipreg.data.Dataset;
 import dev.lipreg.data.FashionMnist;
 import dev.lipreg.data.Split;

@@ -1,0 +1,54 @@
+package dev.lipreg.tensor;
+
+import java.util.Locale;
+
+/**
+ * A vector norm: of a perturbation (the threat model of an attack) or of a
+ * gradient. Perturbations bounded in one norm change a function to first
+ * order by at most ε times its gradient's {@link #dual() dual} norm, which is
+ * why a penalty against ℓ∞ attacks uses the ℓ1 norm of ∇ₓℓ.
+ */
+public enum Norm {
+    L1, L2, LINF;
+
+    public static Norm parse(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "l1", "1" -> L1;
+            case "l2", "2" -> L2;
+            case "linf", "inf", "l-inf" -> LINF;
+            default -> throw new IllegalArgumentException("unknown norm '" + s + "', expected l1, l2 or linf");
+        };
+    }
+
+    /** The dual norm: ℓ1 ↔ ℓ∞, ℓ2 ↔ ℓ2. */
+    public Norm dual() {
+        return switch (this) {
+            case L1 -> LINF;
+            case L2 -> L2;
+            case LINF -> L1;
+        };
+    }
+
+    /** The reduction that computes this norm. */
+    public ReduceOp reduceOp() {
+        return switch (this) {
+            case L1 -> ReduceOp.NORM_L1;
+            case L2 -> ReduceOp.NORM_L2;
+            case LINF -> ReduceOp.NORM_LINF;
+        };
+    }
+
+    /** The reduction of the dual norm, which measures gradients. */
+    public ReduceOp dualReduceOp() {
+        return dual().reduceOp();
+    }
+
+    /** "l1", "l2" or "linf", as in reports and on the command line. */
+    public String label() {
+        return switch (this) {
+            case L1 -> "l1";
+            case L2 -> "l2";
+            case LINF -> "linf";
+        };
+    }
+}
