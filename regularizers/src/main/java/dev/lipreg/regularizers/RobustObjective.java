@@ -78,7 +78,17 @@ public final class RobustObjective {
     /** Evaluates J on one batch; call {@code total().backward()} for the weight gradients. */
     public StepValues evaluate(Module model, Tensor x, Tensor labels) {
         Tensor input = adversary == null ? x : adversary.apply(model, loss, x, labels);
-        boolean exact = mode instanceof PenaltyMode.Exact && !penalties.isEmpty();
+        Norm dualNorm = penalties.stream().map(GradientPenalty::norm).filter(n -> n != Norm.L2).findFirst().orElse(Norm.L1);
+        if (penalties.isEmpty()) {
+            // plain risk: the input is a leaf, so the one backward pass also yields ∇ₓℓ for the statistics
+            Variable in = Variable.leaf(input);
+            Variable logits = model.forward(in);
+            Variable perExample = loss.perExample(logits, labels);
+            Variable dataLoss = Ops.mean(perExample);
+            return new StepValues(dataLoss, dataLoss.item(), Map.of(), correct(logits.value(), labels), x.dim(0),
+                    dualNorm, in, perExample, null);
+        }
+        boolean exact = mode instanceof PenaltyMode.Exact;
         InputGradient ig = InputGradient.compute(model, loss, input, labels, target, exact);
         Variable dataLoss = Ops.mean(ig.lossPerExample());
         Variable total = dataLoss;
@@ -90,11 +100,8 @@ public final class RobustObjective {
             values.merge(p.label(), value.item(), Double::sum);
             total = Ops.add(total, value);
         }
-        Tensor g = ig.grad().value();
-        Norm dualNorm = penalties.stream().map(GradientPenalty::norm).filter(n -> n != Norm.L2).findFirst().orElse(Norm.L1);
-        double[] l2 = Norms.perExample(Norm.L2, Variable.constant(g)).value().toDoubleArray();
-        double[] dual = Norm.L2 == dualNorm ? l2 : Norms.perExample(dualNorm, Variable.constant(g)).value().toDoubleArray();
-        return new StepValues(total, dataLoss.item(), values, l2, dual, correct(ig.logits().value(), labels), x.dim(0));
+        return new StepValues(total, dataLoss.item(), values, correct(ig.logits().value(), labels), x.dim(0),
+                dualNorm, ig.input(), ig.target(), ig.grad().value());
     }
 
     /** Per-example gradient norms as a function of the weights: exact, or the finite-difference estimate. */
