@@ -100,7 +100,7 @@ public final class NativeLibraries {
         requireNativeAccess("oneDNN");
         String custom = env.get(DNNL_LIB_ENV);
         DnnlFiles files = isBlank(custom) ? extractBundled(env, props) : fromEnv(custom);
-        OpenMp.presetDefaultThreads();
+        OpenMp.presetDefaults();
         String fix = files.fromEnv()
                 ? "Fix or unset " + DNNL_LIB_ENV + " (it must name a linux-x86_64 libdnnl.so.3 built with OpenMP)."
                 : "The next start re-verifies the cached copy; if this error persists, delete " + files.dnnl().getParent()

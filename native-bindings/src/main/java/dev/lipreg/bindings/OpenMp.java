@@ -23,6 +23,8 @@ final class OpenMp {
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenMp.class);
     static final String ENV = "OMP_NUM_THREADS";
+    static final String SPIN_ENV = "GOMP_SPINCOUNT";
+    static final String DEFAULT_SPIN_COUNT = "10000";
 
     private final MethodHandle getMaxThreads;
     private final MethodHandle setNumThreads;
@@ -62,16 +64,29 @@ final class OpenMp {
     }
 
     /**
-     * Must run before libgomp is loaded. omp_set_num_threads only changes the calling thread's
-     * setting, so the process-wide default has to come from OMP_NUM_THREADS, which libgomp reads
-     * once when it is loaded. When the user did not set it, put the JVM's processor count (which
-     * honours container CPU quotas, unlike libgomp's own default) into the C environment.
+     * Must run before libgomp is loaded, which reads its environment once. Two defaults, each
+     * only when the user set nothing:
+     * <ul>
+     *   <li>threads: omp_set_num_threads only changes the calling thread's setting, so the
+     *   process-wide default has to come from OMP_NUM_THREADS; use the JVM's processor count
+     *   (which honours container CPU quotas, unlike libgomp's own default);</li>
+     *   <li>waiting: libgomp's idle threads spin 300,000 times between parallel regions, which
+     *   steals the core from whatever else runs there (the JVM, other processes) and made steps
+     *   2–4x slower on a shared 2-core machine. GOMP_SPINCOUNT=10000 still covers the gaps
+     *   between LipReg's primitives: measured on 2 cores, the exact-penalty step took 73 ms
+     *   (default 75, OMP_WAIT_POLICY=PASSIVE 88) idle, and 170 ms (default 296, passive 126)
+     *   beside a busy process.</li>
+     * </ul>
      */
-    static void presetDefaultThreads() {
-        if (System.getenv(ENV) != null) {
+    static void presetDefaults() {
+        presetIfUnset(ENV, Integer.toString(Runtime.getRuntime().availableProcessors()));
+        if (System.getenv("OMP_WAIT_POLICY") == null) presetIfUnset(SPIN_ENV, DEFAULT_SPIN_COUNT);
+    }
+
+    private static void presetIfUnset(String name, String value) {
+        if (System.getenv(name) != null) {
             return;
         }
-        int n = Runtime.getRuntime().availableProcessors();
         Linker linker = Linker.nativeLinker();
         Optional<MemorySegment> setenv = linker.defaultLookup().find("setenv");
         if (setenv.isEmpty()) {
@@ -80,10 +95,10 @@ final class OpenMp {
         MethodHandle h = linker.downcallHandle(setenv.get(), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
         try (Arena arena = Arena.ofConfined()) {
             // overwrite=0: never replace a value set natively; setenv copies both strings
-            int rc = (int) h.invokeExact(arena.allocateFrom(ENV), arena.allocateFrom(Integer.toString(n)), 0);
-            LOG.debug("{} unset: defaulting OpenMP to {} threads (setenv rc {})", ENV, n, rc);
+            int rc = (int) h.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value), 0);
+            LOG.debug("{} unset: defaulting it to {} (setenv rc {})", name, value, rc);
         } catch (Throwable t) {
-            LOG.debug("could not preset {}: {}", ENV, t.toString());
+            LOG.debug("could not preset {}: {}", name, t.toString());
         }
     }
 }
