@@ -9,6 +9,7 @@ import dev.lipreg.tensor.BatchNormResult;
 import dev.lipreg.tensor.BinaryOp;
 import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.DType;
+import dev.lipreg.tensor.HostMemory;
 import dev.lipreg.tensor.Device;
 import dev.lipreg.tensor.MaxPoolResult;
 import dev.lipreg.tensor.Pool2dSpec;
@@ -163,8 +164,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public Tensor empty(Shape shape, DType dtype) {
         storable("empty", dtype);
-        Scope scope = Scope.current();
-        return new Tensor(this, shape, dtype, scope.allocate(shape.size() * dtype.byteSize()), scope);
+        return HostMemory.allocate(this, shape, dtype);
     }
 
     @Override
@@ -177,27 +177,19 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public Tensor fromHost(MemorySegment host, Shape shape, DType dtype) {
         storable("fromHost", dtype);
-        long bytes = shape.size() * dtype.byteSize();
-        if (host.byteSize() != bytes) {
-            throw new IllegalArgumentException("fromHost: " + host.byteSize() + " bytes given for " + dtype + shape + " (" + bytes + " bytes)");
-        }
-        Tensor t = empty(shape, dtype);
-        MemorySegment.copy(host, 0, t.data(), 0, bytes);
-        return t;
+        return HostMemory.copyOf(this, host, shape, dtype);
     }
 
     @Override
     public MemorySegment toHost(Tensor t) {
         own(t);
-        return t.data().asSlice(0, t.byteSize());
+        return HostMemory.bytes(t);
     }
 
     @Override
     public Tensor copy(Tensor x) {
         own(x);
-        Tensor t = empty(x.shape(), x.dtype());
-        MemorySegment.copy(x.data(), 0, t.data(), 0, x.byteSize());
-        return t;
+        return HostMemory.copyOf(this, HostMemory.bytes(x), x.shape(), x.dtype());
     }
 
     @Override
@@ -220,11 +212,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     public void copyInto(Tensor dst, Tensor src) {
         own(dst);
         own(src);
-        if (!dst.shape().equals(src.shape()) || dst.dtype() != src.dtype()) {
-            throw new IllegalArgumentException("copyInto: destination " + dst.dtype() + dst.shape() + " differs from source "
-                    + src.dtype() + src.shape());
-        }
-        MemorySegment.copy(src.data(), 0, dst.data(), 0, src.byteSize());
+        HostMemory.copyInto(dst, src);
     }
 
     // ------------------------------------------------------------ element-wise

@@ -7,10 +7,10 @@ import dev.lipreg.tensor.BinaryOp;
 import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Device;
+import dev.lipreg.tensor.HostMemory;
 import dev.lipreg.tensor.MaxPoolResult;
 import dev.lipreg.tensor.Pool2dSpec;
 import dev.lipreg.tensor.ReduceOp;
-import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
 import dev.lipreg.tensor.UnaryOp;
@@ -50,8 +50,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor empty(Shape shape, DType dtype) {
-        Scope scope = Scope.current();
-        return new Tensor(this, shape, dtype, scope.allocate(shape.size() * dtype.byteSize()), scope);
+        return HostMemory.allocate(this, shape, dtype);
     }
 
     @Override
@@ -63,25 +62,19 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor fromHost(MemorySegment host, Shape shape, DType dtype) {
-        long bytes = shape.size() * dtype.byteSize();
-        if (host.byteSize() != bytes) {
-            throw new IllegalArgumentException("fromHost: " + host.byteSize() + " bytes given for " + dtype + shape + " (" + bytes + " bytes)");
-        }
-        Tensor t = empty(shape, dtype);
-        MemorySegment.copy(host, 0, t.data(), 0, bytes);
-        return t;
+        return HostMemory.copyOf(this, host, shape, dtype);
     }
 
     @Override
     public MemorySegment toHost(Tensor t) {
         own(t);
-        return t.data().asSlice(0, t.byteSize());
+        return HostMemory.bytes(t);
     }
 
     @Override
     public Tensor copy(Tensor x) {
         own(x);
-        return fromHost(x.data().asSlice(0, x.byteSize()), x.shape(), x.dtype());
+        return HostMemory.copyOf(this, HostMemory.bytes(x), x.shape(), x.dtype());
     }
 
     @Override
@@ -100,11 +93,7 @@ public final class ReferenceBackend implements Backend {
     public void copyInto(Tensor dst, Tensor src) {
         own(dst);
         own(src);
-        if (!dst.shape().equals(src.shape()) || dst.dtype() != src.dtype()) {
-            throw new IllegalArgumentException("copyInto: destination " + dst.dtype() + dst.shape() + " differs from source "
-                    + src.dtype() + src.shape());
-        }
-        MemorySegment.copy(src.data(), 0, dst.data(), 0, src.byteSize());
+        HostMemory.copyInto(dst, src);
     }
 
     // ------------------------------------------------------------ element-wise
