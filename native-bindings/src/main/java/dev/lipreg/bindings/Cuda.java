@@ -14,7 +14,7 @@ import java.util.Set;
 import static dev.lipreg.bindings.cudart.gen.cudart_h.*;
 
 /**
- * CUDA discovery: finds libcudart, libcublasLt, libcublas and libcudnn (see
+ * CUDA discovery: finds libcudart, libcublasLt, libcublas, libcudnn and libnvrtc (see
  * {@link CudaLibraryFinder} for where), loads them by absolute path and asks the runtime for
  * GPUs. Runs once per JVM. No GPU is a normal state: {@link #probe()} reports it and never throws.
  */
@@ -87,7 +87,8 @@ public final class Cuda {
             // (libcudnn_graph, _ops, _cnn, _engines_*...) by soname on first use, so only it is
             // loaded here; they resolve through the linker's usual search (RUNPATH, LD_LIBRARY_PATH).
             // CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED later means: add its directory to LD_LIBRARY_PATH.
-            for (String name : List.of("cublasLt", "cublas", "cudnn")) {
+            // libnvrtc compiles CudaBackend's own kernels; it dlopen()s libnvrtc-builtins from its directory
+            for (String name : List.of("cublasLt", "cublas", "cudnn", "nvrtc")) {
                 if (!libs.containsKey(name)) {
                     return unavailable(missing(name, finder), runtime, driver, count, libs, loaded);
                 }
@@ -133,7 +134,7 @@ public final class Cuda {
         return info;
     }
 
-    /** Whether the probe loaded the library with this short name ("cudart", "cublas", "cudnn"...). */
+    /** Whether the probe loaded the library with this short name ("cudart", "cublas", "cudnn", "nvrtc"...). */
     static boolean isLoaded(String name) {
         return Probed.PROBE.loaded().contains(name);
     }

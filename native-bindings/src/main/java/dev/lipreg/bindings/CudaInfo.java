@@ -7,13 +7,13 @@ import java.util.Map;
 /**
  * What {@link Cuda#probe()} found.
  *
- * @param available      true when a GPU is present and cudart, cuBLAS and cuDNN are loaded
+ * @param available      true when a GPU is present and cudart, cuBLAS, cuDNN and NVRTC are loaded
  * @param reason         why CUDA is unavailable ("" when available)
  * @param runtimeVersion cudaRuntimeGetVersion, e.g. 13000 (0 if libcudart was not loaded)
  * @param driverVersion  cudaDriverGetVersion, e.g. 13000 (0 if there is no driver)
  * @param deviceCount    cudaGetDeviceCount (0 without a GPU)
  * @param deviceNames    the GPUs' names (may be empty even with devices, if the driver API cannot be reached)
- * @param libraries      the library files found, by short name ("cudart", "cublasLt", "cublas", "cudnn")
+ * @param libraries      the library files found, by short name ("cudart", "cublasLt", "cublas", "cudnn", "nvrtc")
  */
 public record CudaInfo(boolean available, String reason, int runtimeVersion, int driverVersion, int deviceCount,
                        List<String> deviceNames, Map<String, Path> libraries) {

@@ -15,9 +15,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Looks for the CUDA libraries LipReg uses, in this order: {@code LIPREG_CUDA_LIB_DIR} (a
+ * Looks for the CUDA libraries LipReg uses (runtime, cuBLAS, cuDNN, NVRTC), in this order: {@code LIPREG_CUDA_LIB_DIR} (a
  * path list), {@code LD_LIBRARY_PATH}, {@code /usr/local/cuda/lib64}, {@code /usr/lib/x86_64-linux-gnu},
- * then NVIDIA's pip wheels ({@code site-packages/nvidia/<pkg>/lib}, including {@code nvidia/cu13/lib})
+ * then NVIDIA's pip wheels ({@code site-packages/nvidia/<pkg>/lib}, e.g. {@code nvidia/cuda_nvrtc/lib}, {@code nvidia/cu13/lib})
  * under the active virtualenv/conda env, the system and the user's Python site directories.
  * The first directory holding any accepted file name wins; within it the newest soname wins.
  */
@@ -34,6 +34,7 @@ final class CudaLibraryFinder {
         m.put("cublasLt", List.of("libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"));
         m.put("cublas", List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so"));
         m.put("cudnn", List.of("libcudnn.so.9", "libcudnn.so"));
+        m.put("nvrtc", List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so")); // run-time kernel compiler
         return Collections.unmodifiableMap(m);
     }
 
