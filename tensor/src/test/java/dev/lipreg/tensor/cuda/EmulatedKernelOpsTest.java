@@ -1,0 +1,28 @@
+package dev.lipreg.tensor.cuda;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The kernel parity suite on this machine, without a GPU: the kernels run compiled by g++
+ * under {@link EmulatedRuntime}, and the backend's Java side (allocator, scopes, argument
+ * marshalling, geometry, checks) runs exactly as on a GPU. cuBLAS and cuDNN ops are GPU-only.
+ */
+class EmulatedKernelOpsTest extends KernelOpsParity {
+    private static CudaBackend backend;
+
+    @BeforeAll
+    static void start() {
+        backend = emulated();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (backend != null) backend.close();
+    }
+
+    @Override
+    CudaBackend gpu() {
+        return backend;
+    }
+}
