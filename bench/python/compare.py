@@ -7,6 +7,7 @@ data, with torch.set_num_threads(threads). Run it with Debian's python3-torch
 thread pools on two cores fight otherwise); Compare sets both.
 
 One-shot:  compare.py --threads 2 --batch 128 --warmup 5 --steps 30 --modes all
+           (--device cuda: on the GPU, TF32 off as LipReg's cuda backend, each step timed to a sync)
            prints one JSON object on stdout: {"info": {...}, "results": {mode: {"ms": [...]}}}
 Serve:     compare.py --serve ...   reads JSON commands, one per line, and answers
            one JSON line each, so Compare can alternate LipReg and PyTorch:
@@ -78,8 +79,11 @@ def load_batches(data_dir, batch, count, seed):
 
 
 def batches_of(x, y, batch):
-    return [(torch.from_numpy(np.ascontiguousarray(x[i:i + batch])), torch.from_numpy(y[i:i + batch]))
+    return [(torch.from_numpy(np.ascontiguousarray(x[i:i + batch])).to(DEVICE), torch.from_numpy(y[i:i + batch]).to(DEVICE))
             for i in range(0, len(x), batch)]
+
+
+DEVICE = "cpu"  # set once by main() from --device
 
 
 def fashion_cnn():
@@ -92,7 +96,7 @@ def fashion_cnn():
 class Steps:
     def __init__(self, batches, seed):
         torch.manual_seed(seed)
-        self.model = fashion_cnn()
+        self.model = fashion_cnn().to(DEVICE)
         self.opt = torch.optim.SGD(self.model.parameters(), lr=LR, momentum=MOMENTUM)
         self.batches = batches
         self.next = 0
@@ -171,6 +175,8 @@ class Steps:
             x, y = self.batch()
             t0 = time.perf_counter()
             fn(x, y)
+            if DEVICE != "cpu":
+                torch.cuda.synchronize()
             times.append((time.perf_counter() - t0) * 1000.0)
         return times
 
@@ -186,6 +192,7 @@ def info(args, source):
         "cpu_capability": capability(),
         "data": source,
         "batch": args.batch,
+        "device": DEVICE if DEVICE == "cpu" else "%s (%s)" % (DEVICE, torch.cuda.get_device_name()),
     }
 
 
@@ -207,10 +214,19 @@ def main():
     p.add_argument("--batches", type=int, default=8, help="distinct batches cycled through")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--serve", action="store_true")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = p.parse_args()
     if args.threads < 1 or args.batch < 1 or args.warmup < 0 or args.steps < 1:
         fail("threads, batch and steps must be >= 1 and warmup >= 0")
     torch.set_num_threads(args.threads)
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            fail("--device cuda: torch.cuda.is_available() is False")
+        # float32 math as LipReg's cuda backend (cuDNN FMA math, no TF32 tensor cores)
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        global DEVICE
+        DEVICE = "cuda"
     batches, source = load_batches(args.data, args.batch, args.batches, args.seed)
     steps = Steps(batches, args.seed)
     if args.serve:

@@ -96,6 +96,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
                 b = open(true);
             } catch (RuntimeException e) {
                 f = e;
+            } catch (LinkageError e) { // a symbol missing from a library: keep the backend class usable
+                f = new NativeUnavailableException("cuda backend unavailable: " + e, e);
             }
             INSTANCE = b;
             FAILURE = f;
