@@ -46,11 +46,31 @@ tests() { # $1 = name, rest = console launcher selectors/filters
 if [ "${1:-}" = "--self-check" ]; then
     tests smoke-tests --select-class=dev.lipreg.regularizers.TrainerTest --select-class=dev.lipreg.tensor.cuda.EmulatedKernelOpsTest \
         --select-class=dev.lipreg.tensor.cuda.CudaUnavailableTest
-    smoke=$?
+    ok=$?
     tests gpu-tests --select-package=dev.lipreg.tensor.cuda --select-package=dev.lipreg.regularizers.cuda --include-tag=gpu
     grep -q "skipping gpu tests" "$OUT/gpu-tests.txt" && summary "gpu tests: skipped here, reason logged: $(grep -o 'skipping gpu tests: .*' "$OUT/gpu-tests.txt" | head -1)"
+    # The whole CUDA path (probe, CudaDevice, the NVRTC/driver/cuBLAS/cuDNN calls, Gemm, CudnnConv) on fake
+    # libraries (gpu/fake-cuda) whose kernel launches run the CPU emulation of the kernels
+    if command -v g++ > /dev/null; then
+        FAKE="$OUT/fake-cuda"
+        mkdir -p "$FAKE"
+        "${JAVA[@]}" -cp "$CP" dev.lipreg.tensor.cuda.EmulatedRuntime "$FAKE/emu.cpp" \
+            && bash gpu/fake-cuda/build.sh "$FAKE" "$FAKE/emu.cpp" > "$OUT/fake-cuda-build.txt" 2>&1 || { summary "fake cuda: build failed"; ok=1; }
+        (
+            export LIPREG_CUDA_LIB_DIR="$FAKE" LD_LIBRARY_PATH="$FAKE"
+            tests fake-gpu-tests --select-package=dev.lipreg.tensor.cuda --select-package=dev.lipreg.regularizers.cuda --include-tag=gpu
+            timeout 300 "${JAVA[@]}" -cp "$CP" dev.lipreg.regularizers.cuda.CudaStepTimer 8 1 2 > "$OUT/fake-steps.json" 2> "$OUT/fake-steps.log"
+            rc=$?
+            summary "fake-gpu step timer: exit $rc $(cut -c1-200 "$OUT/fake-steps.json") $(grep -m1 -E 'Exception|Error' "$OUT/fake-steps.log")"
+        ) || ok=1
+        f="$OUT/fake-gpu-tests.txt" # every gpu test must run (none aborted) and pass
+        grep -qE '\[ +0 containers aborted' "$f" && grep -qE '\[ +0 containers failed' "$f" && grep -qE '\[ +0 tests failed' "$f" || ok=1
+        grep -q "exit 0" <(grep "fake-gpu step timer" "$OUT/summary.txt") || ok=1
+    else
+        summary "fake cuda: skipped (no g++)"
+    fi
     cat "$OUT/summary.txt"
-    exit $smoke
+    exit $ok
 fi
 
 # 1. the gpu-tagged suite: kernel parity, cuBLAS/cuDNN parity, memory, penalty gradients vs the reference

@@ -53,6 +53,11 @@ final class EmulatedRuntime implements GpuRuntime {
         }
     }
 
+    /** Writes the emulation unit to {@code args[0]} (for gpu/fake-cuda/build.sh). */
+    public static void main(String[] args) throws IOException {
+        Files.writeString(Path.of(args[0]), translationUnit());
+    }
+
     /** Why the emulation cannot be built here (no g++), or null when it can. */
     static synchronized String unavailableReason() {
         if (library == null && buildFailure == null) build();
