@@ -54,7 +54,9 @@ public final class CudaStepTimer {
             String[] modes = {"train", "exact-penalty"};
             for (int m = 0; m < modes.length; m++) {
                 double[] ms = new double[steps];
+                long launches = 0;
                 for (int i = -warmup; i < steps; i++) {
+                    if (i == 0) launches = k.kernelLaunches();
                     Tensor x = xs[Math.floorMod(i, xs.length)], y = ys[Math.floorMod(i, ys.length)];
                     long t0 = System.nanoTime();
                     try (Scope step = Scope.open()) {
@@ -69,7 +71,9 @@ public final class CudaStepTimer {
                 }
                 double[] sorted = ms.clone();
                 Arrays.sort(sorted);
-                json.append(m == 0 ? "" : ", ").append('"').append(modes[m]).append("\": {\"median_ms\": ")
+                double perStep = (double) (k.kernelLaunches() - launches) / steps;
+                json.append(m == 0 ? "" : ", ").append('"').append(modes[m]).append("\": {\"kernels_per_step\": ")
+                        .append(String.format(Locale.ROOT, "%.1f", perStep)).append(", \"median_ms\": ")
                         .append(String.format(Locale.ROOT, "%.3f", sorted[sorted.length / 2])).append(", \"ms\": ")
                         .append(Arrays.toString(Arrays.stream(ms).map(v -> Math.round(v * 1000) / 1000.0).toArray())).append('}');
             }

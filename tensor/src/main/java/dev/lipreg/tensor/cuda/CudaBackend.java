@@ -187,6 +187,11 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return alloc.inUseBytes();
     }
 
+    /** Number of the backend's own kernels launched so far (cuBLAS and cuDNN calls not counted). */
+    public synchronized long kernelLaunches() {
+        return launcher.launches;
+    }
+
     /** Returns cached device memory to the driver. */
     public synchronized void trim() {
         open();

@@ -21,6 +21,8 @@ final class Launcher implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment slots = arena.allocate(8L * MAX_PARAMS, 8);
     private final MemorySegment values = arena.allocate(VALUE_BYTES, 8);
+    /** Kernels launched so far (a diagnostic: launch overhead dominates small steps). */
+    long launches;
 
     Launcher(GpuRuntime rt) {
         this.rt = rt;
@@ -72,6 +74,7 @@ final class Launcher implements AutoCloseable {
         }
         long blocks = Math.min((work + BLOCK - 1) / BLOCK, MAX_GRID);
         rt.launch(kernel, (int) blocks, BLOCK, slots);
+        launches++;
     }
 
     private static <T> T expect(Kernels.Kernel k, int i, Object a, Class<T> type) {
