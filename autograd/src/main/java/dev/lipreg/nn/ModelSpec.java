@@ -99,8 +99,7 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
             throw new IllegalArgumentException("model spec: layer " + index + " must be an object with a 'type'");
         }
         Map<String, Number> args = new LinkedHashMap<>();
-        for (var it = n.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (var e : n.properties()) {
             if (e.getKey().equals("type")) continue;
             JsonNode v = e.getValue();
             if (v.isBoolean()) args.put(e.getKey(), v.asBoolean() ? 1 : 0);

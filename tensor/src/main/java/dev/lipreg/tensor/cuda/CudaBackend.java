@@ -392,7 +392,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
      */
     private void reduceInto(ReduceOp op, int prep, Tensor x, long aux, long center, long y, Geometry.Reduction r) {
         if (r.m() == 0) return;
-        int parts = r.m() >= 4096 || r.len() < 64 ? 1 : (int) Math.min(Math.min(1024, (65536 + r.m() - 1) / r.m()), r.len() / 32);
+        int parts = r.m() >= 4096 || r.len() < 64 ? 1 : Math.min(Math.min(1024, (65536 + r.m() - 1) / r.m()), r.len() / 32);
         if (parts <= 1) {
             launcher.launch(REDUCE, r.m(), addr(x), aux, center, 0L, y, r.m(), 1, r.len(), op.ordinal(), prep, r.struct());
             return;
