@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /** {@code --backend}: which tensor backend runs the computation. */
 final class BackendOption {
     @Option(names = "--backend", paramLabel = "NAME",
-            description = "Tensor backend: auto (oneDNN when it loads, else reference), dnnl or reference. "
+            description = "Tensor backend: auto (oneDNN when it loads, else reference), dnnl, cuda or reference. "
                     + "Default: $LIPREG_BACKEND or auto.")
     String name;
 
@@ -16,9 +16,9 @@ final class BackendOption {
         try {
             return Backends.byName(name);
         } catch (IllegalArgumentException e) {
-            throw BadInputException.of("--backend", "auto, dnnl or reference", "'" + name + "'");
+            throw BadInputException.of("--backend", "auto, dnnl, cuda or reference", "'" + name + "'");
         } catch (RuntimeException e) {
-            // a backend that exists but cannot load here (no oneDNN for this CPU, native access disabled)
+            // a backend that exists but cannot load here (no oneDNN for this CPU, no GPU, native access disabled)
             throw new BadInputException("--backend " + name + ": unavailable: " + e.getMessage(), e);
         }
     }

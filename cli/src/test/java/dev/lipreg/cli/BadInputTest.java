@@ -54,7 +54,7 @@ class BadInputTest {
                 Arguments.of(List.of("--adv", "cw"), "--adv: expected pgd:STEPS:EPS"),
                 Arguments.of(List.of("--train-subset", "-5"), "--train-subset: expected a count >= 0 (0 = all), got -5"),
                 Arguments.of(List.of("--data", "imagenet"), "--data: expected one of fashion-mnist, mnist, cifar10, cifar100, got 'imagenet'"),
-                Arguments.of(List.of("--backend", "tpu"), "--backend: expected auto, dnnl or reference, got 'tpu'"),
+                Arguments.of(List.of("--backend", "tpu"), "--backend: expected auto, dnnl, cuda or reference, got 'tpu'"),
                 Arguments.of(List.of("--no-such-flag"), "Unknown option: '--no-such-flag'"));
     }
 
