@@ -12,6 +12,7 @@ import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Device;
 import dev.lipreg.tensor.MaxPoolResult;
+import dev.lipreg.tensor.OpChecks;
 import dev.lipreg.tensor.Pool2dSpec;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
@@ -338,7 +339,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor unaryBackward(UnaryOp op, Tensor gy, Tensor x, double alpha) {
         float32("unaryBackward " + op, gy, x);
-        sameShape("unaryBackward " + op, gy, x);
+        OpChecks.sameShape("unaryBackward " + op, gy, x);
         Tensor gx = allocate(x.shape(), DType.FLOAT32);
         launcher.launch(UNARY_BWD, x.size(), addr(gy), addr(x), addr(gx), (int) x.size(), op.ordinal(), (float) alpha);
         return gx;
@@ -347,7 +348,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         float32("binary " + op, a, b);
-        Shape out = named("binary " + op, () -> Shape.broadcast(a.shape(), b.shape()));
+        Shape out = OpChecks.named("binary " + op, () -> Shape.broadcast(a.shape(), b.shape()));
         Tensor y = allocate(out, DType.FLOAT32);
         if (out.size() == 0) return y;
         int[] s = Geometry.strides(out.dims(), Geometry.broadcastStrides(a.shape(), out), Geometry.broadcastStrides(b.shape(), out));
@@ -377,8 +378,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor reduce(ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
         float32("reduce " + op, x);
-        int[] ax = axes.length == 0 ? allAxes(x.rank()) : axes;
-        Shape kept = named("reduce " + op, () -> x.shape().keeping(ax)); // validates the axes
+        int[] ax = axes.length == 0 ? OpChecks.allAxes(x.rank()) : axes;
+        Shape kept = OpChecks.named("reduce " + op, () -> x.shape().keeping(ax)); // validates the axes
         boolean[] reduced = new boolean[x.rank()];
         for (int a : ax) reduced[x.shape().axis(a)] = true;
         Tensor y = allocate(keepDims ? kept : x.shape().without(ax), DType.FLOAT32);
@@ -407,7 +408,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor argmax(Tensor x, int axis) {
         float32("argmax", x);
-        int a = axis("argmax", x.shape(), axis);
+        int a = OpChecks.axis("argmax", x.shape(), axis);
         int len = x.dim(a);
         if (len == 0) throw new IllegalArgumentException("argmax: axis " + a + " of " + x.shape() + " is empty");
         Tensor y = allocate(x.shape().without(a), DType.INT64);
@@ -646,7 +647,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     private Tensor softmax(Tensor x, int axis, boolean log) {
         float32(log ? "logSoftmax" : "softmax", x);
-        int a = axis(log ? "logSoftmax" : "softmax", x.shape(), axis);
+        int a = OpChecks.axis(log ? "logSoftmax" : "softmax", x.shape(), axis);
         Tensor y = allocate(x.shape(), DType.FLOAT32);
         int outer = (int) x.shape().sizeOf(0, a), inner = (int) x.shape().sizeOf(a + 1, x.rank());
         if (x.size() > 0) launcher.launch(SOFTMAX, (long) outer * inner, addr(x), addr(y), outer, x.dim(a), inner, log ? 1 : 0);
@@ -656,8 +657,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor logSoftmaxBackward(Tensor gy, Tensor y, int axis) {
         float32("logSoftmaxBackward", gy, y);
-        sameShape("logSoftmaxBackward", gy, y);
-        int a = axis("logSoftmaxBackward", y.shape(), axis);
+        OpChecks.sameShape("logSoftmaxBackward", gy, y);
+        int a = OpChecks.axis("logSoftmaxBackward", y.shape(), axis);
         Tensor gx = allocate(y.shape(), DType.FLOAT32);
         int outer = (int) y.shape().sizeOf(0, a), inner = (int) y.shape().sizeOf(a + 1, y.rank());
         if (y.size() > 0) launcher.launch(LOGSOFTMAX_BWD, (long) outer * inner, addr(gy), addr(y), addr(gx), outer, y.dim(a), inner);
@@ -702,7 +703,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public synchronized BatchNormGrads batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor variance, double eps) {
         float32("batchNormBackward", gy, x, gamma, mean, variance);
-        sameShape("batchNormBackward", gy, x);
+        OpChecks.sameShape("batchNormBackward", gy, x);
         int c = channels("batchNormBackward", x, gamma, mean, variance);
         Geometry.Reduction r = perChannel(x.shape());
         Tensor gBeta = allocate(Shape.of(c), DType.FLOAT32), gGamma = allocate(Shape.of(c), DType.FLOAT32);
@@ -718,13 +719,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     private static int channels(String op, Tensor x, Tensor... perChannel) {
-        if (x.rank() < 2) throw new IllegalArgumentException(op + ": input must be [N,C,...], got " + x.shape());
-        int c = x.dim(1);
-        for (Tensor t : perChannel) {
-            if (!t.shape().equals(Shape.of(c))) {
-                throw new IllegalArgumentException(op + ": per-channel tensor must be [" + c + "] for input " + x.shape() + ", got " + t.shape());
-            }
-        }
+        int c = OpChecks.channels(op, x, perChannel);
         if (x.size() == 0) throw new IllegalArgumentException(op + ": input " + x.shape() + " is empty");
         return c;
     }
@@ -765,7 +760,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     public synchronized Tensor permute(Tensor x, int... axes) {
         own(x);
         storable("permute", x.dtype());
-        int[] perm = checkPermutation(x.shape(), axes);
+        int[] perm = OpChecks.permutation(x.shape(), axes);
         int r = perm.length;
         int[] dims = new int[r], src = new int[r];
         long[] inStrides = x.shape().strides();
@@ -782,10 +777,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     public synchronized Tensor slice(Tensor x, int axis, int start, int end) {
         own(x);
         storable("slice", x.dtype());
-        int a = axis("slice", x.shape(), axis);
-        if (start < 0 || end > x.dim(a) || start > end) {
-            throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") outside axis " + a + " of " + x.shape());
-        }
+        int a = OpChecks.slice(x.shape(), axis, start, end);
         int outer = (int) x.shape().sizeOf(0, a), len = x.dim(a), inner = (int) x.shape().sizeOf(a + 1, x.rank()), n = end - start;
         Tensor y = allocate(x.shape().withDim(a, n), x.dtype());
         if (y.size() == 0) return y;
@@ -799,20 +791,10 @@ public final class CudaBackend implements Backend, AutoCloseable {
     public synchronized Tensor concat(List<Tensor> xs, int axis) {
         if (xs.isEmpty()) throw new IllegalArgumentException("concat: no tensors given");
         Tensor first = xs.getFirst();
-        own(first);
+        for (Tensor t : xs) own(t);
         storable("concat", first.dtype());
-        int a = axis("concat", first.shape(), axis);
-        int total = 0;
-        for (Tensor t : xs) {
-            own(t);
-            if (t.rank() != first.rank() || t.dtype() != first.dtype()
-                    || !t.shape().withDim(a, 1).equals(first.shape().withDim(a, 1))) {
-                throw new IllegalArgumentException("concat: " + t.dtype() + t.shape() + " does not match " + first.dtype()
-                        + first.shape() + " outside axis " + a);
-            }
-            total += t.dim(a);
-        }
-        Shape out = first.shape().withDim(a, total);
+        Shape out = OpChecks.concat(xs, axis);
+        int a = out.axis(axis), total = out.dim(a);
         Tensor y = allocate(out, first.dtype());
         if (out.size() == 0) return y;
         int outer = (int) out.sizeOf(0, a), inner = (int) out.sizeOf(a + 1, out.rank());
@@ -896,49 +878,9 @@ public final class CudaBackend implements Backend, AutoCloseable {
     private static void storable(String op, DType dtype) {
         if (dtype == DType.FLOAT64) throw new IllegalArgumentException(op + ": " + FLOAT64_MESSAGE);
     }
-
-    private static void sameShape(String op, Tensor a, Tensor b) {
-        if (!a.shape().equals(b.shape())) throw new IllegalArgumentException(op + ": shapes differ: " + a.shape() + " and " + b.shape());
-    }
-
-    private static int axis(String op, Shape shape, int axis) {
-        return named(op, () -> shape.axis(axis));
-    }
-
-    /** Runs a Shape check, prefixing its message with the op's name. */
-    private static <T> T named(String op, Supplier<T> check) {
-        try {
-            return check.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
-        }
-    }
-
     private void checkIndices(String op, Shape gy, Tensor indices, Shape expected) {
         own(indices);
-        if (indices.dtype() != DType.INT32 || !indices.shape().equals(expected) || !gy.equals(expected)) {
-            throw new IllegalArgumentException(op + ": expected gradient and INT32 indices of shape " + expected + ", got "
-                    + gy + " and " + indices.dtype() + indices.shape());
-        }
+        OpChecks.poolIndices(op, gy, indices, expected);
     }
 
-    private static int[] allAxes(int rank) {
-        int[] a = new int[rank];
-        for (int i = 0; i < rank; i++) a[i] = i;
-        return a;
-    }
-
-    private static int[] checkPermutation(Shape shape, int[] axes) {
-        if (axes.length != shape.rank()) {
-            throw new IllegalArgumentException("permute: " + Arrays.toString(axes) + " is not a permutation of the axes of " + shape);
-        }
-        int[] p = new int[axes.length];
-        boolean[] seen = new boolean[axes.length];
-        for (int i = 0; i < axes.length; i++) {
-            p[i] = axis("permute", shape, axes[i]);
-            if (seen[p[i]]) throw new IllegalArgumentException("permute: axis " + axes[i] + " repeated in " + Arrays.toString(axes));
-            seen[p[i]] = true;
-        }
-        return p;
-    }
 }

@@ -12,6 +12,7 @@ import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.HostMemory;
 import dev.lipreg.tensor.Device;
 import dev.lipreg.tensor.MaxPoolResult;
+import dev.lipreg.tensor.OpChecks;
 import dev.lipreg.tensor.Pool2dSpec;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
@@ -245,7 +246,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor unaryBackward(UnaryOp op, Tensor gy, Tensor x, double alpha) {
         float32("unaryBackward " + op, gy, x);
-        sameShape("unaryBackward " + op, gy, x);
+        OpChecks.sameShape("unaryBackward " + op, gy, x);
         Tensor gx = empty(x.shape(), DType.FLOAT32);
         if (x.size() == 0) return gx;
         Eltwise.Fn fn = Eltwise.Fn.of(op, alpha);
@@ -264,7 +265,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         float32("binary " + op, a, b);
-        Shape out = broadcastShape("binary " + op, a.shape(), b.shape());
+        Shape out = OpChecks.broadcast("binary " + op, a.shape(), b.shape());
         Tensor r = empty(out, DType.FLOAT32);
         if (out.size() == 0) return r;
         binary.run(op, a.shape(), a.data(), b.shape(), b.data(), out, r.data());
@@ -293,9 +294,9 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor reduce(ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
         float32("reduce " + op, x);
-        int[] ax = axes.length == 0 ? allAxes(x.rank()) : axes;
+        int[] ax = axes.length == 0 ? OpChecks.allAxes(x.rank()) : axes;
         boolean[] reduced = new boolean[x.rank()];
-        Shape kept = named("reduce " + op, () -> x.shape().keeping(ax)); // validates the axes
+        Shape kept = OpChecks.named("reduce " + op, () -> x.shape().keeping(ax)); // validates the axes
         for (int a : ax) reduced[x.shape().axis(a)] = true;
         Shape outShape = keepDims ? kept : x.shape().without(ax);
         Tensor r = empty(outShape, DType.FLOAT32);
@@ -327,7 +328,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public Tensor argmax(Tensor x, int axis) {
         float32("argmax", x);
-        int a = axis("argmax", x.shape(), axis);
+        int a = OpChecks.axis("argmax", x.shape(), axis);
         int len = x.dim(a);
         if (len == 0) throw new IllegalArgumentException("argmax: axis " + a + " of " + x.shape() + " is empty");
         Tensor r = empty(x.shape().without(a), DType.INT64);
@@ -525,7 +526,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
 
     private Tensor softmax(Tensor x, int axis, boolean log) {
         float32(log ? "logSoftmax" : "softmax", x);
-        int a = axis(log ? "logSoftmax" : "softmax", x.shape(), axis);
+        int a = OpChecks.axis(log ? "logSoftmax" : "softmax", x.shape(), axis);
         Tensor y = empty(x.shape(), DType.FLOAT32);
         if (x.size() > 0) {
             softmax.forward(log, x.shape().sizeOf(0, a), x.dim(a), x.shape().sizeOf(a + 1, x.rank()), x.data(), y.data());
@@ -536,8 +537,8 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public synchronized Tensor logSoftmaxBackward(Tensor gy, Tensor y, int axis) {
         float32("logSoftmaxBackward", gy, y);
-        sameShape("logSoftmaxBackward", gy, y);
-        int a = axis("logSoftmaxBackward", y.shape(), axis);
+        OpChecks.sameShape("logSoftmaxBackward", gy, y);
+        int a = OpChecks.axis("logSoftmaxBackward", y.shape(), axis);
         Tensor gx = empty(y.shape(), DType.FLOAT32);
         if (y.size() > 0) {
             softmax.logBackward(y.shape().sizeOf(0, a), y.dim(a), y.shape().sizeOf(a + 1, y.rank()), gy.data(), y.data(), gx.data());
@@ -570,7 +571,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     @Override
     public synchronized BatchNormGrads batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor variance, double eps) {
         float32("batchNormBackward", gy, x, gamma, mean, variance);
-        sameShape("batchNormBackward", gy, x);
+        OpChecks.sameShape("batchNormBackward", gy, x);
         int c = channels("batchNormBackward", x, gamma, mean, variance);
         Tensor gx = empty(x.shape(), DType.FLOAT32), gg = empty(Shape.of(c), DType.FLOAT32), gb = empty(Shape.of(c), DType.FLOAT32);
         batchNorm.backward(x.dim(0), c, x.shape().sizeOf(2, x.rank()), (float) eps, gy.data(), x.data(), gamma.data(),
@@ -579,13 +580,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     }
 
     private static int channels(String op, Tensor x, Tensor... perChannel) {
-        if (x.rank() < 2) throw new IllegalArgumentException(op + ": input must be [N,C,...], got " + x.shape());
-        int c = x.dim(1);
-        for (Tensor t : perChannel) {
-            if (!t.shape().equals(Shape.of(c))) {
-                throw new IllegalArgumentException(op + ": per-channel tensor must be [" + c + "] for input " + x.shape() + ", got " + t.shape());
-            }
-        }
+        int c = OpChecks.channels(op, x, perChannel);
         if (x.size() == 0) throw new IllegalArgumentException(op + ": input " + x.shape() + " is empty");
         return c;
     }
@@ -616,7 +611,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     public synchronized Tensor permute(Tensor x, int... axes) {
         own(x);
         storable("permute", x.dtype());
-        int[] perm = checkPermutation(x.shape(), axes);
+        int[] perm = OpChecks.permutation(x.shape(), axes);
         int r = perm.length;
         long[] dims = new long[r], strides = new long[r], inStrides = x.shape().strides();
         for (int i = 0; i < r; i++) {
@@ -634,10 +629,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     public synchronized Tensor slice(Tensor x, int axis, int start, int end) {
         own(x);
         storable("slice", x.dtype());
-        int a = axis("slice", x.shape(), axis);
-        if (start < 0 || end > x.dim(a) || start > end) {
-            throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") outside axis " + a + " of " + x.shape());
-        }
+        int a = OpChecks.slice(x.shape(), axis, start, end);
         long outer = x.shape().sizeOf(0, a), len = x.dim(a), inner = x.shape().sizeOf(a + 1, x.rank()), n = end - start;
         Tensor y = empty(x.shape().withDim(a, end - start), x.dtype());
         if (y.size() == 0) return y;
@@ -657,20 +649,10 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     public synchronized Tensor concat(List<Tensor> xs, int axis) {
         if (xs.isEmpty()) throw new IllegalArgumentException("concat: no tensors given");
         Tensor first = xs.getFirst();
-        own(first);
+        for (Tensor t : xs) own(t);
         storable("concat", first.dtype());
-        int a = axis("concat", first.shape(), axis);
-        int total = 0;
-        for (Tensor t : xs) {
-            own(t);
-            if (t.rank() != first.rank() || t.dtype() != first.dtype()
-                    || !t.shape().withDim(a, 1).equals(first.shape().withDim(a, 1))) {
-                throw new IllegalArgumentException("concat: " + t.dtype() + t.shape() + " does not match " + first.dtype()
-                        + first.shape() + " outside axis " + a);
-            }
-            total += t.dim(a);
-        }
-        Shape out = first.shape().withDim(a, total);
+        Shape out = OpChecks.concat(xs, axis);
+        int a = out.axis(axis), total = out.dim(a);
         Tensor y = empty(out, first.dtype());
         if (out.size() == 0) return y;
         long outer = out.sizeOf(0, a), inner = out.sizeOf(a + 1, out.rank()), es = first.dtype().byteSize();
@@ -717,34 +699,9 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     private static void storable(String op, DType dtype) {
         if (dtype == DType.FLOAT64) throw new IllegalArgumentException(op + ": " + FLOAT64_MESSAGE);
     }
-
-    private static void sameShape(String op, Tensor a, Tensor b) {
-        if (!a.shape().equals(b.shape())) throw new IllegalArgumentException(op + ": shapes differ: " + a.shape() + " and " + b.shape());
-    }
-
-    private static Shape broadcastShape(String op, Shape a, Shape b) {
-        return named(op, () -> Shape.broadcast(a, b));
-    }
-
-    private static int axis(String op, Shape shape, int axis) {
-        return named(op, () -> shape.axis(axis));
-    }
-
-    /** Runs a Shape check, prefixing its message with the op's name. */
-    private static <T> T named(String op, java.util.function.Supplier<T> check) {
-        try {
-            return check.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
-        }
-    }
-
     private void checkIndices(String op, Shape gy, Tensor indices, Shape expected) {
         own(indices);
-        if (indices.dtype() != DType.INT32 || !indices.shape().equals(expected) || !gy.equals(expected)) {
-            throw new IllegalArgumentException(op + ": expected gradient and INT32 indices of shape " + expected + ", got "
-                    + gy + " and " + indices.dtype() + indices.shape());
-        }
+        OpChecks.poolIndices(op, gy, indices, expected);
     }
 
     private void compareWithZero(BinaryOp op, Tensor x, Tensor out) {
@@ -756,23 +713,4 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         return full(Shape.scalar(), DType.FLOAT32, v);
     }
 
-    private static int[] allAxes(int rank) {
-        int[] a = new int[rank];
-        for (int i = 0; i < rank; i++) a[i] = i;
-        return a;
-    }
-
-    private static int[] checkPermutation(Shape shape, int[] axes) {
-        if (axes.length != shape.rank()) {
-            throw new IllegalArgumentException("permute: " + Arrays.toString(axes) + " is not a permutation of the axes of " + shape);
-        }
-        int[] p = new int[axes.length];
-        boolean[] seen = new boolean[axes.length];
-        for (int i = 0; i < axes.length; i++) {
-            p[i] = axis("permute", shape, axes[i]);
-            if (seen[p[i]]) throw new IllegalArgumentException("permute: axis " + axes[i] + " repeated in " + Arrays.toString(axes));
-            seen[p[i]] = true;
-        }
-        return p;
-    }
 }

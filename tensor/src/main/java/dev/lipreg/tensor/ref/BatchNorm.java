@@ -1,22 +1,10 @@
 package dev.lipreg.tensor.ref;
 
 import dev.lipreg.tensor.Shape;
-import dev.lipreg.tensor.Tensor;
 
 /** Batch normalization over all axes but the channel axis 1, biased variance (PyTorch). */
 final class BatchNorm {
     private BatchNorm() {
-    }
-
-    static int channels(String op, Tensor x, Tensor... perChannel) {
-        if (x.rank() < 2) throw new IllegalArgumentException(op + ": input must be [N,C,...], got " + x.shape());
-        int c = x.dim(1);
-        for (Tensor t : perChannel) {
-            if (!t.shape().equals(Shape.of(c))) {
-                throw new IllegalArgumentException(op + ": per-channel tensor must be [" + c + "] for input " + x.shape() + ", got " + t.shape());
-            }
-        }
-        return c;
     }
 
     static void statistics(double[] x, Shape s, double[] mean, double[] var) {

@@ -2,7 +2,6 @@ package dev.lipreg.tensor.ref;
 
 import dev.lipreg.tensor.Shape;
 
-import java.util.Arrays;
 
 /** Index arithmetic for broadcasting and permutation. */
 final class Indexing {
@@ -33,25 +32,5 @@ final class Indexing {
             if (++pos[k] < dims[k]) return;
             pos[k] = 0;
         }
-    }
-
-    static int[] allAxes(int rank) {
-        int[] a = new int[rank];
-        for (int i = 0; i < rank; i++) a[i] = i;
-        return a;
-    }
-
-    static int[] checkPermutation(Shape shape, int[] axes) {
-        if (axes.length != shape.rank()) {
-            throw new IllegalArgumentException("permute: " + Arrays.toString(axes) + " is not a permutation of the axes of " + shape);
-        }
-        int[] p = new int[axes.length];
-        boolean[] seen = new boolean[axes.length];
-        for (int i = 0; i < axes.length; i++) {
-            p[i] = shape.axis(axes[i]);
-            if (seen[p[i]]) throw new IllegalArgumentException("permute: axis " + axes[i] + " repeated in " + Arrays.toString(axes));
-            seen[p[i]] = true;
-        }
-        return p;
     }
 }

@@ -9,6 +9,7 @@ import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Device;
 import dev.lipreg.tensor.HostMemory;
 import dev.lipreg.tensor.MaxPoolResult;
+import dev.lipreg.tensor.OpChecks;
 import dev.lipreg.tensor.Pool2dSpec;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Shape;
@@ -109,7 +110,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public Tensor unaryBackward(UnaryOp op, Tensor gy, Tensor x, double alpha) {
         floating("unaryBackward " + op, gy, x);
-        sameShape("unaryBackward " + op, gy, x);
+        OpChecks.sameShape("unaryBackward " + op, gy, x);
         double[] g = Buffers.read(gy);
         double[] v = Buffers.read(x);
         for (int i = 0; i < v.length; i++) g[i] *= op.derivative(v[i], alpha);
@@ -149,7 +150,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public Tensor reduce(ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
         floating("reduce " + op, x);
-        int[] ax = axes.length == 0 ? Indexing.allAxes(x.rank()) : axes;
+        int[] ax = axes.length == 0 ? OpChecks.allAxes(x.rank()) : axes;
         Shape kept = x.shape().keeping(ax);
         double[] v = Buffers.read(x);
         int[] target = Indexing.broadcastIndex(kept, x.shape());
@@ -185,7 +186,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public Tensor argmax(Tensor x, int axis) {
         floating("argmax", x);
-        int a = x.shape().axis(axis);
+        int a = OpChecks.axis("argmax", x.shape(), axis);
         int outer = (int) x.shape().sizeOf(0, a), len = x.dim(a), inner = (int) x.shape().sizeOf(a + 1, x.rank());
         double[] v = Buffers.read(x);
         double[] r = new double[outer * inner];
@@ -395,7 +396,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public Tensor logSoftmaxBackward(Tensor gy, Tensor y, int axis) {
         floating("logSoftmaxBackward", gy, y);
-        sameShape("logSoftmaxBackward", gy, y);
+        OpChecks.sameShape("logSoftmaxBackward", gy, y);
         int a = y.shape().axis(axis);
         int outer = (int) y.shape().sizeOf(0, a), len = y.dim(a), inner = (int) y.shape().sizeOf(a + 1, y.rank());
         double[] g = Buffers.read(gy), yv = Buffers.read(y);
@@ -415,7 +416,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps) {
         floating("batchNormTraining", x, gamma, beta);
-        int c = BatchNorm.channels("batchNormTraining", x, gamma, beta);
+        int c = OpChecks.channels("batchNormTraining", x, gamma, beta);
         double[] mean = new double[c], var = new double[c];
         double[] v = Buffers.read(x);
         BatchNorm.statistics(v, x.shape(), mean, var);
@@ -428,7 +429,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps) {
         floating("batchNormInference", x, gamma, beta, mean, variance);
-        int c = BatchNorm.channels("batchNormInference", x, gamma, beta, mean, variance);
+        int c = OpChecks.channels("batchNormInference", x, gamma, beta, mean, variance);
         double[] y = BatchNorm.normalize(Buffers.read(x), x.shape(), Buffers.read(gamma), Buffers.read(beta),
                 Buffers.read(mean), Buffers.read(variance), eps);
         assert c == gamma.size();
@@ -438,8 +439,8 @@ public final class ReferenceBackend implements Backend {
     @Override
     public BatchNormGrads batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor variance, double eps) {
         floating("batchNormBackward", gy, x, gamma, mean, variance);
-        sameShape("batchNormBackward", gy, x);
-        int c = BatchNorm.channels("batchNormBackward", x, gamma, mean, variance);
+        OpChecks.sameShape("batchNormBackward", gy, x);
+        int c = OpChecks.channels("batchNormBackward", x, gamma, mean, variance);
         double[] dg = new double[c], db = new double[c];
         double[] dx = BatchNorm.backward(Buffers.read(gy), Buffers.read(x), x.shape(), Buffers.read(gamma),
                 Buffers.read(mean), Buffers.read(variance), eps, dg, db);
@@ -470,7 +471,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public Tensor permute(Tensor x, int... axes) {
         own(x);
-        int[] perm = Indexing.checkPermutation(x.shape(), axes);
+        int[] perm = OpChecks.permutation(x.shape(), axes);
         int[] d = new int[perm.length];
         for (int i = 0; i < perm.length; i++) d[i] = x.dim(perm[i]);
         Shape out = Shape.of(d);
@@ -490,10 +491,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public Tensor slice(Tensor x, int axis, int start, int end) {
         own(x);
-        int a = x.shape().axis(axis);
-        if (start < 0 || end > x.dim(a) || start > end) {
-            throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") outside axis " + a + " of " + x.shape());
-        }
+        int a = OpChecks.slice(x.shape(), axis, start, end);
         int outer = (int) x.shape().sizeOf(0, a), len = x.dim(a), inner = (int) x.shape().sizeOf(a + 1, x.rank());
         Shape out = x.shape().withDim(a, end - start);
         double[] v = Buffers.read(x);
@@ -509,18 +507,9 @@ public final class ReferenceBackend implements Backend {
     public Tensor concat(List<Tensor> xs, int axis) {
         if (xs.isEmpty()) throw new IllegalArgumentException("concat: no tensors given");
         Tensor first = xs.getFirst();
-        int a = first.shape().axis(axis);
-        int total = 0;
-        for (Tensor t : xs) {
-            own(t);
-            if (t.rank() != first.rank() || t.dtype() != first.dtype()
-                    || !t.shape().withDim(a, 1).equals(first.shape().withDim(a, 1))) {
-                throw new IllegalArgumentException("concat: " + t.dtype() + t.shape() + " does not match " + first.dtype()
-                        + first.shape() + " outside axis " + a);
-            }
-            total += t.dim(a);
-        }
-        Shape out = first.shape().withDim(a, total);
+        for (Tensor t : xs) own(t);
+        Shape out = OpChecks.concat(xs, axis);
+        int a = out.axis(axis), total = out.dim(a);
         int outer = (int) out.sizeOf(0, a), inner = (int) out.sizeOf(a + 1, out.rank());
         double[] r = new double[out.intSize()];
         int offset = 0;
@@ -554,10 +543,6 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
-    private static void sameShape(String op, Tensor a, Tensor b) {
-        if (!a.shape().equals(b.shape())) throw new IllegalArgumentException(op + ": shapes differ: " + a.shape() + " and " + b.shape());
-    }
-
     private static void checkRange(String op, double[] idx, int plane) {
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < 0 || idx[i] >= plane) {
@@ -568,9 +553,6 @@ public final class ReferenceBackend implements Backend {
 
     private void checkIndices(String op, Shape gy, Tensor indices, Shape expected) {
         own(indices);
-        if (indices.dtype() != DType.INT32 || !indices.shape().equals(expected) || !gy.equals(expected)) {
-            throw new IllegalArgumentException(op + ": expected gradient and INT32 indices of shape " + expected + ", got "
-                    + gy + " and " + indices.dtype() + indices.shape());
-        }
+        OpChecks.poolIndices(op, gy, indices, expected);
     }
 }
