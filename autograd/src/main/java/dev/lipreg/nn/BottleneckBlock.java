@@ -23,9 +23,8 @@ public final class BottleneckBlock extends Module {
         this.bn2 = registerModule("bn2", new BatchNorm2d(init, inner));
         this.conv3 = registerModule("conv3", new Conv2d(init, inner, out, 1, 1, Conv2dSpec.of(1, 0), false));
         this.bn3 = registerModule("bn3", new BatchNorm2d(init, out));
-        this.shortcut = stride != 1 || in != out
-                ? registerModule("shortcut", Sequential.of(new Conv2d(init, in, out, 1, 1, Conv2dSpec.of(stride, 0), false), new BatchNorm2d(init, out)))
-                : null;
+        Sequential projection = Shortcut.projection(init, in, out, stride);
+        this.shortcut = projection == null ? null : registerModule("shortcut", projection);
         this.text = "BottleneckBlock(" + in + ", " + out + ", cardinality=" + cardinality + ", width=" + width + ", stride=" + stride + ")";
     }
 
@@ -55,12 +54,12 @@ public final class BottleneckBlock extends Module {
 
     /** The projection shortcut's convolution, or null when the shortcut is the identity. */
     public Conv2d shortcutConv() {
-        return shortcut == null ? null : (Conv2d) shortcut.layers().get(0);
+        return Shortcut.conv(shortcut);
     }
 
     /** The projection shortcut's batch norm, or null when the shortcut is the identity. */
     public BatchNorm2d shortcutBn() {
-        return shortcut == null ? null : (BatchNorm2d) shortcut.layers().get(1);
+        return Shortcut.bn(shortcut);
     }
 
     @Override
@@ -68,8 +67,7 @@ public final class BottleneckBlock extends Module {
         Variable h = Ops.relu(bn1.forward(conv1.forward(x)));
         h = Ops.relu(bn2.forward(conv2.forward(h)));
         h = bn3.forward(conv3.forward(h));
-        Variable skip = shortcut == null ? x : shortcut.forward(x);
-        return Ops.relu(Ops.add(h, skip));
+        return Shortcut.join(h, shortcut, x);
     }
 
     @Override

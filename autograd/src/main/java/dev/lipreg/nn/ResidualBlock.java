@@ -21,9 +21,8 @@ public final class ResidualBlock extends Module {
         this.bn1 = registerModule("bn1", new BatchNorm2d(init, out));
         this.conv2 = registerModule("conv2", new Conv2d(init, out, out, 3, 3, new Conv2dSpec(1, 1, 1, 1, 1, 1, groups), false));
         this.bn2 = registerModule("bn2", new BatchNorm2d(init, out));
-        this.shortcut = stride != 1 || in != out
-                ? registerModule("shortcut", Sequential.of(new Conv2d(init, in, out, 1, 1, Conv2dSpec.of(stride, 0), false), new BatchNorm2d(init, out)))
-                : null;
+        Sequential projection = Shortcut.projection(init, in, out, stride);
+        this.shortcut = projection == null ? null : registerModule("shortcut", projection);
         this.text = "ResidualBlock(" + in + ", " + out + ", stride=" + stride + (groups > 1 ? ", groups=" + groups : "") + ")";
     }
 
@@ -45,20 +44,19 @@ public final class ResidualBlock extends Module {
 
     /** The projection shortcut's convolution, or null when the shortcut is the identity. */
     public Conv2d shortcutConv() {
-        return shortcut == null ? null : (Conv2d) shortcut.layers().get(0);
+        return Shortcut.conv(shortcut);
     }
 
     /** The projection shortcut's batch norm, or null when the shortcut is the identity. */
     public BatchNorm2d shortcutBn() {
-        return shortcut == null ? null : (BatchNorm2d) shortcut.layers().get(1);
+        return Shortcut.bn(shortcut);
     }
 
     @Override
     public Variable forward(Variable x) {
         Variable h = Ops.relu(bn1.forward(conv1.forward(x)));
         h = bn2.forward(conv2.forward(h));
-        Variable skip = shortcut == null ? x : shortcut.forward(x);
-        return Ops.relu(Ops.add(h, skip));
+        return Shortcut.join(h, shortcut, x);
     }
 
     @Override
