@@ -38,8 +38,7 @@ final class FiniteDifferenceNorm {
     static FiniteDifferenceNorm of(Norm norm, Tensor g) {
         Backend k = g.backend();
         int n = g.dim(0);
-        int[] axes = featureAxes(g.shape());
-        Shape perExample = perExampleShape(g.shape());
+        int[] axes = Norms.featureAxes(g.shape());
         Tensor zero = k.full(Shape.scalar(), g.dtype(), 0);
         return switch (norm) {
             case L2 -> {
@@ -59,7 +58,7 @@ final class FiniteDifferenceNorm {
                 Tensor ties = k.reduce(ReduceOp.SUM, hit, axes, true);
                 Tensor root = k.unary(UnaryOp.SQRT, k.binary(BinaryOp.MAX, ties, k.full(Shape.scalar(), g.dtype(), 1)));
                 Tensor d = k.binary(BinaryOp.DIV, k.binary(BinaryOp.MUL, k.unary(UnaryOp.SIGN, g), hit), root);
-                yield new FiniteDifferenceNorm(d, k.unary(UnaryOp.RECIPROCAL, root).reshape(perExample.dims()));
+                yield new FiniteDifferenceNorm(d, k.unary(UnaryOp.RECIPROCAL, root).reshape(n));
             }
         };
     }
@@ -76,16 +75,6 @@ final class FiniteDifferenceNorm {
     Variable estimate(Variable targetShifted, Variable target, double h) {
         Variable quotient = Ops.scale(Ops.sub(targetShifted, target), 1 / h);
         return Ops.mul(quotient, Variable.constant(scale));
-    }
-
-    private static int[] featureAxes(Shape s) {
-        int[] a = new int[s.rank() - 1];
-        for (int i = 0; i < a.length; i++) a[i] = i + 1;
-        return a;
-    }
-
-    private static Shape perExampleShape(Shape s) {
-        return Shape.of(s.dim(0));
     }
 
     @Override
