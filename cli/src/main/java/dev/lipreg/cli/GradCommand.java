@@ -11,6 +11,7 @@ import dev.lipreg.regularizers.InputGradient;
 import dev.lipreg.regularizers.RobustObjective;
 import dev.lipreg.regularizers.StepValues;
 import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
@@ -78,8 +79,10 @@ final class GradCommand implements Callable<Integer> {
             Module net = modelSpec.build(new Init(b, 0));
             RunDir.loadWeights(weights, net);
             net.train(!evalMode);
-            SafeTensorFile batch = SafeTensors.read(input, b);
-            Tensor x = images(batch, modelSpec), y = labels(batch, x.dim(0), modelSpec.classes());
+            // Read on the host: the file may hold tensors (an attack's float64 distances) the compute
+            // backend cannot store; only x and y move to it.
+            SafeTensorFile batch = SafeTensors.read(input, Backends.reference());
+            Tensor x = images(batch, modelSpec).to(b), y = labels(batch, x.dim(0), modelSpec.classes()).to(b);
 
             InputGradient ig = InputGradient.compute(net, objective.loss(), x, y, GradientTarget.LOSS, false);
             StepValues v = objective.evaluate(net, x, y);
