@@ -18,7 +18,7 @@ MVN_FLAGS ?= -B -ntp
 FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 LIPREG := cli/target/lipreg/bin/lipreg
 
-.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist
+.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist javadoc
 
 all: build
 
@@ -28,6 +28,10 @@ build:
 # The whole test suite (what .ci/run and the README call).
 test:
 	$(MVN) $(MVN_FLAGS) install
+
+# API documentation of every module (doclint on, generated bindings excluded) under */target/site/apidocs.
+javadoc:
+	$(MVN) $(MVN_FLAGS) javadoc:javadoc
 
 launcher:
 	$(MVN) $(MVN_FLAGS) -DskipTests -pl cli -am install

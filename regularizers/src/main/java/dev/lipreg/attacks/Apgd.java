@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * APGD-CE (Croce & Hein 2020, the first attack of AutoAttack), ℓ∞ or ℓ2, with
+ * APGD-CE (Croce and Hein 2020, the first attack of AutoAttack), ℓ∞ or ℓ2, with
  * AutoAttack's step-size rule: step 2ε at first, momentum 0.75 on the iterates,
  * and at checkpoints (first at 22% of the steps, then every 3% less, at least
  * 6%) the step of an image is halved, and it restarts from its best point,
