@@ -1,6 +1,5 @@
 package dev.lipreg.tensor.dnnl;
 
-import dev.lipreg.tensor.BatchNormGrads;
 import dev.lipreg.tensor.BatchNormResult;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,11 +31,5 @@ class BatchNormParityTest extends DnnlTestSupport {
         assertClose(REF.batchNormInference(x.ref(), gamma.ref(), beta.ref(), mean.ref(), variance.ref(), eps),
                 dnnl.batchNormInference(x.dnnl(), gamma.dnnl(), beta.dnnl(), mean.dnnl(), variance.dnnl(), eps), "batchNormInference");
 
-        Pair gy = random(86, dims);
-        BatchNormGrads eg = REF.batchNormBackward(gy.ref(), x.ref(), gamma.ref(), e.mean(), e.variance(), eps);
-        BatchNormGrads gg = dnnl.batchNormBackward(gy.dnnl(), x.dnnl(), gamma.dnnl(), g.mean(), g.variance(), eps);
-        assertScaled(eg.input(), gg.input(), "batchNormBackward input");
-        assertScaled(eg.gamma(), gg.gamma(), "batchNormBackward gamma");
-        assertScaled(eg.beta(), gg.beta(), "batchNormBackward beta");
     }
 }
