@@ -1,6 +1,5 @@
 package dev.lipreg.cli;
 
-import dev.lipreg.eval.PowerIteration;
 import dev.lipreg.tensor.Backend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -94,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         attacks.boundarySteps = 500;
         attacks.batch = 250;
         // DeepFool for the median ℓ2 distance, PGD for the errors
-        Evaluator.Settings eval = new Evaluator.Settings(l2, linf, List.of("pgd", "deepfool"), List.of("pgd"), PowerIteration.defaults(), attacks, 0);
+        Evaluator.Settings eval = new Evaluator.Settings(l2, linf, List.of("pgd", "deepfool"), List.of("pgd"), true, attacks, 0);
         List<ModelRef> refs = List.of(ModelRef.resolve("--out", plainDir), ModelRef.resolve("--out", robustDir));
         stdout.println();
         stdout.println("== evaluation on " + evalImages + " test images (PGD-" + attacks.pgdSteps + " ℓ2 and ℓ∞, DeepFool ℓ2)");
@@ -150,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
         row(sb, "max ‖∇ₓℓ‖₂ on test images", EvalReport.num(a.gradients().maxL2()), EvalReport.num(c.gradients().maxL2()));
         row(sb, "mean ‖∇ₓℓ‖₂ on test images", EvalReport.num(a.gradients().meanL2()), EvalReport.num(c.gradients().meanL2()));
         if (a.certification() != null && c.certification() != null) {
-            row(sb, "Lipschitz upper bound (logits)", EvalReport.num(a.certification().lipschitzBound()), EvalReport.num(c.certification().lipschitzBound()));
+            row(sb, "Lipschitz upper bound (logits, sound)", EvalReport.num(a.certification().lipschitzBound()), EvalReport.num(c.certification().lipschitzBound()));
         }
         row(sb, "training time", Progress.duration(plainSeconds), Progress.duration(robustSeconds));
         return sb.toString();

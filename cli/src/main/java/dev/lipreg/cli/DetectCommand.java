@@ -65,8 +65,10 @@ final class DetectCommand implements Callable<Integer> {
             description = "False-positive rate on clean images that sets the threshold (paper: 5%%). Default: ${DEFAULT-VALUE}.")
     double fpr;
 
-    @Option(names = "--statistic", paramLabel = "NAME", defaultValue = "max-logit",
-            description = "max-logit: max_k ‖∇ₓ f_k(x)‖₂ (the paper's); loss: ‖∇ₓ ℓ(x, predicted label)‖₂ (one backward pass). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--statistic", paramLabel = "NAME", defaultValue = "probability",
+            description = "probability: max_k ‖∇ₓ p_k(x)‖₂, p = softmax of the logits (the paper's); loss: ‖∇ₓ ℓ(x, predicted label)‖₂ "
+                    + "(one backward pass, similar); max-logit: max_k ‖∇ₓ f_k(x)‖₂ on the raw logits (near chance for ReLU networks). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String statistic;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the test sample and the attacks. Default: ${DEFAULT-VALUE}.")
@@ -97,11 +99,8 @@ final class DetectCommand implements Callable<Integer> {
         for (String a : names) if (!AttackOptions.supports(a, n)) throw BadInputException.of("--attacks", "attacks that support --norm " + n.label(), "'" + a + "'");
         AttackOptions.epsilons("--eps", List.of(eps));
         if (!(fpr > 0 && fpr < 1)) throw BadInputException.of("--fpr", "a rate in (0, 1)", fpr);
-        DetectionStatistic stat = switch (statistic.toLowerCase(Locale.ROOT)) {
-            case "max-logit" -> DetectionStatistic.MAX_LOGIT_GRADIENT;
-            case "loss" -> DetectionStatistic.PREDICTED_LOSS_GRADIENT;
-            default -> throw BadInputException.of("--statistic", "max-logit or loss", "'" + statistic + "'");
-        };
+        DetectionStatistic stat = DetectionStatistic.byLabel(statistic);
+        if (stat == null) throw BadInputException.of("--statistic", "probability, loss or max-logit", "'" + statistic + "'");
         attackOptions.validate();
         ModelRef ref = ModelRef.resolve("--checkpoint", checkpoint);
         ModelSpec modelSpec = ref.readSpec();

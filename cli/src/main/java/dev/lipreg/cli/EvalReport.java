@@ -1,5 +1,7 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.eval.LipschitzUpperBound;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -91,6 +93,10 @@ record EvalReport(String dataset, int images, Map<String, double[]> epsilons, Li
         }
         sb.append('\n').append(images).append(" test images of ").append(dataset).append("; attacks: ").append(String.join(", ", attacks))
                 .append(". Errors are the worst over the attacks; distances the smallest any minimal-distance attack found.\n");
+        if (cert) {
+            sb.append("Certified accuracy: correct images whose logit margin / (√2·L) ≥ ε, L the ").append(LipschitzUpperBound.Bound.DESCRIPTION)
+                    .append(" — never larger than the true certified radius.\n");
+        }
         return sb.toString();
     }
 

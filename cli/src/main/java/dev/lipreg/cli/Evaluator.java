@@ -8,7 +8,6 @@ import dev.lipreg.eval.DistanceReport;
 import dev.lipreg.eval.ErrorCurve;
 import dev.lipreg.eval.GradientNorms;
 import dev.lipreg.eval.LipschitzUpperBound;
-import dev.lipreg.eval.PowerIteration;
 import dev.lipreg.eval.Robustness;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.ModelSpec;
@@ -33,10 +32,10 @@ final class Evaluator {
 
     /**
      * What to measure. An empty ε list skips that norm; attacks that do not
-     * support a norm are skipped for it. {@code power} sets the accuracy of the
-     * Lipschitz bound (null: no certification).
+     * support a norm are skipped for it. {@code certify}: certified accuracy from
+     * the sound Lipschitz bound.
      */
-    record Settings(double[] epsL2, double[] epsLinf, List<String> attacksL2, List<String> attacksLinf, PowerIteration power,
+    record Settings(double[] epsL2, double[] epsLinf, List<String> attacksL2, List<String> attacksLinf, boolean certify,
                     AttackOptions attack, long seed) {
         double[] epsilons(Norm n) {
             return n == Norm.L2 ? epsL2 : epsLinf;
@@ -59,8 +58,11 @@ final class Evaluator {
     record Gradients(double maxL2, double meanL2, double medianL2, double maxL1, double meanL1) {
     }
 
-    /** @param lipschitzBound upper bound on the ℓ2 Lipschitz constant of the logits (layer-norm product) */
-    record Certification(double lipschitzBound, boolean converged, double[] epsilons, double[] accuracy, double medianRadius) {
+    /**
+     * @param lipschitzBound sound upper bound on the ℓ2 Lipschitz constant of the logits
+     * @param method         how it was obtained ({@link LipschitzUpperBound.Bound#DESCRIPTION})
+     */
+    record Certification(double lipschitzBound, String method, double[] epsilons, double[] accuracy, double medianRadius) {
     }
 
     /** Everything measured on one model. Distances and errors are keyed by norm ("l2", "linf"). */
@@ -119,7 +121,7 @@ final class Evaluator {
         }
         GradientNorms.Report g = track(name + " ‖∇ₓℓ‖", n, p -> GradientNorms.of(model, test.images(), test.labels(), Loss.crossEntropy(), batch, p));
         Gradients grads = new Gradients(g.maxL2(), g.meanL2(), median(g.l2()), g.maxL1(), g.meanL1());
-        Certification cert = settings.power() != null ? certify(name, model, spec, test, batch) : null;
+        Certification cert = settings.certify() ? certify(name, model, spec, test, batch) : null;
         ModelReport r = new ModelReport(name, checkpoint, spec.name(), n, clean, errors, median, distanceAttacks, seconds, grads, cert,
                 (System.nanoTime() - start) / 1e9);
         return new Result(r, g.l2());
@@ -140,11 +142,10 @@ final class Evaluator {
     }
 
     private Certification certify(String name, Module model, ModelSpec spec, TestImages test, int batch) {
-        LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(model, spec.input(), settings.power());
-        boolean converged = bound.factors().stream().allMatch(LipschitzUpperBound.Factor::converged);
+        LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(model, spec.input());
         CertifiedRadius.Certificates c = track(name + " certify", test.count(),
                 p -> CertifiedRadius.of(model, test.images(), test.labels(), bound.value(), batch, p));
-        return new Certification(bound.value(), converged, settings.epsL2(), c.certifiedAccuracy(settings.epsL2()), c.medianRadius());
+        return new Certification(bound.value(), LipschitzUpperBound.Bound.DESCRIPTION, settings.epsL2(), c.certifiedAccuracy(settings.epsL2()), c.medianRadius());
     }
 
     /** Runs one measurement under a progress display of {@code total} images. */

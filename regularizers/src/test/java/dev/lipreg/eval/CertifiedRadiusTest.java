@@ -61,7 +61,7 @@ class CertifiedRadiusTest {
             model.eval();
 
             Tensor x = images(test, TRAIN, TRAIN + HELD_OUT), y = labels(test, TRAIN, TRAIN + HELD_OUT);
-            LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(model, new int[]{1, 14, 14}, PowerIteration.defaults());
+            LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(model, new int[]{1, 14, 14});
             CertifiedRadius.Certificates cert = CertifiedRadius.of(model, x, y, bound.value(), HELD_OUT, Progress.none());
 
             DistanceReport deepFool = Robustness.minimalDistances(model, x, y, DeepFool.of(Norm.L2), Norm.L2, 8, Progress.none());
