@@ -2,6 +2,7 @@ package dev.lipreg.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import dev.lipreg.autograd.Variable;
 import dev.lipreg.nn.Buffer;
 import dev.lipreg.onnx.gen.OnnxProto.GraphProto;
@@ -198,8 +199,31 @@ public final class OnnxModel extends StateNode {
         } catch (IOException e) {
             throw new OnnxException(name + ": cannot parse (" + e.getMessage() + ")", e);
         }
+        checkWireTypes(name, model);
         if (!backend.supports(DType.FLOAT32)) throw new OnnxException("backend " + backend.name() + " does not support float32");
         return new OnnxModel(name, model, backend, baseDir);
+    }
+
+    /**
+     * Protobuf keeps a known field sent with the wrong wire type as an unknown field;
+     * ONNX defines no extensions, so such a field means a corrupt or foreign file.
+     */
+    private static void checkWireTypes(String name, Message m) {
+        for (int number : m.getUnknownFields().asMap().keySet()) {
+            var field = m.getDescriptorForType().findFieldByNumber(number);
+            if (field != null) {
+                throw new OnnxException(name + ": not a valid ONNX model file (" + m.getDescriptorForType().getName() + "." + field.getName()
+                        + " has the wrong wire type)");
+            }
+        }
+        for (var e : m.getAllFields().entrySet()) {
+            if (e.getKey().getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE) continue;
+            if (e.getKey().isRepeated()) {
+                for (Object o : (List<?>) e.getValue()) checkWireTypes(name, (Message) o);
+            } else {
+                checkWireTypes(name, (Message) e.getValue());
+            }
+        }
     }
 
     private int opset(ModelProto model) {
