@@ -51,6 +51,8 @@ public final class OnnxModel extends StateNode {
     private final Value[] constants;
     private final int inputSlot, outputSlot;
     private final List<Step> steps;
+    private final ModelProto source;
+    private final Map<String, dev.lipreg.tensor.Tensor> stateByInitializer = new LinkedHashMap<>();
 
     /** One node ready to run: its kernel and the env slots it reads and writes. */
     private record Step(String where, Kernel kernel, int[] in, int[] out) {
@@ -59,6 +61,7 @@ public final class OnnxModel extends StateNode {
     private OnnxModel(String name, ModelProto model, Backend backend, Path baseDir) {
         this.name = name;
         this.backend = backend;
+        this.source = model;
         if (!model.hasGraph()) throw new OnnxException(name + ": no graph (not an ONNX model?)");
         GraphProto g = model.getGraph();
         int opset = opset(model);
@@ -85,9 +88,12 @@ public final class OnnxModel extends StateNode {
                 if (bnStats.contains(init)) {
                     Buffer b = addBuffer(init, tensor);
                     buffers.put(init, b);
+                    stateByInitializer.put(init, b.value());
                     v = Value.dense(Variable.constant(tensor));
                 } else {
-                    v = Value.dense(addParameter(init, tensor));
+                    var p = addParameter(init, tensor);
+                    stateByInitializer.put(init, p.value());
+                    v = Value.dense(p);
                 }
             } else {
                 v = Value.host(h);
@@ -362,6 +368,20 @@ public final class OnnxModel extends StateNode {
         Value y = env[outputSlot];
         if (y == null) throw new IllegalStateException(name + ": output '" + outputName + "' was not computed");
         return y.variable(backend);
+    }
+
+    /**
+     * The file this model came from with every float initializer replaced by the
+     * current value of its parameter or buffer (after fine-tuning, say). The graph
+     * is unchanged, a final softmax included; external data is stored inline.
+     */
+    ModelProto withCurrentWeights() {
+        GraphProto.Builder g = source.getGraph().toBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            var t = stateByInitializer.get(g.getInitializer(i).getName());
+            if (t != null) g.setInitializer(i, OnnxExport.floatTensor(g.getInitializer(i).getName(), t));
+        }
+        return source.toBuilder().setGraph(g).build();
     }
 
     /** The declared input dims with the batch (and any other symbolic dim) as -1; null when undeclared. */
