@@ -55,7 +55,7 @@ public final class OnnxModel extends StateNode {
     private final Map<String, dev.lipreg.tensor.Tensor> stateByInitializer = new LinkedHashMap<>();
 
     /** One node ready to run: its kernel and the env slots it reads and writes. */
-    private record Step(String where, Kernel kernel, int[] in, int[] out) {
+    record Step(String where, NodeProto node, Kernel kernel, int[] in, int[] out) {
     }
 
     private OnnxModel(String name, ModelProto model, Backend backend, Path baseDir) {
@@ -165,7 +165,7 @@ public final class OnnxModel extends StateNode {
                 slots.put(o, outs[j]);
                 consts.add(null);
             }
-            compiled.add(new Step(where, k, ins, outs));
+            compiled.add(new Step(where, n, k, ins, outs));
         }
         if (!slots.containsKey(outputName)) throw new OnnxException(name + ": graph output '" + outputName + "' is not produced by any node");
         this.outputSlot = slots.get(outputName);
@@ -358,14 +358,7 @@ public final class OnnxModel extends StateNode {
             for (int i = 1; ok && i < inputDims.length; i++) ok = inputDims[i] < 0 || inputDims[i] == x.dim(i);
             if (!ok) throw new IllegalArgumentException(name + ": input '" + inputName + "' must be " + describeDims() + ", got " + x.shape());
         }
-        Value[] env = constants.clone();
-        env[inputSlot] = Value.dense(x);
-        Kernel.RunContext ctx = context();
-        for (Step s : steps) {
-            Value[] out = run(s, env, ctx);
-            for (int j = 0; j < s.out().length; j++) if (s.out()[j] >= 0) env[s.out()[j]] = out[j];
-        }
-        Value y = env[outputSlot];
+        Value y = trace(x)[outputSlot];
         if (y == null) throw new IllegalStateException(name + ": output '" + outputName + "' was not computed");
         return y.variable(backend);
     }
@@ -382,6 +375,48 @@ public final class OnnxModel extends StateNode {
             if (t != null) g.setInitializer(i, OnnxExport.floatTensor(g.getInitializer(i).getName(), t));
         }
         return source.toBuilder().setGraph(g).build();
+    }
+
+    List<Step> steps() {
+        return steps;
+    }
+
+    Value constant(int slot) {
+        return constants[slot];
+    }
+
+    int inputSlot() {
+        return inputSlot;
+    }
+
+    int outputSlot() {
+        return outputSlot;
+    }
+
+    Backend backend() {
+        return backend;
+    }
+
+    /** Runs the steps on {@code x} and returns every slot's value (for {@link NativeLift}'s shape probe). */
+    Value[] trace(Variable x) {
+        Value[] env = constants.clone();
+        env[inputSlot] = Value.dense(x);
+        Kernel.RunContext ctx = context();
+        for (Step s : steps) {
+            Value[] out = run(s, env, ctx);
+            for (int j = 0; j < s.out().length; j++) if (s.out()[j] >= 0) env[s.out()[j]] = out[j];
+        }
+        return env;
+    }
+
+    /**
+     * The same function as a LipReg model spec and state dict, for graphs that are a
+     * chain of layers LipReg has (what {@code train --init} fine-tunes and what the
+     * Lipschitz bound of {@code eval --certify} walks). Refused with the first node
+     * that does not fit.
+     */
+    public NativeModel toNative() {
+        return NativeLift.lift(this);
     }
 
     /** The declared input dims with the batch (and any other symbolic dim) as -1; null when undeclared. */
