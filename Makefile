@@ -18,7 +18,7 @@ MVN_FLAGS ?= -B -ntp
 FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 LIPREG := cli/target/lipreg/bin/lipreg
 
-.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist javadoc
+.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist javadoc onnx-fixtures
 
 all: build
 
@@ -65,3 +65,7 @@ bindings:
 
 clean:
 	$(MVN) $(MVN_FLAGS) clean
+
+# Regenerate the committed ONNX import fixtures with Debian's python3-torch.
+onnx-fixtures:
+	/usr/bin/python3 onnx/src/test/python/torch_models.py onnx/src/test/resources/dev/lipreg/onnx tiny_cnn tiny_mlp

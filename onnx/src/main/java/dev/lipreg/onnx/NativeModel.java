@@ -1,0 +1,24 @@
+package dev.lipreg.onnx;
+
+import dev.lipreg.nn.Init;
+import dev.lipreg.nn.ModelSpec;
+import dev.lipreg.nn.Sequential;
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Tensor;
+
+import java.util.Map;
+
+/** An imported graph as a LipReg model spec plus its state dict (Sequential names: "0.weight", ...). */
+public record NativeModel(ModelSpec spec, Map<String, Tensor> state) {
+    public NativeModel {
+        state = Map.copyOf(state);
+    }
+
+    /** Builds the model in the current scope with the imported weights, in evaluation mode. */
+    public Sequential build(Backend backend) {
+        Sequential s = spec.build(new Init(backend, 0));
+        s.loadStateDict(state);
+        s.eval();
+        return s;
+    }
+}
