@@ -247,6 +247,31 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
         return cosineSchedule ? LrSchedule.cosine(learningRate, epochs, 0) : LrSchedule.constant(learningRate);
     }
 
+    /** A trainer with the same settings and a fresh invocation count. */
+    private LipRegTrainer copy() {
+        LipRegTrainer c = new LipRegTrainer();
+        c.hiddenSizes = hiddenSizes.clone();
+        c.activation = activation;
+        c.modelSpec = modelSpec;
+        c.lipschitz = lipschitz;
+        c.totalVariation = totalVariation;
+        c.squared = squared;
+        c.attackNorm = attackNorm;
+        c.finiteDifference = finiteDifference;
+        c.finiteDifferenceStep = finiteDifferenceStep;
+        c.penalizeMargin = penalizeMargin;
+        c.optimizer = optimizer;
+        c.learningRate = learningRate;
+        c.momentum = momentum;
+        c.weightDecay = weightDecay;
+        c.cosineSchedule = cosineSchedule;
+        c.epochs = epochs;
+        c.batchSize = batchSize;
+        c.seed = seed;
+        c.backend = backend;
+        return c;
+    }
+
     @Override
     public synchronized int getInvocationCount() {
         return invocationCount;
@@ -277,7 +302,7 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
         private final LipRegTrainer t = new LipRegTrainer();
 
         public Builder hiddenSizes(int... sizes) {
-            t.hiddenSizes = sizes.clone();
+            t.hiddenSizes = sizes == null ? null : sizes.clone();
             return this;
         }
 
@@ -371,10 +396,11 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
             return this;
         }
 
-        /** Validates every setting (one-line message naming the bad one) and returns the trainer. */
+        /** Validates every setting (one-line message naming the bad one) and returns a new trainer; the builder stays reusable. */
         public LipRegTrainer build() {
-            t.postConfig();
-            return t;
+            LipRegTrainer out = t.copy();
+            out.postConfig();
+            return out;
         }
     }
 }
