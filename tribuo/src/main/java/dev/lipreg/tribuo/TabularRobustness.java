@@ -17,6 +17,7 @@ import org.tribuo.Example;
 import org.tribuo.Model;
 import org.tribuo.classification.Label;
 import org.tribuo.classification.evaluation.LabelEvaluator;
+import org.tribuo.transform.TransformedModel;
 
 import java.util.Arrays;
 
@@ -25,7 +26,8 @@ import java.util.Arrays;
  * accuracy: the error under ℓ∞ and ℓ2 PGD at each budget and the norms of the
  * loss's input gradients, all measured in a {@link FeatureSpace} (features
  * scaled to [0,1] by the training range, so ε = 0.05 moves features by 5% of
- * their range). Works for {@link LipRegModel} and Tribuo's linear SGD models.
+ * their range). Works for {@link LipRegModel} and Tribuo's linear SGD models,
+ * also inside Tribuo's {@code TransformedModel}.
  */
 public final class TabularRobustness {
     private TabularRobustness() {
@@ -74,29 +76,51 @@ public final class TabularRobustness {
         }
     }
 
-    /** A {@link LipRegModel} in its own feature space. */
-    public static TabularRobustnessReport evaluate(LipRegModel model, Dataset<Label> data, Settings settings) {
-        return evaluate(model, data, FeatureSpace.of(model), settings);
+    /**
+     * A {@link LipRegModel} in its own feature space, or one that Tribuo's
+     * {@code TransformTrainer} wraps: then the data pass through the model's
+     * Tribuo transformations (e.g. feature scaling) first, and the attacks act
+     * on the transformed features.
+     */
+    public static TabularRobustnessReport evaluate(Model<Label> model, Dataset<Label> data, Settings settings) {
+        Model<Label> inner = model instanceof TransformedModel<Label> t ? t.getInnerModel() : model;
+        if (!(inner instanceof LipRegModel m)) {
+            throw new IllegalArgumentException("only a LipRegModel has a feature space of its own; pass a FeatureSpace to attack a "
+                    + inner.getClass().getName());
+        }
+        return evaluate(model, data, FeatureSpace.of(m), settings);
     }
 
-    /** Any supported model attacked in {@code space} (for a LipRegModel, its own). */
+    /**
+     * Any supported model attacked in {@code space} (for a LipRegModel, its own):
+     * a {@link LipRegModel}, one of Tribuo's linear SGD models, or either wrapped
+     * by Tribuo's {@code TransformTrainer} (attacked after its transformations).
+     * The reported accuracy is Tribuo's, of {@code model} on {@code data} as given.
+     */
     public static TabularRobustnessReport evaluate(Model<Label> model, Dataset<Label> data, FeatureSpace space, Settings settings) {
+        if (model == null) throw new IllegalArgumentException("model must not be null");
         if (data == null || data.size() == 0) throw new IllegalArgumentException("the evaluation dataset must hold at least one example");
         if (settings == null) throw new IllegalArgumentException("settings must not be null");
-        NetworkState network = TabularNetworks.of(model, space);
         double accuracy = new LabelEvaluator().evaluate(model, data).accuracy();
+        Model<Label> inner = model;
+        Dataset<Label> attacked = data;
+        if (model instanceof TransformedModel<Label> t) {
+            inner = t.getInnerModel();
+            attacked = t.getTransformerMap().transformDataset(data, t.getDensify());
+        }
+        NetworkState network = TabularNetworks.of(inner, space);
 
-        int n = data.size(), f = space.size();
+        int n = attacked.size(), f = space.size();
         float[] x = new float[n * f];
         int[] y = new int[n];
         int i = 0;
-        for (Example<Label> ex : data) {
+        for (Example<Label> ex : attacked) {
             System.arraycopy(space.apply(ex), 0, x, i * f, f);
-            y[i] = model.getOutputIDInfo().getID(ex.getOutput());
+            y[i] = inner.getOutputIDInfo().getID(ex.getOutput());
             if (y[i] < 0) throw new IllegalArgumentException("example " + i + " has label '" + ex.getOutput().getLabel() + "', unknown to the model");
             i++;
         }
-        Backend backend = model instanceof LipRegModel m ? m.backend() : Backends.auto();
+        Backend backend = inner instanceof LipRegModel m ? m.backend() : Backends.auto();
         try (Scope s = Scope.open()) {
             Module net = network.build(backend);
             Tensor images = Tensor.of(backend, x, n, 1, 1, f);

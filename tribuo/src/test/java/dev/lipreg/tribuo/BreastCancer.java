@@ -70,13 +70,17 @@ final class BreastCancer {
 
     /** A seeded shuffle into {@code trainFraction} for training and the rest for testing, scaled by Tribuo. */
     static Split split(long seed, double trainFraction) {
+        Split raw = rawSplit(seed, trainFraction);
+        TransformerMap scaling = raw.train().createTransformers(new TransformationMap(List.of(new LinearScalingTransformation(0, 1))));
+        return new Split(scaling.transformDataset(raw.train()), scaling.transformDataset(raw.test()));
+    }
+
+    /** The same split with the features as measured. */
+    static Split rawSplit(long seed, double trainFraction) {
         List<Example<Label>> all = new ArrayList<>(examples());
         Collections.shuffle(all, new Random(seed));
         int cut = (int) Math.round(all.size() * trainFraction);
-        Dataset<Label> train = dataset(all.subList(0, cut), "breast-cancer-train");
-        Dataset<Label> test = dataset(all.subList(cut, all.size()), "breast-cancer-test");
-        TransformerMap scaling = train.createTransformers(new TransformationMap(List.of(new LinearScalingTransformation(0, 1))));
-        return new Split(scaling.transformDataset(train), scaling.transformDataset(test));
+        return new Split(dataset(all.subList(0, cut), "breast-cancer-train"), dataset(all.subList(cut, all.size()), "breast-cancer-test"));
     }
 
     private static Dataset<Label> dataset(List<Example<Label>> examples, String name) {

@@ -10,8 +10,15 @@ import org.tribuo.Example;
 import org.tribuo.Model;
 import org.tribuo.classification.Label;
 
-import java.util.Arrays;
+import org.tribuo.transform.TransformTrainer;
+import org.tribuo.transform.TransformationMap;
+import org.tribuo.transform.TransformedModel;
+import org.tribuo.transform.transformations.LinearScalingTransformation;
 
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,6 +123,26 @@ class TabularRobustnessTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TabularRobustness.evaluate(m, Models.SPLIT.test(), other, TabularRobustness.Settings.defaults()));
         assertTrue(e.getMessage().contains("its own feature space"), e.getMessage());
+    }
+
+    /** Inside Tribuo's TransformTrainer, attacks act after its feature scaling: as on the pre-scaled data. */
+    @Test
+    void aModelWrappedByTribuosTransformTrainerIsAttackedAfterItsScaling() {
+        BreastCancer.Split raw = BreastCancer.rawSplit(7, 0.75);
+        TransformTrainer<Label> wrapped = new TransformTrainer<>(Models.base().epochs(3).lipschitz(0.03).build(),
+                new TransformationMap(List.of(new LinearScalingTransformation(0, 1))));
+        TransformedModel<Label> model = wrapped.train(raw.train());
+        TabularRobustness.Settings settings = new TabularRobustness.Settings(new double[]{0.05}, new double[]{0.25}, 10, 1, 0, 64);
+        TabularRobustnessReport viaWrapper = TabularRobustness.evaluate(model, raw.test(), settings);
+        LipRegModel inner = (LipRegModel) model.getInnerModel();
+        TabularRobustnessReport direct = TabularRobustness.evaluate(inner, Models.SPLIT.test(), settings);
+        assertEquals(direct.tribuoAccuracy(), viaWrapper.tribuoAccuracy());
+        assertArrayEquals(direct.linfErrors(), viaWrapper.linfErrors());
+        assertArrayEquals(direct.l2Errors(), viaWrapper.l2Errors());
+        assertEquals(direct.meanGradL2(), viaWrapper.meanGradL2(), 1e-12);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TabularRobustness.evaluate(Models.logistic(), Models.SPLIT.test(), settings));
+        assertTrue(e.getMessage().contains("pass a FeatureSpace"), e.getMessage());
     }
 
     @Test
