@@ -179,7 +179,10 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
         int i = 0;
         for (Example<Label> ex : examples) {
             rows[i] = DenseFeatures.of(ex, features).values();
-            y[i++] = labels.getID(ex.getOutput());
+            y[i] = labels.getID(ex.getOutput());
+            if (y[i] < 0) throw new IllegalArgumentException("LipRegTrainer: training example " + i + " has label '"
+                    + ex.getOutput().getLabel() + "', which is not in the dataset's label domain");
+            i++;
         }
         FeatureScaling scaling = FeatureScaling.fit(rows, f);
         float[] x = new float[n * f];
