@@ -18,7 +18,7 @@ MVN_FLAGS ?= -B -ntp
 FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 LIPREG := cli/target/lipreg/bin/lipreg
 
-.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist javadoc onnx-fixtures
+.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist javadoc onnx-fixtures first-step
 
 all: build
 
@@ -58,6 +58,11 @@ bench-compare:
 	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench -am package
 	OMP_NUM_THREADS=$(BENCH_THREADS) $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
 	  dev.lipreg.bench.Compare --threads $(BENCH_THREADS) --out target/bench $(BENCH_ARGS)
+
+# Fresh-JVM latency a new user sees: JVM start -> Backends.auto() -> first finished exact-penalty step.
+first-step:
+	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench -am package
+	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.lipreg.bench.FirstStep
 
 # Regenerate the jextract bindings from the pinned arg files.
 bindings:

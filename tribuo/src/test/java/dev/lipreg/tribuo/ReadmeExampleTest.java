@@ -12,14 +12,14 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The README's Tribuo example, verbatim between the markers, so it cannot rot. */
+/** The README's Tribuo example, verbatim between the markers (checked by ReadmeSyncTest), so it cannot rot. */
 class ReadmeExampleTest {
 
     @Test
     void readmeExampleRuns() throws Exception {
         Dataset<Label> train = Models.SPLIT.train(), test = Models.SPLIT.test();
         Path onnxFile = Files.createTempFile("lipreg-tribuo", ".onnx");
-        // --- README example begins
+        // README tribuo begin
         LipRegTrainer trainer = LipRegTrainer.builder()
                 .hiddenSizes(32, 32)
                 .lipschitz(0.03)                        // λ · max‖∇ₓℓ‖₂
@@ -35,7 +35,7 @@ class ReadmeExampleTest {
         System.out.println(TabularRobustnessReport.markdown(robustness));   // error under ℓ∞/ℓ2 PGD, ‖∇ₓℓ‖
 
         model.saveONNXModel("com.example", 1, onnxFile);                    // runs in ONNX Runtime
-        // --- README example ends
+        // README tribuo end
         assertTrue(evaluation.accuracy() > 0.9, "accuracy " + evaluation.accuracy());
         assertTrue(robustness.linfErrors()[1] < 0.5, "error at ℓ∞ 0.05: " + robustness.linfErrors()[1]);
         assertTrue(Files.size(onnxFile) > 1000);
