@@ -74,7 +74,7 @@ class DefaultBackendCommandsTest {
     void eval() {
         Path out = tmp.resolve("eval");
         CliRun r = CliRun.of("eval", "--checkpoint", plain.toString(), "--data-dir", data.toString(), "--test-subset", "6",
-                "--attacks", "pgd,deepfool", "--eps-l2", "0.5,1", "--eps-linf", "0.05", "--pgd-steps", "3", "--power-iterations", "50",
+                "--attacks", "pgd,deepfool", "--eps-l2", "0.5,1", "--eps-linf", "0.05", "--pgd-steps", "3",
                 "--out", out.toString());
         assertEquals(0, r.code(), r.dump());
         assertTrue(Files.exists(out.resolve("report.json")), r.dump());
