@@ -1,6 +1,7 @@
 package dev.lipreg.tensor;
 
 import dev.lipreg.bindings.Availability;
+import dev.lipreg.errors.BadArgumentException;
 import dev.lipreg.tensor.cuda.CudaBackend;
 import dev.lipreg.tensor.dnnl.DnnlBackend;
 import dev.lipreg.tensor.ref.ReferenceBackend;
@@ -33,7 +34,7 @@ public final class Backends {
             case "dnnl", "onednn" -> DnnlBackend.instance();
             case "cuda", "gpu" -> CudaBackend.instance();
             case "auto" -> auto();
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "', expected reference, dnnl, cuda or auto");
+            default -> throw BadArgumentException.of("backend", "reference, dnnl, cuda or auto", "'" + name + "'");
         };
     }
 
@@ -50,7 +51,7 @@ public final class Backends {
     private static final class Auto {
         static final Backend BACKEND = choose();
 
-        // DESIGN.md's auto prefers CUDA when a GPU is present. Until the gpu-tagged suite
+        // The intended auto prefers CUDA when a GPU is present (docs/architecture.md, Backends). Until the gpu-tagged suite
         // (gpu/run.sh) has passed on hardware, auto keeps oneDNN and CUDA is opt-in by name;
         // then this becomes: CudaBackend.availability().available() ? CudaBackend.instance() : ...
         private static Backend choose() {
