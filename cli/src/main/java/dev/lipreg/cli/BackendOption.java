@@ -15,6 +15,7 @@ final class BackendOption {
         try {
             return name == null ? Backends.configured() : Backends.byName(name);
         } catch (IllegalArgumentException e) {
+            if (name == null) throw new BadInputException(e.getMessage(), e); // a bad LIPREG_BACKEND / lipreg.backend
             throw BadInputException.of("--backend", "auto, dnnl, cuda or reference", "'" + name + "'");
         } catch (RuntimeException e) {
             // a backend that exists but cannot load here (no oneDNN for this CPU, no GPU, native access disabled)

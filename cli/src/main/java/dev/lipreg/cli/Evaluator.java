@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The robustness evaluation of one model on fixed test images (PAPER.md §2):
+ * The robustness evaluation of one model on fixed test images (docs/method.md §2):
  * clean error, error under each attack at each ε, per-image minimal distances
  * and their median, attack times, input-gradient norms, and certified
  * accuracy from a Lipschitz upper bound. Used by {@code eval} and {@code demo}.

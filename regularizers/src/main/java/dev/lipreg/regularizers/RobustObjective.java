@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The training objective of PAPER.md §1:
+ * The training objective of docs/method.md §1:
  * J(w) = mean_i ℓ(x_i, y_i) + Σ penalties on the input gradients g_i,
  * evaluated exactly (double backprop) or by finite differences, optionally on
  * adversarial examples (adversarial training, alone or with penalties).

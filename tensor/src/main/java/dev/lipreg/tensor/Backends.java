@@ -2,6 +2,7 @@ package dev.lipreg.tensor;
 
 import dev.lipreg.bindings.Availability;
 import dev.lipreg.bindings.NativeUnavailableException;
+import dev.lipreg.errors.BadArgumentException;
 import dev.lipreg.tensor.cuda.CudaBackend;
 import dev.lipreg.tensor.dnnl.DnnlBackend;
 import dev.lipreg.tensor.ref.ReferenceBackend;
@@ -43,7 +44,7 @@ public final class Backends {
             case "dnnl", "onednn" -> DnnlBackend.instance();
             case "cuda", "gpu" -> CudaBackend.instance();
             case "auto" -> auto();
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "', expected reference, dnnl, cuda or auto");
+            default -> throw BadArgumentException.of("backend", "reference, dnnl, cuda or auto", "'" + name + "'");
         };
     }
 
@@ -67,23 +68,25 @@ public final class Backends {
         static final Choice INSTANCE = new Choice(System.getenv(), System.getProperties());
 
         private final Backend backend;
-        private final String failure;
+        private final RuntimeException failure;
 
         private Choice(Map<String, String> env, Properties props) {
             Backend b = null;
-            String f = null;
+            RuntimeException f = null;
             try {
                 b = choose(env, props);
             } catch (RuntimeException e) {
-                f = e.getMessage();
+                f = e;
             }
             backend = b;
             failure = f;
         }
 
         Backend get() {
-            if (backend == null) throw new NativeUnavailableException(failure);
-            return backend;
+            if (backend != null) return backend;
+            // a fresh exception per call (this caller's stack), of the kind the choice failed with
+            if (failure instanceof BadArgumentException) throw new BadArgumentException(BACKEND_ENV + ": " + failure.getMessage(), failure);
+            throw new NativeUnavailableException(failure.getMessage(), failure);
         }
 
         private static Backend choose(Map<String, String> env, Properties props) {
@@ -93,7 +96,7 @@ public final class Backends {
                 LOG.info("LipReg backend: {} ({}={})", b.name(), BACKEND_ENV, name);
                 return b;
             }
-            // DESIGN: auto would prefer CUDA when a GPU is present. Until the gpu-tagged suite
+            // The intended auto prefers CUDA when a GPU is present (docs/architecture.md, Backends). Until the gpu-tagged suite
             // (gpu/run.sh) has passed on hardware, auto keeps oneDNN and CUDA is opt-in by name.
             Availability dnnl = DnnlBackend.availability();
             if (dnnl.available()) {
