@@ -100,6 +100,8 @@ final class TrainCommand implements Callable<Integer> {
         RunDir.checkOut("--out", out);
         if (resetOptimizer && !resume) throw BadInputException.of("--reset-optimizer", "--resume as well", "a fresh run");
         RunDir dir = new RunDir(out);
+        // a run in progress is reported as such, before anything about the directory's content
+        if (java.nio.file.Files.isDirectory(out)) RunLock.acquire("--out", out).close();
         TrainSettings s;
         int firstEpoch = 0;
         if (resume) {
