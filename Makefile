@@ -74,7 +74,8 @@ fuzz:
 	done
 
 soak:
-	$(MVN) $(MVN_FLAGS) -pl cli -am test -Dtest=SoakTest -Dsoak.steps=$(SOAK_STEPS) -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) $(MVN_FLAGS) -pl cli -am test -Dtest=SoakTest -Dsoak.steps=$(SOAK_STEPS) -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dsurefire.jvm.args="--enable-native-access=ALL-UNNAMED -Xss8m -Xms512m -Xmx512m -XX:+AlwaysPreTouch"
 	cat cli/target/soak.txt
 
 clean:
