@@ -107,11 +107,18 @@ final class AttackOptions {
         return n;
     }
 
+    /**
+     * The largest budget accepted: pixels lie in [0, 1], so an ℓ∞ budget of 1 or an ℓ2 budget of √pixels
+     * (55 for CIFAR) already reaches every image; far larger values only overflow plot axes (issue 21: 1e200 hung).
+     */
+    static final double MAX_EPSILON = 1000;
+
     static double[] epsilons(String option, List<Double> values) {
         double[] e = new double[values.size()];
         for (int i = 0; i < e.length; i++) {
             double v = values.get(i);
             if (!(v > 0) || Double.isInfinite(v)) throw BadInputException.of(option, "budgets ε > 0", v);
+            if (v > MAX_EPSILON) throw BadInputException.of(option, "budgets ε <= " + (int) MAX_EPSILON + " (pixels lie in [0, 1])", v);
             e[i] = v;
         }
         java.util.Arrays.sort(e);
