@@ -48,7 +48,8 @@ final class EvalCommand implements Callable<Integer> {
     String epsLinf;
 
     @Option(names = "--attacks", paramLabel = "NAME", split = ",", defaultValue = "pgd,deepfool",
-            description = "Attacks: " + AttackOptions.NAMES + ". Default: ${DEFAULT-VALUE}.")
+            description = "Attacks: " + AttackOptions.NAMES + ". ensemble = APGD-CE + APGD-DLR targeted + Square, worst case per image, "
+                    + "plus bisect, cw and deepfool for minimal distances. Default: ${DEFAULT-VALUE}.")
     List<String> attacks;
 
     @Option(names = "--certify", negatable = true, defaultValue = "true", fallbackValue = "true",

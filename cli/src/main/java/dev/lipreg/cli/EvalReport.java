@@ -92,7 +92,11 @@ record EvalReport(String dataset, int images, Map<String, double[]> epsilons, Li
             row(sb, r);
         }
         sb.append('\n').append(images).append(" test images of ").append(dataset).append("; attacks: ").append(String.join(", ", attacks))
-                .append(". Errors are the worst over the attacks; distances the smallest any minimal-distance attack found.\n");
+                .append(". Errors: worst case per image over the attacks (an image counts if any attack breaks it within ε).\n");
+        for (String norm : List.of("l2", "linf")) {
+            models.stream().map(m -> m.distanceAttacks().get(norm)).filter(java.util.Objects::nonNull).findFirst().ifPresent(a ->
+                    sb.append("Median ").append(normLabel(norm)).append(" distance: per image the smallest found by ").append(a.replace("+", ", ")).append(".\n"));
+        }
         if (cert) {
             sb.append("Certified accuracy: correct images whose logit margin / (√2·L) ≥ ε, L the ").append(LipschitzUpperBound.Bound.DESCRIPTION)
                     .append(" — never larger than the true certified radius.\n");

@@ -5,7 +5,6 @@ import dev.lipreg.attacks.FixedBudgetAttack;
 import dev.lipreg.tensor.Norm;
 import dev.lipreg.eval.CertifiedRadius;
 import dev.lipreg.eval.DistanceReport;
-import dev.lipreg.eval.ErrorCurve;
 import dev.lipreg.eval.GradientNorms;
 import dev.lipreg.eval.LipschitzUpperBound;
 import dev.lipreg.eval.Robustness;
@@ -42,16 +41,16 @@ final class Evaluator {
         }
 
         List<String> attacks(Norm n) {
-            return (n == Norm.L2 ? attacksL2 : attacksLinf).stream().filter(a -> AttackOptions.supports(a, n)).toList();
+            return AttackOptions.expand(n == Norm.L2 ? attacksL2 : attacksLinf).stream().filter(a -> AttackOptions.supports(a, n)).toList();
         }
 
         /** Every attack used, for report captions. */
         List<String> allAttacks() {
-            return java.util.stream.Stream.concat(attacksL2.stream(), attacksLinf.stream()).distinct().toList();
+            return AttackOptions.expand(java.util.stream.Stream.concat(attacksL2.stream(), attacksLinf.stream()).distinct().toList());
         }
     }
 
-    /** Error against ε in one norm: per attack, and the worst case over attacks (each image counted once per attack). */
+    /** Error against ε in one norm: per attack, and the worst case per image over all attacks (an image counts once if any attack breaks it). */
     record Curve(double[] epsilons, Map<String, double[]> byAttack, double[] error) {
     }
 
@@ -95,23 +94,30 @@ final class Evaluator {
             if (eps.length == 0) continue;
             Map<String, double[]> byAttack = new LinkedHashMap<>();
             List<DistanceReport> distances = new ArrayList<>();
+            boolean[][] anyBroken = new boolean[eps.length][n];
             for (String a : settings.attacks(norm)) {
                 if (AttackOptions.isFixedBudget(a)) {
                     FixedBudgetAttack attack = settings.attack().fixedBudget(a, norm, eps[0], settings.seed());
-                    ErrorCurve c = track(name + " " + attack.name(), (long) n * eps.length,
-                            p -> Robustness.errorCurve(model, test.images(), test.labels(), attack, eps, batch, p));
-                    byAttack.put(attack.name(), c.errors());
-                    seconds.put(attack.name(), c.seconds());
+                    Robustness.Broken b = track(name + " " + attack.name(), (long) n * eps.length,
+                            p -> Robustness.broken(model, test.images(), test.labels(), attack, eps, batch, p));
+                    byAttack.put(attack.name(), b.curve().errors());
+                    seconds.put(attack.name(), b.seconds());
+                    for (int j = 0; j < eps.length; j++) for (int i = 0; i < n; i++) anyBroken[j][i] |= b.broken()[j][i];
                 } else {
                     DistanceReport d = a.equals("bisect") ? bisect(name, model, test, norm, eps[eps.length - 1] * 2) : distances(name, model, test, a, norm);
                     distances.add(d);
                     byAttack.put(d.attack(), d.curve(eps).errors());
                     seconds.put(d.attack(), d.seconds());
+                    for (int j = 0; j < eps.length; j++) for (int i = 0; i < n; i++) anyBroken[j][i] |= d.distances()[i] <= eps[j];
                 }
             }
             if (byAttack.isEmpty()) continue;
             double[] worst = new double[eps.length];
-            for (double[] e : byAttack.values()) for (int j = 0; j < worst.length; j++) worst[j] = Math.max(worst[j], e[j]);
+            for (int j = 0; j < worst.length; j++) {
+                int c = 0;
+                for (boolean b : anyBroken[j]) c += b ? 1 : 0;
+                worst[j] = (double) c / n;
+            }
             errors.put(norm.label(), new Curve(eps, byAttack, worst));
             if (!distances.isEmpty()) {
                 DistanceReport best = DistanceReport.minimum(distances);
