@@ -51,7 +51,7 @@ class DefaultBackendCommandsTest {
     void attack(String attack, String norm, String eps) {
         Path out = tmp.resolve(attack + ".safetensors");
         String[] args = {"attack", "--checkpoint", plain.toString(), "--data-dir", data.toString(), "--test-subset", "6",
-                "--attack", attack, "--norm", norm, "--pgd-steps", "3", "--out", out.toString()};
+                "--attack", attack, "--norm", norm, "--pgd-steps", "3", "--cw-steps", "10", "--boundary-steps", "50", "--out", out.toString()};
         if (eps != null) args = TrainCommandTest.concat(args, "--eps", eps);
         CliRun r = CliRun.of(args);
         assertEquals(0, r.code(), r.dump());
@@ -104,7 +104,7 @@ class DefaultBackendCommandsTest {
     void demo() {
         Path out = tmp.resolve("demo");
         CliRun r = CliRun.of("demo", "--data", data.toString(), "--out", out.toString(), "--eval-images", "4", "--batch", "25",
-                "--train-subset", "50");
+                "--train-subset", "50", "--detect-images", "4", "--cw-steps", "5");
         assertEquals(0, r.code(), r.dump());
         assertTrue(r.out().contains("demo finished in "), r.dump());
     }

@@ -4,7 +4,15 @@ import dev.lipreg.data.Dataset;
 import dev.lipreg.data.FashionMnist;
 import dev.lipreg.data.Split;
 import dev.lipreg.regularizers.EpochReport;
+import dev.lipreg.nn.Checkpoint;
+import dev.lipreg.nn.Init;
+import dev.lipreg.nn.Module;
+import dev.lipreg.nn.Presets;
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Backends;
+import dev.lipreg.tensor.Scope;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,16 +30,49 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ExamplesTest {
     static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
 
+    @TempDir
+    static Path out;
+    static List<EpochReport> history;
+    static Dataset test;
+
+    @BeforeAll
+    static void trainOnce() throws Exception {
+        if (!Files.isDirectory(FASHION)) return; // the data tests skip, the autograd one runs
+        Dataset train = FashionMnist.load(FASHION, Split.TRAIN).sample(1024, 1);
+        test = FashionMnist.load(FASHION, Split.TEST).sample(256, 1);
+        history = TrainExample.train(train, test, out.resolve("model.safetensors"));
+    }
+
     @Test
-    void trainingOnRealFashionMnist(@TempDir Path out) throws Exception {
-        Assumptions.assumeTrue(Files.isDirectory(FASHION), "real Fashion-MNIST not installed (Debian dataset-fashion-mnist)");
-        Dataset train = FashionMnist.load(FASHION, Split.TRAIN).sample(512, 1), test = FashionMnist.load(FASHION, Split.TEST).sample(256, 1);
-        List<EpochReport> history = TrainExample.train(train, test, out.resolve("model.safetensors"));
+    void trainingOnRealFashionMnist() throws Exception {
+        Assumptions.assumeTrue(history != null, "real Fashion-MNIST not installed (Debian dataset-fashion-mnist)");
         assertEquals(1, history.size());
-        // four steps: held-out loss already below the uniform guess's ln 10
+        // eight steps: held-out loss already below the uniform guess's ln 10
         assertTrue(history.getFirst().testLoss() < Math.log(10) - 0.02, "training learns something: " + history.getFirst());
         assertTrue(history.getFirst().penalties().containsKey("lip(l2)"), history.getFirst().toString());
         assertTrue(Files.size(out.resolve("model.safetensors")) > 400_000);
+    }
+
+    @Test
+    void evaluatingTheTrainedModel() {
+        Assumptions.assumeTrue(history != null, "real Fashion-MNIST not installed (Debian dataset-fashion-mnist)");
+        Backend backend = Backends.auto();
+        try (Scope scope = Scope.open()) {
+            Module net = Presets.fashionCnn(new int[]{1, 28, 28}, 10).build(new Init(backend, 0));
+            Checkpoint.load(out.resolve("model.safetensors"), net);
+            Dataset few = test.subset(0, 64);
+            String[] printed = new String[1];
+            double[][] errors = new double[1][];
+            printed[0] = captured(() -> errors[0] = EvaluateExample.evaluate(net, few, backend));
+            for (int j = 1; j < errors[0].length; j++) {
+                assertTrue(errors[0][j] >= errors[0][j - 1], "error grows with ε: " + printed[0]);
+            }
+            assertTrue(errors[0][2] > errors[0][0], "a larger budget breaks more images: " + printed[0]);
+            for (String line : new String[]{"PGD-linf error at eps", "median minimal l2 distance (DeepFool)", "certified accuracy at l2 0.1",
+                    "detection at 5% false positives"}) {
+                assertTrue(printed[0].contains(line), line + " in " + printed[0]);
+            }
+        }
     }
 
     @Test
