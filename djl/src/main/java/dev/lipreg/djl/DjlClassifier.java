@@ -28,10 +28,10 @@ public final class DjlClassifier extends Module {
     private final String engineName;
 
     private DjlClassifier(String name, Block block, NDManager manager) {
-        if (block == null) throw new IllegalArgumentException("block must not be null (a model that has been loaded or built)");
-        if (!block.isInitialized()) throw new IllegalArgumentException("block " + name + " is not initialized: call block.initialize(...) or load the model first");
         Engine engine = manager.getEngine();
         requireGradients(engine);
+        if (block == null) throw new IllegalArgumentException("block must not be null (a model that has been loaded or built)");
+        if (!block.isInitialized()) throw new IllegalArgumentException("block " + name + " is not initialized: call block.initialize(...) or load the model first");
         this.function = new DjlFunction("djl:" + name, block, manager);
         this.engineName = engine.getEngineName();
         eval();

@@ -52,6 +52,12 @@ final class LipRegBlock extends AbstractSymbolBlock {
         return new NDList(x.getManager().create(logits, new Shape(n, spec.classes())));
     }
 
+    /** Always: the LipReg model is loaded before the block exists. */
+    @Override
+    public boolean isInitialized() {
+        return true;
+    }
+
     /** None: the weights stay in LipReg. */
     @Override
     public ParameterList getDirectParameters() {
