@@ -78,7 +78,7 @@ class DjlReadmeExampleTest {
     void attackingADjlModelWithLipReg() throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(DATA), "real Fashion-MNIST not installed");
         Dataset test = FashionMnist.load(DATA, Split.TEST).sample(16, 5);
-        try (Model model = DjlModels.trainedMlp(FashionMnist.load(DATA, Split.TRAIN).sample(512, 1), 20, 64)) {
+        try (Model model = DjlModels.trainedMlp(FashionMnist.load(DATA, Split.TRAIN).sample(256, 1), 10, 64)) {
             // --- README example (attacking) starts
             // model: any DJL Model on the PyTorch engine whose block maps [N,1,28,28] images to logits
             Backend backend = Backends.auto();

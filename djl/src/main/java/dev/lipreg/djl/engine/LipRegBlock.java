@@ -14,6 +14,7 @@ import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A loaded LipReg model as a DJL block: images [N, C, H, W] (float, any engine's
@@ -27,7 +28,7 @@ final class LipRegBlock extends AbstractSymbolBlock {
     LipRegBlock(ModelSpec spec, ModelThread model) {
         this.spec = spec;
         this.model = model;
-        inputNames = java.util.List.of("images");
+        inputNames = List.of("images");
     }
 
     @Override
