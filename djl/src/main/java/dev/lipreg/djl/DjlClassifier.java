@@ -49,9 +49,12 @@ public final class DjlClassifier extends Module {
         return new DjlClassifier(name, block, manager);
     }
 
+    /** Opens and closes a collector: engines without gradients refuse to make one. */
     private static void requireGradients(Engine engine) {
         try (GradientCollector probe = engine.newGradientCollector()) {
-            probe.zeroGradients();
+            // nothing to collect
+        } catch (IllegalStateException busy) {
+            // another collector is open (PyTorch allows one at a time): the engine does compute gradients
         } catch (UnsupportedOperationException e) {
             throw new IllegalArgumentException("engine " + engine.getEngineName() + " computes no gradients; DjlClassifier needs one that does, such as PyTorch", e);
         }
