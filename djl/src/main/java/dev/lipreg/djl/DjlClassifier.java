@@ -28,10 +28,10 @@ public final class DjlClassifier extends Module {
     private final String engineName;
 
     private DjlClassifier(String name, Block block, NDManager manager) {
-        if (block == null) throw new IllegalArgumentException("block must not be null (a model that has been loaded or built)");
-        if (!block.isInitialized()) throw new IllegalArgumentException("block " + name + " is not initialized: call block.initialize(...) or load the model first");
         Engine engine = manager.getEngine();
         requireGradients(engine);
+        if (block == null) throw new IllegalArgumentException("block must not be null (a model that has been loaded or built)");
+        if (!block.isInitialized()) throw new IllegalArgumentException("block " + name + " is not initialized: call block.initialize(...) or load the model first");
         this.function = new DjlFunction("djl:" + name, block, manager);
         this.engineName = engine.getEngineName();
         eval();
@@ -49,9 +49,12 @@ public final class DjlClassifier extends Module {
         return new DjlClassifier(name, block, manager);
     }
 
+    /** Opens and closes a collector: engines without gradients refuse to make one. */
     private static void requireGradients(Engine engine) {
         try (GradientCollector probe = engine.newGradientCollector()) {
-            probe.zeroGradients();
+            // nothing to collect
+        } catch (IllegalStateException busy) {
+            // another collector is open (PyTorch allows one at a time): the engine does compute gradients
         } catch (UnsupportedOperationException e) {
             throw new IllegalArgumentException("engine " + engine.getEngineName() + " computes no gradients; DjlClassifier needs one that does, such as PyTorch", e);
         }

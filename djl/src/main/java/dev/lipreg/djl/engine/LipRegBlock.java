@@ -14,6 +14,7 @@ import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A loaded LipReg model as a DJL block: images [N, C, H, W] (float, any engine's
@@ -27,7 +28,7 @@ final class LipRegBlock extends AbstractSymbolBlock {
     LipRegBlock(ModelSpec spec, ModelThread model) {
         this.spec = spec;
         this.model = model;
-        inputNames = java.util.List.of("images");
+        inputNames = List.of("images");
     }
 
     @Override
@@ -50,6 +51,12 @@ final class LipRegBlock extends AbstractSymbolBlock {
             }
         });
         return new NDList(x.getManager().create(logits, new Shape(n, spec.classes())));
+    }
+
+    /** Always: the LipReg model is loaded before the block exists. */
+    @Override
+    public boolean isInitialized() {
+        return true;
     }
 
     /** None: the weights stay in LipReg. */

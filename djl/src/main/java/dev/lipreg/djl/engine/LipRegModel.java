@@ -5,6 +5,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.lipreg.nn.ModelSpec;
+import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Backends;
 
 import java.io.IOException;
@@ -37,8 +38,7 @@ final class LipRegModel extends BaseModel {
             throw new MalformedModelException(e.getMessage(), e);
         }
         setModelDir(run.checkpoint().toAbsolutePath().getParent());
-        Object backend = options == null ? null : options.get("backend");
-        ModelThread t = new ModelThread(modelName, backend == null ? Backends.auto() : Backends.byName(backend.toString()));
+        ModelThread t = new ModelThread(modelName, backend(options));
         try {
             t.load(run, spec);
         } catch (RuntimeException e) {
@@ -48,6 +48,16 @@ final class LipRegModel extends BaseModel {
         thread = t;
         block = new LipRegBlock(spec, t);
         wasLoaded = true;
+    }
+
+    private static Backend backend(Map<String, ?> options) {
+        Object name = options == null ? null : options.get("backend");
+        if (name == null) return Backends.auto();
+        try {
+            return Backends.byName(name.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model option backend: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -18,25 +18,14 @@ import ai.djl.translate.Translator;
 import dev.lipreg.autograd.GradMode;
 import dev.lipreg.autograd.Variable;
 import dev.lipreg.data.Dataset;
+import dev.lipreg.djl.DjlClassifier;
 import dev.lipreg.data.FashionMnist;
 import dev.lipreg.data.Split;
-import dev.lipreg.nn.Adam;
-import dev.lipreg.nn.Checkpoint;
-import dev.lipreg.nn.Init;
-import dev.lipreg.nn.Loss;
-import dev.lipreg.nn.LrSchedule;
-import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.nn.Module;
-import dev.lipreg.nn.Presets;
-import dev.lipreg.regularizers.RobustObjective;
-import dev.lipreg.regularizers.Trainer;
-import dev.lipreg.regularizers.TrainerConfig;
-import dev.lipreg.regularizers.TrainingListener;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Tensor;
-import dev.lipreg.tensor.io.SafeTensors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +35,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -70,15 +58,7 @@ class LipRegEngineTest {
         test = FashionMnist.load(DATA, Split.TEST).sample(N, 4);
         Backend backend = Backends.auto();
         try (Scope model = Scope.open()) {
-            ModelSpec spec = Presets.fashionCnn(new int[]{1, 28, 28}, 10);
-            Module net = spec.build(new Init(backend, 5));
-            Adam adam = Adam.adam(net.parameters(), 1e-3);
-            new Trainer(net, RobustObjective.plain(Loss.crossEntropy()), adam, LrSchedule.constant(1e-3), backend, TrainerConfig.of(1, 16, 5))
-                    .fit(train, null, 0, TrainingListener.NONE);
-            // what `lipreg train` leaves: the spec and a checkpoint that also holds optimizer state
-            Files.writeString(runDir.resolve(LipRegRun.MODEL), spec.toJson());
-            SafeTensors.write(runDir.resolve(LipRegRun.CHECKPOINT), Checkpoint.trainingState(net, adam), Map.of("epoch", "1"));
-            net.eval();
+            Module net = TinyRun.train(train, backend, runDir);
             try (GradMode.Restore off = GradMode.disabled()) {
                 Tensor x = Tensor.of(backend, test.images(), N, 1, 28, 28);
                 Tensor logits = net.forward(Variable.constant(x)).value();
@@ -161,6 +141,23 @@ class LipRegEngineTest {
     void whatIsNotARunDirectoryIsRefusedClearly(@TempDir Path empty) {
         MalformedModelException e = assertThrows(MalformedModelException.class, () -> criteria(empty).loadModel());
         assertTrue(e.getMessage().contains("expected a LipReg run directory holding checkpoint.safetensors"), e.getMessage());
+    }
+
+    @Test
+    void theBackendOptionReachesLipReg() {
+        Criteria<Image, Classifications> c = Criteria.builder()
+                .setTypes(Image.class, Classifications.class)
+                .optModelPath(runDir).optEngine("LipReg").optOption("backend", "abacus").optTranslator(translator()).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::loadModel);
+        assertTrue(e.getMessage().startsWith("model option backend: unknown backend 'abacus'"), e.getMessage());
+    }
+
+    @Test
+    void aLipRegServedModelIsNoDjlClassifierTarget() throws Exception {
+        try (ZooModel<Image, Classifications> model = criteria(runDir).loadModel()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DjlClassifier.of(model));
+            assertTrue(e.getMessage().startsWith("engine LipReg computes no gradients"), e.getMessage());
+        }
     }
 
     @Test
