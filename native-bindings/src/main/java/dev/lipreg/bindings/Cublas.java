@@ -1,9 +1,10 @@
 package dev.lipreg.bindings;
 
+import dev.lipreg.bindings.cublas.gen.cublas_h;
+
 import java.util.Map;
 
 import static dev.lipreg.bindings.cublas.gen.cublas_h.*;
-import static java.util.Map.entry;
 
 /** Status checks for cuBLAS (cublasStatus_t). Needs no loaded library. */
 public final class Cublas {
@@ -11,17 +12,8 @@ public final class Cublas {
     private static final boolean NATIVE_ACCESS = NativeAccess.ENABLED; // first: see NativeAccess
     public static final String LIBRARY = "cuBLAS";
     private static final int SUCCESS = CUBLAS_STATUS_SUCCESS();
-    private static final Map<Integer, String> NAMES = Map.ofEntries(
-            entry(CUBLAS_STATUS_SUCCESS(), "CUBLAS_STATUS_SUCCESS"),
-            entry(CUBLAS_STATUS_NOT_INITIALIZED(), "CUBLAS_STATUS_NOT_INITIALIZED"),
-            entry(CUBLAS_STATUS_ALLOC_FAILED(), "CUBLAS_STATUS_ALLOC_FAILED"),
-            entry(CUBLAS_STATUS_INVALID_VALUE(), "CUBLAS_STATUS_INVALID_VALUE"),
-            entry(CUBLAS_STATUS_ARCH_MISMATCH(), "CUBLAS_STATUS_ARCH_MISMATCH"),
-            entry(CUBLAS_STATUS_MAPPING_ERROR(), "CUBLAS_STATUS_MAPPING_ERROR"),
-            entry(CUBLAS_STATUS_EXECUTION_FAILED(), "CUBLAS_STATUS_EXECUTION_FAILED"),
-            entry(CUBLAS_STATUS_INTERNAL_ERROR(), "CUBLAS_STATUS_INTERNAL_ERROR"),
-            entry(CUBLAS_STATUS_NOT_SUPPORTED(), "CUBLAS_STATUS_NOT_SUPPORTED"),
-            entry(CUBLAS_STATUS_LICENSE_ERROR(), "CUBLAS_STATUS_LICENSE_ERROR"));
+    private static final Map<Integer, String> NAMES = StatusNames.fromConstants(cublas_h.class,
+            n -> n.startsWith("CUBLAS_STATUS_"));
 
     private Cublas() {}
 

@@ -9,9 +9,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
-import static java.util.Map.entry;
 
 /**
  * oneDNN entry point: loads the library once per JVM and checks its status codes.
@@ -37,18 +37,11 @@ public final class Dnnl {
     /** Status codes read from the generated header on first use: under --illegal-native-access=deny its class must never initialize. */
     private static final class Statuses {
         static final int SUCCESS = dnnl_success();
-        static final Map<Integer, String> NAMES = Map.ofEntries(
-                entry(dnnl_success(), "dnnl_success"),
-                entry(dnnl_out_of_memory(), "dnnl_out_of_memory"),
-                entry(dnnl_invalid_arguments(), "dnnl_invalid_arguments"),
-                entry(dnnl_unimplemented(), "dnnl_unimplemented"),
-                entry(dnnl_last_impl_reached(), "dnnl_last_impl_reached"),
-                entry(dnnl_runtime_error(), "dnnl_runtime_error"),
-                entry(dnnl_not_required(), "dnnl_not_required"),
-                entry(dnnl_invalid_graph(), "dnnl_invalid_graph"),
-                entry(dnnl_invalid_graph_op(), "dnnl_invalid_graph_op"),
-                entry(dnnl_invalid_shape(), "dnnl_invalid_shape"),
-                entry(dnnl_invalid_data_type(), "dnnl_invalid_data_type"));
+        // dnnl_status_t's enumerators share no prefix with the header's other constants: name them
+        static final Map<Integer, String> NAMES = StatusNames.fromConstants(dnnl_h.class, Set.of("dnnl_success",
+                "dnnl_out_of_memory", "dnnl_invalid_arguments", "dnnl_unimplemented", "dnnl_last_impl_reached",
+                "dnnl_runtime_error", "dnnl_not_required", "dnnl_invalid_graph", "dnnl_invalid_graph_op",
+                "dnnl_invalid_shape", "dnnl_invalid_data_type")::contains);
     }
 
     private Dnnl() {}

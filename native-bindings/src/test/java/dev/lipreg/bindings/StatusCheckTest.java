@@ -20,6 +20,18 @@ class StatusCheckTest {
     }
 
     @Test
+    void everyTableNamesEveryStatusOfItsEnum() {
+        // the tables are read from the generated constants, the same way for every library
+        for (var e : java.util.Map.of("dnnl_success", dnnl_h.dnnl_success(), "dnnl_out_of_memory", dnnl_h.dnnl_out_of_memory(),
+                "dnnl_last_impl_reached", dnnl_h.dnnl_last_impl_reached(), "dnnl_invalid_data_type", dnnl_h.dnnl_invalid_data_type()).entrySet()) {
+            assertEquals(e.getKey(), Dnnl.statusName(e.getValue()));
+        }
+        assertEquals("CUBLAS_STATUS_LICENSE_ERROR", Cublas.statusName(cublas_h.CUBLAS_STATUS_LICENSE_ERROR()));
+        assertEquals("CUBLAS_STATUS_ARCH_MISMATCH", Cublas.statusName(cublas_h.CUBLAS_STATUS_ARCH_MISMATCH()));
+        assertEquals("CUDNN_STATUS_BAD_PARAM", Cudnn.statusName(cudnn_h.CUDNN_STATUS_BAD_PARAM()));
+    }
+
+    @Test
     void dnnl() {
         NativeException e = assertThrows(NativeException.class,
                 () -> Dnnl.check(dnnl_h.dnnl_unimplemented(), "dnnl_primitive_desc_create"));
