@@ -163,6 +163,32 @@ class TinyMlp(nn.Module):
         return F.log_softmax(self.fc2(torch.tanh(self.fc1(x))), dim=1)
 
 
+def fashion_mnist(split, limit):
+    """Real Fashion-MNIST from Debian's dataset-fashion-mnist as LipReg feeds it: [N,1,28,28] pixel/255, int64 labels."""
+    import gzip
+    d = os.environ.get('FASHION_DIR', '/usr/share/datasets/fashion-mnist')
+    with gzip.open(os.path.join(d, split + '-images-idx3-ubyte.gz')) as f:
+        images = torch.frombuffer(bytearray(f.read()[16:]), dtype=torch.uint8)
+    with gzip.open(os.path.join(d, split + '-labels-idx1-ubyte.gz')) as f:
+        labels = torch.frombuffer(bytearray(f.read()[8:]), dtype=torch.uint8)
+    x = images.reshape(-1, 1, 28, 28)[:limit].float() / 255
+    return x, labels[:limit].long()
+
+
+def trained_fashion_cnn():
+    """fashion-cnn trained by PyTorch (Adam, 120 steps of 32 real Fashion-MNIST images)."""
+    torch.manual_seed(0)
+    model = FashionCnn()
+    x, y = fashion_mnist("train", 120 * 32)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    for step in range(120):
+        xb, yb = x[step * 32:(step + 1) * 32], y[step * 32:(step + 1) * 32]
+        opt.zero_grad()
+        F.cross_entropy(model(xb), yb).backward()
+        opt.step()
+    return model
+
+
 # name -> (constructor, input shape without batch, classes, opset)
 MODELS = {
     'fashion_cnn': (lambda: FashionCnn(), (1, 28, 28), 10, 17),
@@ -170,6 +196,7 @@ MODELS = {
     'resnext_block': (lambda: ResNeXtBlock(), (1, 28, 28), 10, 17),
     'mlp': (lambda: Mlp(), (1, 28, 28), 10, 11),
     'mixed': (lambda: Mixed(), (1, 28, 28), 10, 15),
+    'fashion_cnn_trained': (trained_fashion_cnn, (1, 28, 28), 10, 17),
     'tiny_cnn': (lambda: TinyCnn(), (1, 8, 8), 3, 17),
     'tiny_mlp': (lambda: TinyMlp(), (6,), 3, 13),
 }
@@ -200,7 +227,7 @@ def export(name, out):
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
 
     # References in float64 from the same float32 weights; a final (log-)softmax is dropped (LipReg imports logits).
-    m64 = make()
+    m64 = FashionCnn() if name == 'fashion_cnn_trained' else make()
     m64.load_state_dict(model.state_dict())
     m64 = m64.double().eval()
     xd = x.double().requires_grad_(True)

@@ -5,7 +5,6 @@ import dev.lipreg.eval.DetectionScores;
 import dev.lipreg.eval.DetectionStatistic;
 import dev.lipreg.eval.Detector;
 import dev.lipreg.eval.Roc;
-import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Scope;
@@ -42,7 +41,7 @@ final class DetectCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--checkpoint", paramLabel = "DIR|FILE", required = true, description = "A training run directory or checkpoint file.")
+    @Option(names = "--checkpoint", paramLabel = "DIR|FILE", required = true, description = "A training run directory, a checkpoint file or an ONNX file (MODEL.onnx).")
     Path checkpoint;
 
     @Mixin
@@ -104,14 +103,12 @@ final class DetectCommand implements Callable<Integer> {
         };
         attackOptions.validate();
         ModelRef ref = ModelRef.resolve("--checkpoint", checkpoint);
-        ModelSpec modelSpec = ref.readSpec();
         Backend b = backend.resolve();
         Progress.Factory progress = parent.progress(spec);
         int batch = attackOptions.batch;
         try (Scope scope = Scope.open()) {
             TestImages test = TestImages.load(data, testSubset, seed, b);
-            Models.checkFits("--checkpoint", modelSpec, test.chw(), test.data().numClasses());
-            Module model = ref.load(modelSpec, b);
+            Module model = ref.open("--checkpoint", test.chw(), test.data().numClasses(), b).module();
             double[] clean = scores(model, test.images(), stat, batch, progress, "clean " + statistic);
             Detector detector = Detector.calibrate(clean, fpr);
             List<AttackDetection> results = new ArrayList<>();

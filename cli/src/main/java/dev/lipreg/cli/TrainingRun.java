@@ -33,6 +33,7 @@ final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     private static final int EVAL_BATCH = 500;
 
+    private Path initialWeights;
     private final TrainSettings settings;
     private final RunDir runDir;
     private final Backend backend;
@@ -69,6 +70,12 @@ final class TrainingRun {
         }
     }
 
+    /** Starts a new run from these weights (e.g. an imported ONNX model's) instead of a random initialization. */
+    TrainingRun initialWeights(Path weights) {
+        this.initialWeights = weights;
+        return this;
+    }
+
     /** Trains epochs {@code firstEpoch} (the checkpoint's completed count when resuming) to settings.epochs() - 1. */
     Result run(boolean resume, int firstEpoch) {
         Data data = Data.load(settings, dataDir);
@@ -80,6 +87,7 @@ final class TrainingRun {
         long start = System.nanoTime();
         try (Scope run = Scope.open()) {
             Module model = spec.build(new Init(backend, settings.seed()));
+            if (!resume && initialWeights != null) RunDir.loadWeights(initialWeights, model);
             Optimizer optimizer = Optimizers.build(settings.optimizer(), model.parameters(), settings.lr(), settings.momentum(),
                     settings.weightDecay());
             ArrayNode history = Json.MAPPER.createArrayNode();
