@@ -33,8 +33,9 @@ final class TrainCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--init", paramLabel = "MODEL.onnx",
-            description = "Fine-tune an imported ONNX model (a chain of conv, linear, batch norm, activation, pool, flatten and dropout "
-                    + "layers; " + OnnxModels.ASSUMPTION + "): its layers become the run's model.json, its weights the starting point.")
+            description = "Fine-tune an imported ONNX model (conv, linear, batch norm, activation, pool, flatten and dropout layers "
+                    + "and residual/bottleneck blocks; " + OnnxModels.ASSUMPTION + "): its layers become the run's model.json, "
+                    + "its weights the starting point.")
     Path init;
 
     @Mixin

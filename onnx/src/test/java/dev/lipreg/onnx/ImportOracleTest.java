@@ -108,6 +108,23 @@ class ImportOracleTest {
         return p;
     }
 
+    /** PyTorch's resnet-small (basic blocks with projection shortcuts) converts to LipReg's residual blocks, same function. */
+    @Test
+    void pyTorchResNetConvertsToLipRegBlocks() {
+        Backend backend = Backends.configured();
+        try (Scope scope = Scope.open(); dev.lipreg.autograd.GradMode.Restore off = dev.lipreg.autograd.GradMode.disabled()) {
+            OnnxModel model = OnnxModel.load(dir.resolve("resnet_small.onnx"), backend);
+            NativeModel nm = model.toNative();
+            assertEquals(List.of("conv2d", "batchnorm2d", "relu", "residual", "residual", "residual", "adaptive_avgpool2d", "flatten", "linear"),
+                    nm.spec().layers().stream().map(l -> l.type()).toList());
+            float[] x = new float[3 * 784];
+            for (int i = 0; i < x.length; i++) x[i] = (i * 29 % 97) / 96f;
+            Variable in = Variable.constant(backend.fromArray(x, dev.lipreg.tensor.Shape.of(3, 1, 28, 28)));
+            double err = Oracles.scaledError(nm.build(backend).forward(in).value().toFloatArray(), model.forward(in).value().toFloatArray());
+            assertTrue(err <= 1e-5, "converted vs imported " + err);
+        }
+    }
+
     @Test
     void batchSizeIsFree() throws Exception {
         Backend backend = Backends.configured();
