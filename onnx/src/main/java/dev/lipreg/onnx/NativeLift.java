@@ -48,7 +48,7 @@ final class NativeLift {
 
     private OnnxException fail(String message) {
         return new OnnxException((where == null ? model.name() : where) + ": " + message
-                + " (LipReg layers are needed here: a chain of Conv, BatchNormalization, Gemm/MatMul, activations, pools, Flatten, Dropout and residual blocks)");
+                + " (converting needs LipReg's layers: Conv, BatchNormalization, Gemm/MatMul, activations, pools, Flatten, Dropout, residual and bottleneck blocks)");
     }
 
     private NativeModel run() {
