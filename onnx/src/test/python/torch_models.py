@@ -141,6 +141,25 @@ class Mixed(nn.Module):
         return F.softmax(self.head(torch.flatten(self.features(x), 1)), dim=1)
 
 
+class GraphOps(nn.Module):
+    """Normalisation inside the graph (Sub/Div by constants), Concat, Transpose, MatMul on rank 4, ReduceMean,
+    Unsqueeze/Squeeze, Mul by a constant."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv_a = nn.Conv2d(1, 4, 3, padding=1)
+        self.conv_b = nn.Conv2d(1, 4, 5, padding=2)
+        self.w = nn.Parameter(torch.randn(8, 6) * 0.3)
+        self.fc = nn.Linear(6, classes)
+
+    def forward(self, x):
+        x = (x - 0.2860) / 0.3530
+        h = torch.cat([F.relu(self.conv_a(x)), torch.tanh(self.conv_b(x))], dim=1)
+        h = F.max_pool2d(h, 4).permute(0, 2, 3, 1)
+        h = torch.matmul(h, self.w).mean(dim=(1, 2))
+        return self.fc(h.unsqueeze(1).squeeze(1) * 2.0)
+
+
 class TinyCnn(nn.Module):
     def __init__(self):
         super().__init__()
@@ -196,6 +215,7 @@ MODELS = {
     'resnext_block': (lambda: ResNeXtBlock(), (1, 28, 28), 10, 17),
     'mlp': (lambda: Mlp(), (1, 28, 28), 10, 11),
     'mixed': (lambda: Mixed(), (1, 28, 28), 10, 15),
+    'graph_ops': (lambda: GraphOps(), (1, 28, 28), 10, 12),
     'fashion_cnn_trained': (trained_fashion_cnn, (1, 28, 28), 10, 17),
     'tiny_cnn': (lambda: TinyCnn(), (1, 8, 8), 3, 17),
     'tiny_mlp': (lambda: TinyMlp(), (6,), 3, 13),

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Models PyTorch exported (fashion-cnn, resnet-small, a ResNeXt block, an MLP, a
- * BatchNorm/AvgPool/LeakyReLU/Sigmoid/Clip/Softmax mix) imported on the default backend:
+ * BatchNorm/AvgPool/LeakyReLU/Sigmoid/Clip/Softmax mix, and normalisation, Concat, Transpose,
+ * MatMul, ReduceMean, Squeeze/Unsqueeze at opset 12) imported on the default backend:
  * logits equal ONNX Runtime's and PyTorch's, and the input gradient and the penalty's
  * parameter gradients (double backprop) equal PyTorch's, all within 1e-4 relative (float32).
  */
@@ -41,11 +42,11 @@ class ImportOracleTest {
     @BeforeAll
     static void exportModels() throws Exception {
         TorchExports.assumeTorch();
-        TorchExports.export(dir, "fashion_cnn", "resnet_small", "resnext_block", "mlp", "mixed");
+        TorchExports.export(dir, "fashion_cnn", "resnet_small", "resnext_block", "mlp", "mixed", "graph_ops");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"fashion_cnn", "resnet_small", "resnext_block", "mlp", "mixed"})
+    @ValueSource(strings = {"fashion_cnn", "resnet_small", "resnext_block", "mlp", "mixed", "graph_ops"})
     void matchesOnnxRuntimeAndPyTorch(String name) throws Exception {
         check(dir, name, Backends.configured());
     }
