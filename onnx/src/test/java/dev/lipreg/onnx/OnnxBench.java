@@ -68,6 +68,8 @@ public final class OnnxBench {
             OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
+            // ORT's pool otherwise spins after each run, stealing the cores from the LipReg run that follows
+            opts.addConfigEntry("session.intra_op.allow_spinning", "0");
             double[] lip = new double[reps], ort = new double[reps], grad = new double[reps], nat = new double[reps];
             try (Scope s = Scope.open()) {
                 Module native_ = spec.build(new Init(backend, DType.FLOAT32, Init.Scheme.PYTORCH_DEFAULT, 1)).eval();
