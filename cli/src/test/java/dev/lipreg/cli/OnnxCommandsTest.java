@@ -199,6 +199,39 @@ class OnnxCommandsTest {
         assertTrue(bad.code() != 0 && bad.err().contains("--init: the model comes from"), bad.dump());
     }
 
+    /** y = g(x) + g(x) for a linear g: runs everywhere, but has no LipReg layers to bound it through. */
+    @Test
+    void aBranchingGraphIsEvaluatedWithoutCertificationOnly() throws IOException {
+        var w = dev.lipreg.onnx.gen.OnnxProto.TensorProto.newBuilder().setName("w").setDataType(1).addDims(10).addDims(784);
+        for (int i = 0; i < 7840; i++) w.addFloatData((i % 13 - 6) / 100f);
+        var gemm = dev.lipreg.onnx.gen.OnnxProto.NodeProto.newBuilder().setOpType("Gemm").addInput("f").addInput("w").addOutput("g")
+                .addAttribute(dev.lipreg.onnx.gen.OnnxProto.AttributeProto.newBuilder().setName("transB")
+                        .setType(dev.lipreg.onnx.gen.OnnxProto.AttributeProto.AttributeType.INT).setI(1));
+        var shape = dev.lipreg.onnx.gen.OnnxProto.TensorShapeProto.newBuilder()
+                .addDim(dev.lipreg.onnx.gen.OnnxProto.TensorShapeProto.Dimension.newBuilder().setDimParam("batch"));
+        for (int d : new int[]{1, 28, 28}) shape.addDim(dev.lipreg.onnx.gen.OnnxProto.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        var graph = dev.lipreg.onnx.gen.OnnxProto.GraphProto.newBuilder().setName("branch").addInitializer(w)
+                .addInput(dev.lipreg.onnx.gen.OnnxProto.ValueInfoProto.newBuilder().setName("input").setType(
+                        dev.lipreg.onnx.gen.OnnxProto.TypeProto.newBuilder().setTensorType(
+                                dev.lipreg.onnx.gen.OnnxProto.TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))))
+                .addNode(dev.lipreg.onnx.gen.OnnxProto.NodeProto.newBuilder().setOpType("Flatten").addInput("input").addOutput("f"))
+                .addNode(gemm)
+                .addNode(dev.lipreg.onnx.gen.OnnxProto.NodeProto.newBuilder().setOpType("Add").setName("twice").addInput("g").addInput("g").addOutput("y"))
+                .addOutput(dev.lipreg.onnx.gen.OnnxProto.ValueInfoProto.newBuilder().setName("y"));
+        Path file = dir.resolve("branch.onnx");
+        Files.write(file, dev.lipreg.onnx.gen.OnnxProto.ModelProto.newBuilder().setIrVersion(8).setGraph(graph)
+                .addOpsetImport(dev.lipreg.onnx.gen.OnnxProto.OperatorSetIdProto.newBuilder().setVersion(17)).build().toByteArray());
+        List<String> eval = List.of("eval", "--checkpoint", file.toString(), "--data-dir", DATA.toString(), "--test-subset", "8",
+                "--eps-l2", "0.5", "--eps-linf", "none", "--attacks", "pgd", "--pgd-steps", "2", "--power-iterations", "20", "--out", dir.resolve("branch").toString());
+        CliRun refused = CliRun.of(eval.toArray(String[]::new));
+        assertEquals(2, refused.code(), refused.dump());
+        assertTrue(refused.err().contains("--certify: no Lipschitz bound for branch.onnx") && refused.err().contains("'twice' (Add)")
+                && refused.err().contains("pass --no-certify"), refused.dump());
+        List<String> noCertify = new ArrayList<>(eval);
+        noCertify.add("--no-certify");
+        ok(noCertify.toArray(String[]::new));
+    }
+
     @Test
     void aModelPyTorchTrainedIsEvaluatedAndCertified() throws Exception {
         Path py = Path.of("/usr/bin/python3");
