@@ -43,7 +43,8 @@ final class ExportCommand implements Callable<Integer> {
             if (ref.isOnnx()) {
                 OnnxModel m = OnnxModels.load("--checkpoint", checkpoint, b);
                 model = m;
-                input = m.inputDims();
+                int[] d = m.inputDims();
+                input = d == null ? new int[0] : Arrays.copyOfRange(d, 1, d.length);
             } else {
                 ModelSpec s = ref.readSpec();
                 model = ref.load(s, b);
@@ -54,8 +55,9 @@ final class ExportCommand implements Callable<Integer> {
         } catch (OnnxException e) {
             throw new BadInputException("--checkpoint: " + e.getMessage(), e);
         }
-        spec.commandLine().getOut().printf("wrote %s: ONNX opset %d, input [batch,%s] float32 in [0, 1], output logits%n", out, OnnxExport.OPSET,
-                ref.isOnnx() ? Arrays.toString(input) : String.join(",", Arrays.stream(input).mapToObj(Integer::toString).toList()));
+        String dims = String.join(",", Arrays.stream(input).mapToObj(d -> d < 0 ? "?" : Integer.toString(d)).toList());
+        spec.commandLine().getOut().printf("wrote %s: ONNX opset %s, input [batch,%s] float32 in [0, 1], output logits%n", out,
+                ref.isOnnx() ? "of the source file" : Integer.toString(OnnxExport.OPSET), dims);
         return Lipreg.OK;
     }
 }
