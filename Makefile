@@ -18,7 +18,9 @@ MVN_FLAGS ?= -B -ntp
 FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 LIPREG := cli/target/lipreg/bin/lipreg
 
-.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist onnx-fixtures bench-onnx
+.PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist javadoc
+.PHONY: onnx-fixtures bench-onnx first-step
+.PHONY: corpus fuzz soak
 
 all: build
 
@@ -28,6 +30,10 @@ build:
 # The whole test suite (what .ci/run and the README call).
 test:
 	$(MVN) $(MVN_FLAGS) install
+
+# API documentation of every module (doclint on, generated bindings excluded) under */target/site/apidocs.
+javadoc:
+	$(MVN) $(MVN_FLAGS) javadoc:javadoc
 
 launcher:
 	$(MVN) $(MVN_FLAGS) -DskipTests -pl cli -am install
@@ -55,9 +61,33 @@ bench-compare:
 	OMP_NUM_THREADS=$(BENCH_THREADS) $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
 	  dev.lipreg.bench.Compare --threads $(BENCH_THREADS) --out target/bench $(BENCH_ARGS)
 
+# Fresh-JVM latency a new user sees: JVM start -> Backends.auto() -> first finished exact-penalty step.
+first-step:
+	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench -am package
+	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.lipreg.bench.FirstStep
+
 # Regenerate the jextract bindings from the pinned arg files.
 bindings:
 	bash native-bindings/jextract/generate.sh
+
+# Hardening (docs/hardening.md): regenerate the malformed-input corpus; fuzz every loader with
+# Jazzer for FUZZ_TESTS (each method fuzzes 60 s); a soak of SOAK_STEPS exact-penalty steps.
+FUZZ_TESTS ?= idxImages idxLabels cifar10 cifar100 safetensors modelSpec
+SOAK_STEPS ?= 10000
+corpus:
+	$(MVN) $(MVN_FLAGS) -q -pl cli -am test-compile
+	$(JAVA_HOME)/bin/java -cp cli/target/test-classes dev.lipreg.cli.MalformedCorpus cli/src/test/resources/corpus
+
+fuzz:
+	@mkdir -p target; for t in $(FUZZ_TESTS); do \
+	  JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) -pl cli -am test -Dtest="LoaderFuzzTest#$$t" -Dsurefire.failIfNoSpecifiedTests=false \
+	    2>&1 | tee target/fuzz-$$t.log | grep -E '^#[0-9]+.*(DONE|pulse)|Done [0-9]+ runs|Tests run:.*LoaderFuzzTest|FAIL' ; \
+	done
+
+soak:
+	$(MVN) $(MVN_FLAGS) -pl cli -am test -Dtest=SoakTest -Dsoak.steps=$(SOAK_STEPS) -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dsurefire.jvm.args="--enable-native-access=ALL-UNNAMED -Xss8m -Xms512m -Xmx512m -XX:+AlwaysPreTouch"
+	cat cli/target/soak.txt
 
 clean:
 	$(MVN) $(MVN_FLAGS) clean

@@ -3,8 +3,8 @@
 
 Times the same steps as LipReg on the same model (fashion-cnn), batch and
 data, with torch.set_num_threads(threads). Run it with Debian's python3-torch
-(/usr/bin/python3) and OPENBLAS_NUM_THREADS=1 (see shared/ANCHORS.md: two
-thread pools on two cores fight otherwise); Compare sets both.
+(/usr/bin/python3) and OPENBLAS_NUM_THREADS=1 (see docs/architecture.md, Speed:
+two thread pools on two cores fight otherwise); Compare sets both.
 
 One-shot:  compare.py --threads 2 --batch 128 --warmup 5 --steps 30 --modes all
            (--device cuda: on the GPU, TF32 off as LipReg's cuda backend, each step timed to a sync)

@@ -68,11 +68,11 @@ public final class Autograd {
                 Variable[] ins = node.inputs();
                 boolean[] needed = new boolean[ins.length];
                 for (int j = 0; j < ins.length; j++) needed[j] = ins[j].requiresGrad() && relevant.contains(ins[j]);
-                Variable[] gin = node.rule().apply(g, needed);
+                Variable[] gin = node.rule().apply(v, g, needed);
                 for (int j = 0; j < ins.length; j++) {
                     if (needed[j] && gin[j] != null) {
                         if (!gin[j].shape().equals(ins[j].shape())) {
-                            throw new IllegalStateException("backward of " + node.op() + " gave gradient " + gin[j].shape()
+                            throw new IllegalStateException("backward of " + node.name() + " gave gradient " + gin[j].shape()
                                     + " for input " + ins[j].shape());
                         }
                         accumulate(grads, ins[j], gin[j]);

@@ -1,13 +1,13 @@
 package dev.lipreg.autograd;
 
 /**
- * The backward rule of one recorded op: given the gradient of the op's output,
- * the gradients of its inputs, written with differentiable {@link Ops} so that
- * the backward pass can itself be recorded and differentiated again.
- * A null entry means a zero gradient (the input does not affect the output
- * locally, or {@code needed[i]} is false and the rule skipped it).
+ * The backward rule of one recorded op: given the op's output and the gradient
+ * of that output, the gradients of its inputs, written with differentiable
+ * {@link Ops} so that the backward pass can itself be recorded and
+ * differentiated again. A null entry means a zero gradient (the input does not
+ * affect the output locally, or {@code needed[i]} is false and the rule skipped it).
  */
 @FunctionalInterface
 public interface BackwardRule {
-    Variable[] apply(Variable gradOutput, boolean[] needed);
+    Variable[] apply(Variable output, Variable gradOutput, boolean[] needed);
 }

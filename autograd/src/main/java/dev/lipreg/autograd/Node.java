@@ -1,5 +1,5 @@
 package dev.lipreg.autograd;
 
-/** A recorded op: its name (for errors), its inputs and its backward rule. */
-record Node(String op, Variable[] inputs, BackwardRule rule) {
+/** A recorded op: its kind, its name for messages (a custom op's own name), its inputs and its backward rule. */
+record Node(Op op, String name, Variable[] inputs, BackwardRule rule) {
 }

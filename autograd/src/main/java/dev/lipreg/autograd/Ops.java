@@ -27,14 +27,18 @@ public final class Ops {
 
     // ================================================================= recording
 
-    /** Wraps {@code out} as the result of op {@code name}, recording it when any input requires grad. */
-    static Variable record(String name, Tensor out, BackwardRule rule, Variable... inputs) {
+    /** Wraps {@code value} as the result of {@code op}, recording it when any input requires grad. */
+    static Variable record(Op op, Tensor value, BackwardRule rule, Variable... inputs) {
+        return record(op, op.label(), value, rule, inputs);
+    }
+
+    private static Variable record(Op op, String name, Tensor value, BackwardRule rule, Variable... inputs) {
         if (GradMode.isEnabled()) {
             for (Variable in : inputs) {
-                if (in.requiresGrad()) return new Variable(out, true, new Node(name, inputs, rule));
+                if (in.requiresGrad()) return new Variable(value, true, new Node(op, name, inputs, rule));
             }
         }
-        return Variable.constant(out);
+        return Variable.constant(value);
     }
 
     private static Backend be(Variable v) {
@@ -49,46 +53,46 @@ public final class Ops {
 
     public static Variable add(Variable a, Variable b) {
         Tensor y = be(a).binary(BinaryOp.ADD, a.value(), b.value());
-        return record("add", y, (g, n) -> new Variable[]{
+        return record(Op.ADD, y, (out, g, n) -> new Variable[]{
                 n[0] ? sumTo(g, a.shape()) : null,
                 n[1] ? sumTo(g, b.shape()) : null}, a, b);
     }
 
     public static Variable sub(Variable a, Variable b) {
         Tensor y = be(a).binary(BinaryOp.SUB, a.value(), b.value());
-        return record("sub", y, (g, n) -> new Variable[]{
+        return record(Op.SUB, y, (out, g, n) -> new Variable[]{
                 n[0] ? sumTo(g, a.shape()) : null,
                 n[1] ? sumTo(neg(g), b.shape()) : null}, a, b);
     }
 
     public static Variable mul(Variable a, Variable b) {
         Tensor y = be(a).binary(BinaryOp.MUL, a.value(), b.value());
-        return record("mul", y, (g, n) -> new Variable[]{
+        return record(Op.MUL, y, (out, g, n) -> new Variable[]{
                 n[0] ? sumTo(mul(g, b), a.shape()) : null,
                 n[1] ? sumTo(mul(g, a), b.shape()) : null}, a, b);
     }
 
     public static Variable div(Variable a, Variable b) {
         Tensor y = be(a).binary(BinaryOp.DIV, a.value(), b.value());
-        return record("div", y, (g, n) -> new Variable[]{
+        return record(Op.DIV, y, (out, g, n) -> new Variable[]{
                 n[0] ? sumTo(div(g, b), a.shape()) : null,
                 n[1] ? sumTo(neg(div(mul(g, a), square(b))), b.shape()) : null}, a, b);
     }
 
     /** Element-wise max; on ties each side gets half the gradient (PyTorch). */
     public static Variable maximum(Variable a, Variable b) {
-        return extremum("maximum", BinaryOp.MAX, BinaryOp.GT, a, b);
+        return extremum(Op.MAXIMUM, BinaryOp.MAX, BinaryOp.GT, a, b);
     }
 
     /** Element-wise min; on ties each side gets half the gradient (PyTorch). */
     public static Variable minimum(Variable a, Variable b) {
-        return extremum("minimum", BinaryOp.MIN, BinaryOp.LT, a, b);
+        return extremum(Op.MINIMUM, BinaryOp.MIN, BinaryOp.LT, a, b);
     }
 
-    private static Variable extremum(String name, BinaryOp op, BinaryOp wins, Variable a, Variable b) {
+    private static Variable extremum(Op name, BinaryOp op, BinaryOp wins, Variable a, Variable b) {
         Backend k = be(a);
         Tensor y = k.binary(op, a.value(), b.value());
-        return record(name, y, (g, n) -> {
+        return record(name, y, (out, g, n) -> {
             // share of a: 1 where a wins, 1/2 on ties, 0 where b wins
             Tensor win = k.binary(wins, a.value(), b.value());
             Tensor tie = k.affine(k.binary(BinaryOp.EQ, a.value(), b.value()), 0.5, 0);
@@ -111,7 +115,7 @@ public final class Ops {
     /** x · scale + shift. */
     public static Variable affine(Variable x, double scale, double shift) {
         Tensor y = be(x).affine(x.value(), scale, shift);
-        return record("affine", y, (g, n) -> new Variable[]{scale(g, scale)}, x);
+        return record(Op.AFFINE, y, (out, g, n) -> new Variable[]{scale(g, scale)}, x);
     }
 
     public static Variable scale(Variable x, double s) {
@@ -139,36 +143,30 @@ public final class Ops {
 
     public static Variable exp(Variable x) {
         Tensor y = apply(UnaryOp.EXP, x);
-        Variable[] self = new Variable[1];
-        self[0] = record("exp", y, (g, n) -> new Variable[]{mul(g, self[0])}, x);
-        return self[0];
+        return record(Op.EXP, y, (out, g, n) -> new Variable[]{mul(g, out)}, x);
     }
 
     public static Variable log(Variable x) {
-        return record("log", apply(UnaryOp.LOG, x), (g, n) -> new Variable[]{div(g, x)}, x);
+        return record(Op.LOG, apply(UnaryOp.LOG, x), (out, g, n) -> new Variable[]{div(g, x)}, x);
     }
 
     public static Variable sqrt(Variable x) {
         Tensor y = apply(UnaryOp.SQRT, x);
-        Variable[] self = new Variable[1];
-        self[0] = record("sqrt", y, (g, n) -> new Variable[]{div(g, scale(self[0], 2))}, x);
-        return self[0];
+        return record(Op.SQRT, y, (out, g, n) -> new Variable[]{div(g, scale(out, 2))}, x);
     }
 
     public static Variable square(Variable x) {
-        return record("square", apply(UnaryOp.SQUARE, x), (g, n) -> new Variable[]{mul(g, scale(x, 2))}, x);
+        return record(Op.SQUARE, apply(UnaryOp.SQUARE, x), (out, g, n) -> new Variable[]{mul(g, scale(x, 2))}, x);
     }
 
     public static Variable reciprocal(Variable x) {
         Tensor y = apply(UnaryOp.RECIPROCAL, x);
-        Variable[] self = new Variable[1];
-        self[0] = record("reciprocal", y, (g, n) -> new Variable[]{neg(mul(g, square(self[0])))}, x);
-        return self[0];
+        return record(Op.RECIPROCAL, y, (out, g, n) -> new Variable[]{neg(mul(g, square(out)))}, x);
     }
 
     /** |x|; its derivative sign(x) is 0 at 0, as PyTorch. */
     public static Variable abs(Variable x) {
-        return record("abs", apply(UnaryOp.ABS, x), (g, n) -> new Variable[]{mul(g, sign(x))}, x);
+        return record(Op.ABS, apply(UnaryOp.ABS, x), (out, g, n) -> new Variable[]{mul(g, sign(x))}, x);
     }
 
     /** sign(x), a constant: its derivative is zero wherever it exists. */
@@ -183,12 +181,12 @@ public final class Ops {
 
     /** max(x, 0); derivative 0 at 0 (PyTorch). */
     public static Variable relu(Variable x) {
-        return record("relu", apply(UnaryOp.RELU, x), (g, n) -> new Variable[]{activationBackward(UnaryOp.RELU, g, x, 0)}, x);
+        return record(Op.RELU, apply(UnaryOp.RELU, x), (out, g, n) -> new Variable[]{activationBackward(UnaryOp.RELU, g, x, 0)}, x);
     }
 
     public static Variable leakyRelu(Variable x, double slope) {
         Tensor y = be(x).unary(UnaryOp.LEAKY_RELU, x.value(), slope);
-        return record("leaky_relu", y, (g, n) -> new Variable[]{activationBackward(UnaryOp.LEAKY_RELU, g, x, slope)}, x);
+        return record(Op.LEAKY_RELU, y, (out, g, n) -> new Variable[]{activationBackward(UnaryOp.LEAKY_RELU, g, x, slope)}, x);
     }
 
     /**
@@ -200,47 +198,41 @@ public final class Ops {
             throw new IllegalArgumentException("activationBackward: " + op + " is not piecewise linear; differentiate it with its own op");
         }
         Tensor gx = be(gy).unaryBackward(op, gy.value(), x.value(), alpha);
-        return record(op.name().toLowerCase() + "_backward", gx,
-                (g, n) -> new Variable[]{n[0] ? activationBackward(op, g, x, alpha) : null, null}, gy, x);
+        return record(op == UnaryOp.RELU ? Op.RELU_BACKWARD : Op.LEAKY_RELU_BACKWARD, gx,
+                (out, g, n) -> new Variable[]{n[0] ? activationBackward(op, g, x, alpha) : null, null}, gy, x);
     }
 
     /** x for x > 0, alpha·(eˣ − 1) otherwise. */
     public static Variable elu(Variable x, double alpha) {
         Tensor y = be(x).unary(UnaryOp.ELU, x.value(), alpha);
-        Variable[] self = new Variable[1];
-        self[0] = record("elu", y, (g, n) -> {
+        return record(Op.ELU, y, (out, g, n) -> {
             // f' = 1 on the positive side, f + alpha on the negative side
             Variable pos = step(x);
             Variable negSide = constant(be(x).affine(pos.value(), -1, 1));
-            Variable slope = add(pos, mul(negSide, addScalar(self[0], alpha)));
+            Variable slope = add(pos, mul(negSide, addScalar(out, alpha)));
             return new Variable[]{mul(g, slope)};
         }, x);
-        return self[0];
     }
 
     public static Variable softplus(Variable x) {
-        return record("softplus", apply(UnaryOp.SOFTPLUS, x), (g, n) -> new Variable[]{mul(g, sigmoid(x))}, x);
+        return record(Op.SOFTPLUS, apply(UnaryOp.SOFTPLUS, x), (out, g, n) -> new Variable[]{mul(g, sigmoid(x))}, x);
     }
 
     public static Variable tanh(Variable x) {
         Tensor y = apply(UnaryOp.TANH, x);
-        Variable[] self = new Variable[1];
-        self[0] = record("tanh", y, (g, n) -> new Variable[]{mul(g, affine(square(self[0]), -1, 1))}, x);
-        return self[0];
+        return record(Op.TANH, y, (out, g, n) -> new Variable[]{mul(g, affine(square(out), -1, 1))}, x);
     }
 
     public static Variable sigmoid(Variable x) {
         Tensor y = apply(UnaryOp.SIGMOID, x);
-        Variable[] self = new Variable[1];
-        self[0] = record("sigmoid", y, (g, n) -> new Variable[]{mul(g, mul(self[0], affine(self[0], -1, 1)))}, x);
-        return self[0];
+        return record(Op.SIGMOID, y, (out, g, n) -> new Variable[]{mul(g, mul(out, affine(out, -1, 1)))}, x);
     }
 
     /** min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi (PyTorch). */
     public static Variable clamp(Variable x, double lo, double hi) {
         Backend k = be(x);
         Tensor y = k.clamp(x.value(), lo, hi);
-        return record("clamp", y, (g, n) -> {
+        return record(Op.CLAMP, y, (out, g, n) -> {
             Tensor inside = k.binary(BinaryOp.EQ, y, x.value());
             return new Variable[]{mul(g, constant(inside))};
         }, x);
@@ -255,7 +247,7 @@ public final class Ops {
 
     /** Sum over {@code axes} (all when none given). */
     public static Variable sum(Variable x, boolean keepDims, int... axes) {
-        return reduceLinear("sum", ReduceOp.SUM, x, keepDims, axes, 1.0);
+        return reduceLinear(Op.SUM, ReduceOp.SUM, x, keepDims, axes, 1.0);
     }
 
     public static Variable mean(Variable x) {
@@ -264,13 +256,13 @@ public final class Ops {
 
     public static Variable mean(Variable x, boolean keepDims, int... axes) {
         long count = x.shape().size() / reducedShape(x.shape(), axes).size();
-        return reduceLinear("mean", ReduceOp.MEAN, x, keepDims, axes, 1.0 / count);
+        return reduceLinear(Op.MEAN, ReduceOp.MEAN, x, keepDims, axes, 1.0 / count);
     }
 
-    private static Variable reduceLinear(String name, ReduceOp op, Variable x, boolean keepDims, int[] axes, double factor) {
+    private static Variable reduceLinear(Op name, ReduceOp op, Variable x, boolean keepDims, int[] axes, double factor) {
         Tensor y = be(x).reduce(op, x.value(), axes, keepDims);
         Shape kept = reducedShape(x.shape(), axes);
-        return record(name, y, (g, n) -> {
+        return record(name, y, (out, g, n) -> {
             Variable gb = broadcastTo(reshape(g, kept), x.shape());
             return new Variable[]{factor == 1.0 ? gb : scale(gb, factor)};
         }, x);
@@ -278,18 +270,18 @@ public final class Ops {
 
     /** Max over axes; ties share the gradient equally (PyTorch's amax). */
     public static Variable max(Variable x, boolean keepDims, int... axes) {
-        return extremeReduce("max", ReduceOp.MAX, x, keepDims, axes);
+        return extremeReduce(Op.MAX, ReduceOp.MAX, x, keepDims, axes);
     }
 
     public static Variable min(Variable x, boolean keepDims, int... axes) {
-        return extremeReduce("min", ReduceOp.MIN, x, keepDims, axes);
+        return extremeReduce(Op.MIN, ReduceOp.MIN, x, keepDims, axes);
     }
 
-    private static Variable extremeReduce(String name, ReduceOp op, Variable x, boolean keepDims, int[] axes) {
+    private static Variable extremeReduce(Op name, ReduceOp op, Variable x, boolean keepDims, int[] axes) {
         Backend k = be(x);
         Tensor y = k.reduce(op, x.value(), axes, keepDims);
         Shape kept = reducedShape(x.shape(), axes);
-        return record(name, y, (g, n) -> {
+        return record(name, y, (out, g, n) -> {
             Tensor hit = k.binary(BinaryOp.EQ, x.value(), y.reshape(kept));
             Tensor count = k.reduce(ReduceOp.SUM, hit, axes, true);
             Variable share = constant(k.binary(BinaryOp.DIV, hit, count));
@@ -311,13 +303,11 @@ public final class Ops {
         Backend k = be(x);
         Tensor y = k.reduce(ReduceOp.NORM_L2, x.value(), axes, keepDims);
         Shape kept = reducedShape(x.shape(), axes);
-        Variable[] self = new Variable[1];
-        self[0] = record("norm_l2", y, (g, n) -> {
-            Variable norm = reshape(self[0], kept);
+        return record(Op.NORM_L2, y, (out, g, n) -> {
+            Variable norm = reshape(out, kept);
             Variable safe = add(norm, constant(k.binary(BinaryOp.EQ, norm.value(), k.full(Shape.scalar(), x.dtype(), 0))));
             return new Variable[]{mul(broadcastTo(reshape(g, kept), x.shape()), div(x, safe))};
         }, x);
-        return self[0];
     }
 
     /** ‖x‖∞ over axes: max |x|, ties share the gradient. */
@@ -339,7 +329,7 @@ public final class Ops {
 
     public static Variable reshape(Variable x, int... dims) {
         Tensor y = x.value().reshape(dims);
-        return record("reshape", y, (g, n) -> new Variable[]{reshape(g, x.shape())}, x);
+        return record(Op.RESHAPE, y, (out, g, n) -> new Variable[]{reshape(g, x.shape())}, x);
     }
 
     public static Variable reshape(Variable x, Shape shape) {
@@ -355,7 +345,7 @@ public final class Ops {
     public static Variable broadcastTo(Variable x, Shape shape) {
         if (x.shape().equals(shape)) return x;
         Tensor y = be(x).broadcastTo(x.value(), shape);
-        return record("broadcast_to", y, (g, n) -> new Variable[]{sumTo(g, x.shape())}, x);
+        return record(Op.BROADCAST_TO, y, (out, g, n) -> new Variable[]{sumTo(g, x.shape())}, x);
     }
 
     /** Sums the broadcast axes of x away so it has {@code shape}: the adjoint of broadcasting. */
@@ -377,13 +367,13 @@ public final class Ops {
         Tensor y = be(x).permute(x.value(), axes);
         int[] inverse = new int[axes.length];
         for (int i = 0; i < axes.length; i++) inverse[x.shape().axis(axes[i])] = i;
-        return record("permute", y, (g, n) -> new Variable[]{permute(g, inverse)}, x);
+        return record(Op.PERMUTE, y, (out, g, n) -> new Variable[]{permute(g, inverse)}, x);
     }
 
     public static Variable slice(Variable x, int axis, int start, int end) {
         Tensor y = be(x).slice(x.value(), axis, start, end);
         int a = x.shape().axis(axis);
-        return record("slice", y, (g, n) -> new Variable[]{padAlong(g, a, start, x.dim(a) - end)}, x);
+        return record(Op.SLICE, y, (out, g, n) -> new Variable[]{padAlong(g, a, start, x.dim(a) - end)}, x);
     }
 
     /** Zero padding of {@code before} and {@code after} elements along one axis. */
@@ -399,15 +389,15 @@ public final class Ops {
         List<Tensor> ts = xs.stream().map(Variable::value).toList();
         Tensor y = be(xs.getFirst()).concat(ts, axis);
         int a = y.shape().axis(axis);
-        return record("concat", y, (g, n) -> {
-            Variable[] out = new Variable[xs.size()];
+        return record(Op.CONCAT, y, (out, g, n) -> {
+            Variable[] parts = new Variable[xs.size()];
             int at = 0;
-            for (int i = 0; i < out.length; i++) {
+            for (int i = 0; i < parts.length; i++) {
                 int len = xs.get(i).dim(a);
-                if (n[i]) out[i] = slice(g, a, at, at + len);
+                if (n[i]) parts[i] = slice(g, a, at, at + len);
                 at += len;
             }
-            return out;
+            return parts;
         }, xs.toArray(Variable[]::new));
     }
 
@@ -416,7 +406,7 @@ public final class Ops {
     /** op(a) · op(b) for 2-d operands. */
     public static Variable matmul(Variable a, Variable b, boolean transA, boolean transB) {
         Tensor y = be(a).matmul(a.value(), b.value(), transA, transB);
-        return record("matmul", y, (g, n) -> {
+        return record(Op.MATMUL, y, (out, g, n) -> {
             Variable ga = null, gb = null;
             if (!transA && !transB) {        // C = A B
                 if (n[0]) ga = matmul(g, b, false, true);
@@ -442,28 +432,28 @@ public final class Ops {
     /** x [N,in] · wᵀ + b: a fully connected layer (bias may be null). */
     public static Variable linear(Variable x, Variable w, Variable bias) {
         Tensor y = be(x).linear(x.value(), w.value(), bias == null ? null : bias.value());
-        BackwardRule rule = (g, n) -> new Variable[]{
+        BackwardRule rule = (out, g, n) -> new Variable[]{
                 n[0] ? matmul(g, w, false, false) : null,
                 n[1] ? matmul(g, x, true, false) : null,
                 bias != null && n[2] ? sum(g, false, 0) : null};
-        return bias == null ? record("linear", y, rule, x, w) : record("linear", y, rule, x, w, bias);
+        return bias == null ? record(Op.LINEAR, y, rule, x, w) : record(Op.LINEAR, y, rule, x, w, bias);
     }
 
     // ================================================================= convolution
 
     public static Variable conv2d(Variable x, Variable w, Variable bias, Conv2dSpec spec) {
         Tensor y = be(x).conv2d(x.value(), w.value(), bias == null ? null : bias.value(), spec);
-        BackwardRule rule = (g, n) -> new Variable[]{
+        BackwardRule rule = (out, g, n) -> new Variable[]{
                 n[0] ? conv2dBackwardData(g, w, x.shape(), spec) : null,
                 n[1] ? conv2dBackwardWeights(x, g, w.shape(), spec) : null,
                 bias != null && n[2] ? sum(g, false, 0, 2, 3) : null};
-        return bias == null ? record("conv2d", y, rule, x, w) : record("conv2d", y, rule, x, w, bias);
+        return bias == null ? record(Op.CONV2D, y, rule, x, w) : record(Op.CONV2D, y, rule, x, w, bias);
     }
 
     /** The input gradient of a convolution, linear in both gy and w. */
     public static Variable conv2dBackwardData(Variable gy, Variable w, Shape xShape, Conv2dSpec spec) {
         Tensor gx = be(gy).conv2dBackwardData(gy.value(), w.value(), xShape, spec);
-        return record("conv2d_backward_data", gx, (g, n) -> new Variable[]{
+        return record(Op.CONV2D_BACKWARD_DATA, gx, (out, g, n) -> new Variable[]{
                 n[0] ? conv2d(g, w, null, spec) : null,
                 n[1] ? conv2dBackwardWeights(g, gy, w.shape(), spec) : null}, gy, w);
     }
@@ -471,7 +461,7 @@ public final class Ops {
     /** The weight gradient of a convolution, linear in both x and gy. */
     public static Variable conv2dBackwardWeights(Variable x, Variable gy, Shape wShape, Conv2dSpec spec) {
         Tensor gw = be(x).conv2dBackwardWeights(x.value(), gy.value(), wShape, spec);
-        return record("conv2d_backward_weights", gw, (g, n) -> new Variable[]{
+        return record(Op.CONV2D_BACKWARD_WEIGHTS, gw, (out, g, n) -> new Variable[]{
                 n[0] ? conv2dBackwardData(gy, g, x.shape(), spec) : null,
                 n[1] ? conv2d(x, g, null, spec) : null}, x, gy);
     }
@@ -482,32 +472,32 @@ public final class Ops {
     public static Variable maxPool2d(Variable x, Pool2dSpec spec) {
         MaxPoolResult r = be(x).maxPool2d(x.value(), spec);
         Tensor indices = r.indices();
-        return record("max_pool2d", r.values(),
-                (g, n) -> new Variable[]{maxPool2dBackward(g, indices, x.shape(), spec)}, x);
+        return record(Op.MAX_POOL2D, r.values(),
+                (out, g, n) -> new Variable[]{maxPool2dBackward(g, indices, x.shape(), spec)}, x);
     }
 
     /** Scatter of gy to the recorded argmax positions; linear in gy. */
     public static Variable maxPool2dBackward(Variable gy, Tensor indices, Shape xShape, Pool2dSpec spec) {
         Tensor gx = be(gy).maxPool2dBackward(gy.value(), indices, xShape, spec);
-        return record("max_pool2d_backward", gx,
-                (g, n) -> new Variable[]{maxPool2dGather(g, indices, spec)}, gy);
+        return record(Op.MAX_POOL2D_BACKWARD, gx,
+                (out, g, n) -> new Variable[]{maxPool2dGather(g, indices, spec)}, gy);
     }
 
     /** Gather at the recorded argmax positions; the adjoint of the scatter. */
     public static Variable maxPool2dGather(Variable gx, Tensor indices, Pool2dSpec spec) {
         Tensor y = be(gx).maxPool2dGather(gx.value(), indices, spec);
-        return record("max_pool2d_gather", y,
-                (g, n) -> new Variable[]{maxPool2dBackward(g, indices, gx.shape(), spec)}, gx);
+        return record(Op.MAX_POOL2D_GATHER, y,
+                (out, g, n) -> new Variable[]{maxPool2dBackward(g, indices, gx.shape(), spec)}, gx);
     }
 
     public static Variable avgPool2d(Variable x, Pool2dSpec spec) {
         Tensor y = be(x).avgPool2d(x.value(), spec);
-        return record("avg_pool2d", y, (g, n) -> new Variable[]{avgPool2dBackward(g, x.shape(), spec)}, x);
+        return record(Op.AVG_POOL2D, y, (out, g, n) -> new Variable[]{avgPool2dBackward(g, x.shape(), spec)}, x);
     }
 
     public static Variable avgPool2dBackward(Variable gy, Shape xShape, Pool2dSpec spec) {
         Tensor gx = be(gy).avgPool2dBackward(gy.value(), xShape, spec);
-        return record("avg_pool2d_backward", gx, (g, n) -> new Variable[]{avgPool2d(g, spec)}, gy);
+        return record(Op.AVG_POOL2D_BACKWARD, gx, (out, g, n) -> new Variable[]{avgPool2d(g, spec)}, gy);
     }
 
     /** Mean over the spatial axes: [N,C,H,W] → [N,C]. */
@@ -520,26 +510,21 @@ public final class Ops {
 
     public static Variable softmax(Variable x, int axis) {
         Tensor y = be(x).softmax(x.value(), axis);
-        Variable[] self = new Variable[1];
-        self[0] = record("softmax", y, (g, n) -> {
+        return record(Op.SOFTMAX, y, (out, g, n) -> {
             // dx = y ⊙ (g − Σ g ⊙ y)
-            Variable s = self[0];
-            return new Variable[]{mul(s, sub(g, sum(mul(g, s), true, axis)))};
+            return new Variable[]{mul(out, sub(g, sum(mul(g, out), true, axis)))};
         }, x);
-        return self[0];
     }
 
     public static Variable logSoftmax(Variable x, int axis) {
         Tensor y = be(x).logSoftmax(x.value(), axis);
-        Variable[] self = new Variable[1];
-        self[0] = record("log_softmax", y, (g, n) -> new Variable[]{logSoftmaxBackward(g, self[0], axis)}, x);
-        return self[0];
+        return record(Op.LOG_SOFTMAX, y, (out, g, n) -> new Variable[]{logSoftmaxBackward(g, out, axis)}, x);
     }
 
     /** gy − softmax ⊙ Σ gy, with softmax = exp(y) for y = logSoftmax(x): a fused kernel. */
     public static Variable logSoftmaxBackward(Variable gy, Variable y, int axis) {
         Tensor gx = be(gy).logSoftmaxBackward(gy.value(), y.value(), axis);
-        return record("log_softmax_backward", gx, (g, n) -> {
+        return record(Op.LOG_SOFTMAX_BACKWARD, gx, (out, g, n) -> {
             Variable p = exp(y);
             Variable dGy = n[0] ? sub(g, sum(mul(g, p), true, axis)) : null;
             Variable dY = n[1] ? neg(mul(mul(g, p), sum(gy, true, axis))) : null;
@@ -558,7 +543,7 @@ public final class Ops {
      */
     public static BatchNormOutput batchNorm(Variable x, Variable gamma, Variable beta, double eps) {
         var r = be(x).batchNormTraining(x.value(), gamma.value(), beta.value(), eps);
-        Variable y = record("batch_norm", r.output(), (g, n) -> {
+        Variable y = record(Op.BATCH_NORM, r.output(), (out, g, n) -> {
             int[] axes = statAxes(x.shape());
             Shape cs = channelShape(x.shape());
             double m = (double) x.shape().size() / x.dim(1);
@@ -588,7 +573,7 @@ public final class Ops {
     public static Variable batchNormInference(Variable x, Variable gamma, Variable beta, Tensor mean, Tensor variance, double eps) {
         Backend k = be(x);
         Tensor y = k.batchNormInference(x.value(), gamma.value(), beta.value(), mean, variance, eps);
-        return record("batch_norm_inference", y, (g, n) -> {
+        return record(Op.BATCH_NORM_INFERENCE, y, (out, g, n) -> {
             Shape cs = channelShape(x.shape());
             Variable inv = constant(k.unary(UnaryOp.RECIPROCAL, k.unary(UnaryOp.SQRT, k.affine(variance, 1, eps))).reshape(cs));
             Variable xHat = n[1] ? mul(sub(x, constant(mean.reshape(cs))), inv) : null;
@@ -611,6 +596,76 @@ public final class Ops {
         Arrays.fill(d, 1);
         d[1] = x.dim(1);
         return Shape.of(d);
+    }
+
+    // ================================================================= custom ops
+
+    /**
+     * Applies an op defined outside this table (see {@link CustomOp}): its
+     * forward and backward run the op's own code; differentiating its backward
+     * runs {@link CustomOp#secondOrder()} or, when there is none, fails.
+     */
+    public static Variable custom(CustomOp op, Variable... inputs) {
+        List<Tensor> xs = values(inputs);
+        Tensor y = op.forward(xs);
+        if (y == null) throw new IllegalStateException("custom op " + op.name() + ": forward returned null");
+        return record(Op.CUSTOM, op.name(), y, (out, g, n) -> {
+            Tensor[] gx = op.backward(xs, out.value(), g.value(), n.clone());
+            requireArity(op.name() + ": backward", gx, inputs.length);
+            Variable[] gin = new Variable[inputs.length];
+            Variable[] backwardInputs = prepend(g, inputs);
+            for (int k = 0; k < gin.length; k++) {
+                if (!n[k] || gx[k] == null) continue;
+                int which = k;
+                gin[k] = record(Op.CUSTOM_BACKWARD, op.name() + "_backward", gx[k],
+                        (gk, u, m) -> customSecondOrder(op, backwardInputs, out.value(), which, u, m), backwardInputs);
+            }
+            return gin;
+        }, inputs);
+    }
+
+    /**
+     * The gradient of a custom op's input gradient {@code k} with respect to
+     * {@code backwardInputs} (gradOutput, then the op's inputs), by the op's second-order rule.
+     */
+    private static Variable[] customSecondOrder(CustomOp op, Variable[] backwardInputs, Tensor y, int k, Variable u, boolean[] needed) {
+        CustomOp.SecondOrder second = op.secondOrder();
+        if (second == null) {
+            throw new UnsupportedOperationException("custom op " + op.name() + " supports first-order gradients only: "
+                    + "its gradient cannot be differentiated again (createGraph through it needs a CustomOp.secondOrder rule)");
+        }
+        List<Tensor> xs = values(backwardInputs).subList(1, backwardInputs.length);
+        Tensor[] r = second.backward(xs, y, backwardInputs[0].value(), k, u.value(), needed.clone());
+        requireArity(op.name() + ": second-order backward", r, needed.length);
+        Variable[] out = new Variable[r.length];
+        for (int i = 0; i < r.length; i++) {
+            if (!needed[i] || r[i] == null) continue;
+            // recorded so that a third derivative fails loudly instead of reading as zero
+            out[i] = record(Op.CUSTOM_BACKWARD, op.name() + "_second_order", r[i], (o, h, m) -> {
+                throw new UnsupportedOperationException("custom op " + op.name() + " supports gradients up to second order only");
+            }, prepend(u, backwardInputs));
+        }
+        return out;
+    }
+
+    private static List<Tensor> values(Variable[] vs) {
+        List<Tensor> ts = new ArrayList<>(vs.length);
+        for (Variable v : vs) ts.add(v.value());
+        return List.copyOf(ts);
+    }
+
+    private static Variable[] prepend(Variable first, Variable... rest) {
+        Variable[] all = new Variable[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    private static void requireArity(String what, Tensor[] r, int expected) {
+        if (r == null || r.length != expected) {
+            throw new IllegalStateException(what + " returned " + (r == null ? "null" : r.length + " gradients")
+                    + ", expected one entry per input (" + expected + ")");
+        }
     }
 
     // ================================================================= indexing, dropout

@@ -138,6 +138,6 @@ public class Variable {
 
     @Override
     public String toString() {
-        return "Variable(" + value + (node != null ? ", op=" + node.op() : requiresGrad ? ", leaf" : ", constant") + ")";
+        return "Variable(" + value + (node != null ? ", op=" + node.name() : requiresGrad ? ", leaf" : ", constant") + ")";
     }
 }

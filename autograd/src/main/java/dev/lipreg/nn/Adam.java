@@ -13,11 +13,21 @@ import java.util.Map;
 /**
  * Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight
  * decay), as torch.optim.Adam / AdamW with bias correction.
+ *
+ * <pre>{@code
+ * Adam adamW = Adam.builder().lr(1e-3).weightDecay(0.01).decoupled(true).build(net.parameters());
+ * }</pre>
  */
 public final class Adam extends ParameterOptimizer {
     private final double beta1, beta2, eps, weightDecay;
     private final boolean decoupled;
 
+    /** Settings named one by one; defaults as torch.optim.Adam (lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Every argument of torch.optim.Adam/AdamW. Prefer {@link #builder()}. */
     public Adam(Map<String, Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
         super(decoupled ? "AdamW" : "Adam", params, lr, List.of("step", "exp_avg", "exp_avg_sq"));
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
@@ -30,12 +40,59 @@ public final class Adam extends ParameterOptimizer {
         this.decoupled = decoupled;
     }
 
+    /** Adam with PyTorch's defaults and learning rate {@code lr}. */
     public static Adam adam(Map<String, Parameter> params, double lr) {
         return new Adam(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
+    /** AdamW (decoupled weight decay) with PyTorch's default betas and eps. */
     public static Adam adamW(Map<String, Parameter> params, double lr, double weightDecay) {
         return new Adam(params, lr, 0.9, 0.999, 1e-8, weightDecay, true);
+    }
+
+    /** Named settings of {@link Adam}; {@link #build} checks them. */
+    public static final class Builder {
+        private double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay;
+        private boolean decoupled;
+
+        private Builder() {
+        }
+
+        /** Learning rate; default 1e-3. */
+        public Builder lr(double lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        /** Decay rates of the first and second moment estimates, each in [0, 1); default 0.9, 0.999. */
+        public Builder betas(double beta1, double beta2) {
+            this.beta1 = beta1;
+            this.beta2 = beta2;
+            return this;
+        }
+
+        /** Added to the denominator for stability; default 1e-8. */
+        public Builder eps(double eps) {
+            this.eps = eps;
+            return this;
+        }
+
+        /** Weight decay; default 0. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** True for AdamW's decoupled weight decay, false for Adam's L2 term; default false. */
+        public Builder decoupled(boolean decoupled) {
+            this.decoupled = decoupled;
+            return this;
+        }
+
+        /** The optimizer of {@code params} (usually {@code model.parameters()}). */
+        public Adam build(Map<String, Parameter> params) {
+            return new Adam(params, lr, beta1, beta2, eps, weightDecay, decoupled);
+        }
     }
 
     @Override

@@ -94,21 +94,29 @@ public record LayerSpec(String type, Map<String, Number> args) {
         return new Pool2dSpec(k, k, optInt("stride", k), optInt("stride", k), pad, pad, countIncludePad);
     }
 
-    private int reqInt(String name) {
+    int reqInt(String name) {
         if (!args.containsKey(name)) throw new IllegalArgumentException("layer '" + type + "': argument '" + name + "' is required");
         return optInt(name, 0);
     }
 
-    private int optInt(String name, int dflt) {
+    /** An integer argument; a fraction or a value outside int's range is rejected (2^32+3 must not wrap to 3). */
+    int optInt(String name, int dflt) {
         Number n = args.get(name);
         if (n == null) return dflt;
-        if (n.doubleValue() != Math.rint(n.doubleValue())) {
+        double d = n.doubleValue();
+        if (d != Math.rint(d)) {
             throw new IllegalArgumentException("layer '" + type + "': argument '" + name + "' must be an integer, got " + n);
+        }
+        boolean fits = n instanceof java.math.BigInteger b ? b.bitLength() < 32 : d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE
+                && (n instanceof Double || n instanceof Float || n.longValue() == n.intValue());
+        if (!fits) {
+            throw new IllegalArgumentException("layer '" + type + "': argument '" + name + "' is " + n + ", beyond the limit of "
+                    + Integer.MAX_VALUE);
         }
         return n.intValue();
     }
 
-    private double optDouble(String name, double dflt) {
+    double optDouble(String name, double dflt) {
         Number n = args.get(name);
         return n == null ? dflt : n.doubleValue();
     }

@@ -21,6 +21,10 @@ import java.util.Map;
  * A model as data: input shape [C,H,W], class count, and a list of layers that
  * builds into a {@link Sequential} whose state_dict keys are PyTorch's.
  *
+ * <p>A spec is validated when constructed (see {@link SpecCheck}): arguments in range, shapes consistent layer by
+ * layer, the last layer's width equal to {@code classes}, at most 1000 layers and sizes within the model budget
+ * ({@code lipreg.maxModelBytes}), all before anything is allocated.
+ *
  * <pre>{"name": "fashion-cnn", "input": [1, 28, 28], "classes": 10,
  *  "layers": [{"type": "conv2d", "in": 1, "out": 32, "kernel": 3, "padding": 1}, {"type": "relu"}, ...]}</pre>
  */
@@ -36,6 +40,7 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
         if (layers == null || layers.isEmpty()) throw new IllegalArgumentException("model spec: 'layers' must list at least one layer");
         input = input.clone();
         layers = List.copyOf(layers);
+        SpecCheck.check(input, classes, layers);
     }
 
     @Override
@@ -80,6 +85,9 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
         if (cls == null) throw new IllegalArgumentException("model spec: 'classes' is required");
         JsonNode ls = root.get("layers");
         if (ls == null || !ls.isArray()) throw new IllegalArgumentException("model spec: 'layers' must be an array of layer objects");
+        if (ls.size() > SpecCheck.MAX_LAYERS) {
+            throw new IllegalArgumentException("model spec: " + ls.size() + " layers, more than the limit of " + SpecCheck.MAX_LAYERS);
+        }
         List<LayerSpec> layers = new ArrayList<>();
         for (int i = 0; i < ls.size(); i++) layers.add(layer(ls.get(i), i));
         String name = root.hasNonNull("name") ? root.get("name").asText() : "model";
@@ -115,6 +123,7 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
 
     private static int intValue(JsonNode n, String what) {
         if (n == null || !n.isIntegralNumber()) throw new IllegalArgumentException("model spec: '" + what + "' must be an integer, got " + n);
+        if (!n.canConvertToInt()) throw new IllegalArgumentException("model spec: '" + what + "' is " + n + ", beyond the limit of " + Integer.MAX_VALUE);
         return n.intValue();
     }
 

@@ -7,11 +7,23 @@ import dev.lipreg.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
 
-/** SGD with momentum, dampening, Nesterov and L2 weight decay, exactly as torch.optim.SGD. */
+/**
+ * SGD with momentum, dampening, Nesterov and L2 weight decay, exactly as torch.optim.SGD.
+ *
+ * <pre>{@code
+ * Sgd sgd = Sgd.builder().lr(0.05).momentum(0.9).weightDecay(5e-4).build(net.parameters());
+ * }</pre>
+ */
 public final class Sgd extends ParameterOptimizer {
     private final double momentum, dampening, weightDecay;
     private final boolean nesterov;
 
+    /** Settings named one by one; defaults as torch.optim.SGD (no momentum, no decay), lr 0.01. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Every argument of torch.optim.SGD, in its order. Prefer {@link #builder()}. */
     public Sgd(Map<String, Parameter> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
         super("SGD", params, lr, List.of("momentum_buffer"));
         if (!(momentum >= 0)) throw new IllegalArgumentException("SGD: momentum must be >= 0, got " + momentum);
@@ -25,8 +37,53 @@ public final class Sgd extends ParameterOptimizer {
         this.nesterov = nesterov;
     }
 
+    /** Momentum and weight decay without dampening or Nesterov. Prefer {@link #builder()}. */
     public Sgd(Map<String, Parameter> params, double lr, double momentum, double weightDecay) {
         this(params, lr, momentum, 0, weightDecay, false);
+    }
+
+    /** Named settings of {@link Sgd}; {@link #build} checks them. */
+    public static final class Builder {
+        private double lr = 0.01, momentum, dampening, weightDecay;
+        private boolean nesterov;
+
+        private Builder() {
+        }
+
+        /** Learning rate (a {@code LrSchedule} may change it per epoch); default 0.01. */
+        public Builder lr(double lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        /** Momentum factor; default 0. */
+        public Builder momentum(double momentum) {
+            this.momentum = momentum;
+            return this;
+        }
+
+        /** Dampening of the momentum; default 0. */
+        public Builder dampening(double dampening) {
+            this.dampening = dampening;
+            return this;
+        }
+
+        /** L2 weight decay added to the gradient; default 0. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** Nesterov momentum (needs momentum &gt; 0 and no dampening); default off. */
+        public Builder nesterov(boolean nesterov) {
+            this.nesterov = nesterov;
+            return this;
+        }
+
+        /** The optimizer of {@code params} (usually {@code model.parameters()}). */
+        public Sgd build(Map<String, Parameter> params) {
+            return new Sgd(params, lr, momentum, dampening, weightDecay, nesterov);
+        }
     }
 
     @Override

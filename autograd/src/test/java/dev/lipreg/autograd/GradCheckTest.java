@@ -20,13 +20,13 @@ class GradCheckTest {
     /** tanh with a first derivative that is off by a factor 1.01. */
     private static Variable wrongFirst(Variable x) {
         Tensor y = x.backend().unary(UnaryOp.TANH, x.value());
-        return Ops.record("bad_tanh", y, (g, n) -> new Variable[]{Ops.scale(Ops.mul(g, Ops.affine(Ops.square(Ops.tanh(x)), -1, 1)), 1.01)}, x);
+        return Ops.record(Op.TANH, y, (out, g, n) -> new Variable[]{Ops.scale(Ops.mul(g, Ops.affine(Ops.square(Ops.tanh(x)), -1, 1)), 1.01)}, x);
     }
 
     /** x² whose backward is right in value but not differentiable as recorded: 2x is taken as a constant. */
     private static Variable wrongSecond(Variable x) {
         Tensor y = x.backend().unary(UnaryOp.SQUARE, x.value());
-        return Ops.record("bad_square", y, (g, n) -> new Variable[]{Ops.mul(g, Variable.constant(x.backend().affine(x.value(), 2, 0)))}, x);
+        return Ops.record(Op.SQUARE, y, (out, g, n) -> new Variable[]{Ops.mul(g, Variable.constant(x.backend().affine(x.value(), 2, 0)))}, x);
     }
 
     private static List<Tensor> input() {

@@ -35,13 +35,13 @@ final class Adversaries {
                 default -> throw new IllegalArgumentException();
             };
         } catch (IllegalArgumentException e) {
-            throw BadInputException.of(option, FORMS + " with STEPS >= 1 and EPS > 0", "'" + spec + "'");
+            throw BadInputException.of(option, FORMS + " with STEPS >= 1 and 0 < EPS <= 1000", "'" + spec + "'");
         }
     }
 
     private static double epsilon(String s) {
         double v = Double.parseDouble(s);
-        if (!(v > 0) || Double.isInfinite(v)) throw new IllegalArgumentException();
+        if (!(v > 0) || v > AttackOptions.MAX_EPSILON) throw new IllegalArgumentException();
         return v;
     }
 }

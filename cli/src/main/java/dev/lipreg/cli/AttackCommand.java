@@ -5,6 +5,7 @@ import dev.lipreg.attacks.AttackResult;
 import dev.lipreg.tensor.Norm;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
@@ -82,15 +83,18 @@ final class AttackCommand implements Callable<Integer> {
             AttackRunner.Outcome o = runner.run(model, test, parent.progress(spec));
             int count = test.count();
             int[] chw = test.chw();
+            // The file's tensors are host data only: the reference backend holds every dtype
+            // (the distances are float64, which a float32 compute backend does not store).
+            Backend host = Backends.reference();
             Map<String, Tensor> t = new LinkedHashMap<>();
-            t.put("x_adv", b.fromArray(o.adversarial(), Shape.of(count, chw[0], chw[1], chw[2])));
+            t.put("x_adv", host.fromArray(o.adversarial(), Shape.of(count, chw[0], chw[1], chw[2])));
             t.put("x", test.images());
             t.put("y", test.labels());
-            t.put("success", Tensor.ofLabels(b, o.successAsLongs()));
-            t.put("prediction", Tensor.ofLabels(b, o.predictions()));
-            t.put("distances", b.fromArray(n == Norm.L2 ? o.l2() : o.linf(), Shape.of(count)));
-            t.put("distances_l2", b.fromArray(o.l2(), Shape.of(count)));
-            t.put("distances_linf", b.fromArray(o.linf(), Shape.of(count)));
+            t.put("success", Tensor.ofLabels(host, o.successAsLongs()));
+            t.put("prediction", Tensor.ofLabels(host, o.predictions()));
+            t.put("distances", host.fromArray(n == Norm.L2 ? o.l2() : o.linf(), Shape.of(count)));
+            t.put("distances_l2", host.fromArray(o.l2(), Shape.of(count)));
+            t.put("distances_linf", host.fromArray(o.linf(), Shape.of(count)));
             GradCommand.createParent(out);
             SafeTensors.write(out, t, Map.of("attack", o.attack(), "norm", n.label(), "epsilon", eps == null ? "" : eps.toString(),
                     "checkpoint", ref.checkpoint().toString(), "dataset", test.data().name()));

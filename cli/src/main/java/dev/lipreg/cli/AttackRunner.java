@@ -34,8 +34,12 @@ record AttackRunner(AttackOptions options, String name, Norm norm, double eps, l
     }
 
     Outcome run(Module model, TestImages test, Progress.Factory progress) {
-        Attack a = attack();
-        int n = test.count(), size = test.data().imageSize(), batch = options.batch;
+        return run(attack(), options.batch, model, test, progress);
+    }
+
+    /** Any attack (e.g. one built in code, like the detector-aware CW), batch by batch. */
+    static Outcome run(Attack a, int batch, Module model, TestImages test, Progress.Factory progress) {
+        int n = test.count(), size = test.data().imageSize();
         float[] adv = new float[n * size];
         boolean[] success = new boolean[n];
         long[] pred = new long[n];

@@ -1,10 +1,12 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.errors.BadArgumentException;
+
 /**
  * Bad usage or bad input the user can fix: a wrong flag value, a missing or
  * malformed file. The CLI prints the one-line message and exits with code 2.
  */
-public final class BadInputException extends RuntimeException {
+public final class BadInputException extends BadArgumentException {
     public BadInputException(String message) {
         super(message);
     }

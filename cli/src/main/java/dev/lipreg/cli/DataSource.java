@@ -60,6 +60,8 @@ enum DataSource {
         } catch (NoSuchFileException e) {
             throw new BadInputException(id + " dataset incomplete in " + dir + ": " + (e.getReason() != null ? e.getReason() : e.getFile())
                     + "; " + howToGet, e);
+        } catch (dev.lipreg.data.DataTooLargeException e) {
+            throw new BadInputException(id + " dataset too large: " + e.getMessage(), e);
         } catch (DatasetFormatException e) {
             throw new BadInputException("corrupt " + id + " file: " + e.getMessage(), e);
         } catch (IOException e) {

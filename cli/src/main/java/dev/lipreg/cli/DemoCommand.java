@@ -1,6 +1,10 @@
 package dev.lipreg.cli;
 
-import dev.lipreg.eval.PowerIteration;
+import dev.lipreg.eval.DetectionStatistic;
+import dev.lipreg.nn.Module;
+import dev.lipreg.tensor.Norm;
+import dev.lipreg.tensor.Scope;
+
 import dev.lipreg.tensor.Backend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -63,6 +67,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--eps-linf", paramLabel = "ε", defaultValue = "0.05", description = "ℓ∞ budget of the table (the error curves add 0.02, 0.05 and 0.1). Default: ${DEFAULT-VALUE}.")
     double epsLinf;
 
+    @Option(names = "--cw-steps", paramLabel = "N", defaultValue = "50",
+            description = "Adam steps per binary-search step of CW, plain and detector-aware. Default: ${DEFAULT-VALUE}.")
+    int cwSteps;
+
+    @Option(names = "--detect-images", paramLabel = "N", defaultValue = "100",
+            description = "Test images of the detection table (0: no detection). Default: ${DEFAULT-VALUE}.")
+    int detectImages;
+
     @Mixin
     BackendOption backend;
 
@@ -76,6 +88,8 @@ final class DemoCommand implements Callable<Integer> {
         // the table's budgets plus a few more for the error curves (PGD costs a few seconds per budget)
         double[] l2 = curve("--eps-l2", epsL2, 0.25, 0.5, 1, 2), linf = curve("--eps-linf", epsLinf, 0.02, 0.05, 0.1);
         if (evalImages < 1) throw BadInputException.of("--eval-images", "a count >= 1", evalImages);
+        if (cwSteps < 1) throw BadInputException.of("--cw-steps", "a count >= 1", cwSteps);
+        if (detectImages < 0) throw BadInputException.of("--detect-images", "a count >= 0", detectImages);
         TrainSettings plain = settings(null, null), robust = settings(LAMBDA, TV);
         plain.validate();
         robust.validate();
@@ -90,20 +104,70 @@ final class DemoCommand implements Callable<Integer> {
         AttackOptions attacks = new AttackOptions();
         attacks.pgdSteps = 10;
         attacks.bisectionSteps = 8;
-        attacks.cwSteps = 100;
+        attacks.cwSteps = cwSteps;
         attacks.boundarySteps = 500;
+        attacks.squareQueries = 300;
         attacks.batch = 250;
-        // DeepFool for the median ℓ2 distance, PGD for the errors
-        Evaluator.Settings eval = new Evaluator.Settings(l2, linf, List.of("pgd", "deepfool"), List.of("pgd"), PowerIteration.defaults(), attacks, 0);
+        // errors: the ensemble (APGD-CE, APGD-DLR-T, Square), worst case per image; distances: smallest of PGD bisection, CW, DeepFool
+        Evaluator.Settings eval = new Evaluator.Settings(l2, linf, List.of("ensemble"), List.of("ensemble"), true, attacks, 0);
         List<ModelRef> refs = List.of(ModelRef.resolve("--out", plainDir), ModelRef.resolve("--out", robustDir));
         stdout.println();
-        stdout.println("== evaluation on " + evalImages + " test images (PGD-" + attacks.pgdSteps + " ℓ2 and ℓ∞, DeepFool ℓ2)");
+        stdout.println("== evaluation on " + evalImages + " test images: ensemble of APGD-CE, APGD-DLR-T and Square (" + attacks.squareQueries
+                + " queries), ℓ2 and ℓ∞; minimal distances: smallest of PGD bisection, CW (ℓ2) and DeepFool");
         EvalReport report = EvalCommand.run(refs, eval, dataOptions, evalImages, b, progress, out, stdout);
         stdout.println();
         stdout.print(sideBySide(report, epsL2, epsLinf, plainSeconds, robustSeconds));
+        if (detectImages > 0) {
+            stdout.println();
+            stdout.println("== detection on " + detectImages + " test images: max_k ‖∇ₓ softmax_k‖₂ thresholded at 5% false positives; "
+                    + "ℓ2 attacks at ε = " + EvalReport.num(epsL2) + ", and CW against the detector (evasive)");
+            stdout.print(detection(refs, dataOptions, b, attacks, progress));
+        }
         stdout.printf(Locale.ROOT, "%ndemo finished in %s on backend %s%n", Progress.duration((System.nanoTime() - start) / 1e9), b.name());
         stdout.flush();
         return Lipreg.OK;
+    }
+
+    /** The paper's detection table for both models; each model's files go to OUT/detect-NAME/. */
+    private String detection(List<ModelRef> refs, DataOptions data, Backend b, AttackOptions attacks, Progress.Factory progress) {
+        List<DetectCommand.Report> reports = new java.util.ArrayList<>();
+        try (Scope scope = Scope.open()) {
+            TestImages test = TestImages.load(data, detectImages, 1, b);
+            for (ModelRef r : refs) {
+                try (Scope model = Scope.open()) {
+                    Module m = r.load(r.readSpec(), b);
+                    DetectCommand.Setup setup = new DetectCommand.Setup(DetectionStatistic.MAX_PROBABILITY_GRADIENT, 0.05,
+                            List.of("pgd", "cw", "boundary", "ensemble"), Norm.L2, epsL2, attacks, 0, true);
+                    DetectCommand.Detection d = DetectCommand.detect(m, test, setup, r.checkpoint().toString(), progress);
+                    DetectCommand.write(d, out.resolve("detect-" + r.name()), "Detection, " + r.name() + " model", null);
+                    reports.add(d.report());
+                }
+            }
+        }
+        return detectionTable(reports);
+    }
+
+    /** Rows: attacks; per model the detection rate at 5% false positives and the ROC AUC; the evasive attack's undetected success and distance. */
+    static String detectionTable(List<DetectCommand.Report> reports) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "| %-22s | %-30s | %-30s |%n", "attack (ℓ2)", "undefended: detected / AUC", "TV + Lip: detected / AUC"));
+        sb.append("|").append("-".repeat(24)).append("|").append("-".repeat(32)).append("|").append("-".repeat(32)).append("|\n");
+        for (int k = 0; k < reports.getFirst().attacks().size(); k++) {
+            DetectCommand.AttackDetection a = reports.get(0).attacks().get(k), c = reports.get(1).attacks().get(k);
+            sb.append(String.format(Locale.ROOT, "| %-22s | %-30s | %-30s |%n", a.attack(), cell(a), cell(c)));
+        }
+        sb.append("\nevasive: CW against the detector; \"undetected\" = adversarial and not flagged, of all images attacked; ")
+                .append("thresholds ").append(EvalReport.num(reports.get(0).threshold())).append(" / ").append(EvalReport.num(reports.get(1).threshold()))
+                .append(". ROC curves: OUT/detect-*/roc.png.\n");
+        return sb.toString();
+    }
+
+    private static String cell(DetectCommand.AttackDetection a) {
+        if (a.adversarials() == 0) return "no adversarials";
+        String base = EvalReport.pct(a.detectionRate()) + " / " + String.format(Locale.ROOT, "%.3f", a.auc());
+        return a.attack().endsWith("-evasive")
+                ? EvalReport.pct(a.undetected()) + " undetected, dist " + EvalReport.num(a.medianDistance())
+                : base;
     }
 
     private static double[] curve(String option, double table, double... more) {
@@ -136,7 +200,7 @@ final class DemoCommand implements Callable<Integer> {
     static String sideBySide(EvalReport report, double epsL2, double epsLinf, double plainSeconds, double robustSeconds) {
         Evaluator.ModelReport a = report.models().get(0), c = report.models().get(1);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "| %-40s | %12s | %20s |%n", "Fashion-MNIST, fashion-cnn", "undefended", "TV " + TV + " + Lip " + LAMBDA));
+        sb.append(String.format(Locale.ROOT, "| %-40s | %12s | %20s |%n", "Fashion-MNIST, fashion-cnn", "undefended", "TV(ℓ2) " + TV + " + Lip " + LAMBDA));
         sb.append("|").append("-".repeat(42)).append("|").append("-".repeat(14)).append("|").append("-".repeat(22)).append("|\n");
         row(sb, "clean error", EvalReport.pct(a.cleanError()), EvalReport.pct(c.cleanError()));
         for (String norm : List.of("l2", "linf")) {
@@ -146,11 +210,12 @@ final class DemoCommand implements Callable<Integer> {
             row(sb, "error at " + EvalReport.normLabel(norm) + " ε = " + EvalReport.num(ca.epsilons()[j]) + " (worst attack)",
                     EvalReport.pct(ca.error()[j]), EvalReport.pct(cc.error()[j]));
         }
-        row(sb, "median ℓ2 distance (DeepFool)", num(a.medianDistance().get("l2")), num(c.medianDistance().get("l2")));
+        row(sb, "median ℓ2 distance (smallest of " + a.distanceAttacks().getOrDefault("l2", "—").replace("+", ", ") + ")",
+                num(a.medianDistance().get("l2")), num(c.medianDistance().get("l2")));
         row(sb, "max ‖∇ₓℓ‖₂ on test images", EvalReport.num(a.gradients().maxL2()), EvalReport.num(c.gradients().maxL2()));
         row(sb, "mean ‖∇ₓℓ‖₂ on test images", EvalReport.num(a.gradients().meanL2()), EvalReport.num(c.gradients().meanL2()));
         if (a.certification() != null && c.certification() != null) {
-            row(sb, "Lipschitz upper bound (logits)", EvalReport.num(a.certification().lipschitzBound()), EvalReport.num(c.certification().lipschitzBound()));
+            row(sb, "Lipschitz upper bound (logits, sound)", EvalReport.num(a.certification().lipschitzBound()), EvalReport.num(c.certification().lipschitzBound()));
         }
         row(sb, "training time", Progress.duration(plainSeconds), Progress.duration(robustSeconds));
         return sb.toString();

@@ -1,7 +1,9 @@
 package dev.lipreg.cli;
 
 import dev.lipreg.tensor.Norm;
+import dev.lipreg.attacks.CarliniWagnerL2;
 import dev.lipreg.eval.DetectionScores;
+import dev.lipreg.eval.DetectorPenalty;
 import dev.lipreg.eval.DetectionStatistic;
 import dev.lipreg.eval.Detector;
 import dev.lipreg.eval.Roc;
@@ -64,8 +66,10 @@ final class DetectCommand implements Callable<Integer> {
             description = "False-positive rate on clean images that sets the threshold (paper: 5%%). Default: ${DEFAULT-VALUE}.")
     double fpr;
 
-    @Option(names = "--statistic", paramLabel = "NAME", defaultValue = "max-logit",
-            description = "max-logit: max_k ‖∇ₓ f_k(x)‖₂ (the paper's); loss: ‖∇ₓ ℓ(x, predicted label)‖₂ (one backward pass). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--statistic", paramLabel = "NAME", defaultValue = "probability",
+            description = "probability: max_k ‖∇ₓ p_k(x)‖₂, p = softmax of the logits (the paper's); loss: ‖∇ₓ ℓ(x, predicted label)‖₂ "
+                    + "(one backward pass, similar); max-logit: max_k ‖∇ₓ f_k(x)‖₂ on the raw logits (near chance for ReLU networks). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String statistic;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the test sample and the attacks. Default: ${DEFAULT-VALUE}.")
@@ -80,12 +84,29 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Directory of the report and the ROC plot.")
     Path out;
 
-    /** One attack's adversarial examples against the detector. */
-    record AttackDetection(String attack, int adversarials, int attacked, double medianDistance, double detectionRate, double auc) {
+    @Option(names = "--evasive", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Also run the detector-aware CW (ℓ2): CW whose objective penalizes the statistic above the threshold (double backprop); "
+                    + "reports how often it succeeds undetected and at what distance. Default: off.")
+    boolean evasive;
+
+    /**
+     * One attack's adversarial examples against the detector.
+     *
+     * @param undetected fraction of the attacked images turned adversarial and not flagged (the attacker's real success)
+     */
+    record AttackDetection(String attack, int adversarials, int attacked, double medianDistance, double detectionRate, double auc, double undetected) {
     }
 
     record Report(String checkpoint, String dataset, int images, String statistic, String norm, double targetFalsePositiveRate, double threshold,
                   double falsePositiveRate, double medianCleanScore, List<AttackDetection> attacks) {
+    }
+
+    /** A report and the ROC curves ({fpr, tpr} per attack caption) behind it. */
+    record Detection(Report report, Map<String, double[][]> rocs) {
+    }
+
+    /** What one detection run needs besides the model and the images. */
+    record Setup(DetectionStatistic statistic, double fpr, List<String> attacks, Norm norm, double eps, AttackOptions options, long seed, boolean evasive) {
     }
 
     @Override
@@ -96,40 +117,52 @@ final class DetectCommand implements Callable<Integer> {
         for (String a : names) if (!AttackOptions.supports(a, n)) throw BadInputException.of("--attacks", "attacks that support --norm " + n.label(), "'" + a + "'");
         AttackOptions.epsilons("--eps", List.of(eps));
         if (!(fpr > 0 && fpr < 1)) throw BadInputException.of("--fpr", "a rate in (0, 1)", fpr);
-        DetectionStatistic stat = switch (statistic.toLowerCase(Locale.ROOT)) {
-            case "max-logit" -> DetectionStatistic.MAX_LOGIT_GRADIENT;
-            case "loss" -> DetectionStatistic.PREDICTED_LOSS_GRADIENT;
-            default -> throw BadInputException.of("--statistic", "max-logit or loss", "'" + statistic + "'");
-        };
+        DetectionStatistic stat = DetectionStatistic.byLabel(statistic);
+        if (stat == null) throw BadInputException.of("--statistic", "probability, loss or max-logit", "'" + statistic + "'");
         attackOptions.validate();
         ModelRef ref = ModelRef.resolve("--checkpoint", checkpoint);
         Backend b = backend.resolve();
         Progress.Factory progress = parent.progress(spec);
-        int batch = attackOptions.batch;
         try (Scope scope = Scope.open()) {
             TestImages test = TestImages.load(data, testSubset, seed, b);
             Module model = ref.open("--checkpoint", test.chw(), test.data().numClasses(), b).module();
-            double[] clean = scores(model, test.images(), stat, batch, progress, "clean " + statistic);
-            Detector detector = Detector.calibrate(clean, fpr);
-            List<AttackDetection> results = new ArrayList<>();
-            Map<String, double[][]> rocs = new LinkedHashMap<>();
-            for (String a : names) {
-                AttackRunner.Outcome o = new AttackRunner(attackOptions, a, n, eps, seed).run(model, test, progress);
-                Tensor adversarial = selectAdversarial(o, test, b);
-                if (adversarial == null) {
-                    results.add(new AttackDetection(o.attack(), 0, test.count(), Double.NaN, Double.NaN, Double.NaN));
-                    continue;
-                }
-                double[] s = scores(model, adversarial, stat, batch, progress, o.attack() + " " + statistic);
-                Roc roc = Roc.of(clean, s);
-                rocs.put(String.format(Locale.ROOT, "%s (AUC %.3f)", o.attack(), roc.auc()), new double[][]{roc.falsePositiveRates(), roc.truePositiveRates()});
-                results.add(new AttackDetection(o.attack(), s.length, test.count(), o.medianSuccessDistance(n), detector.detectionRate(s), roc.auc()));
-            }
-            Report report = new Report(ref.checkpoint().toString(), test.data().name(), test.count(), statistic, n.label(), fpr, detector.threshold(),
-                    detector.falsePositiveRate(), Evaluator.median(clean), results);
-            write(report, rocs, spec.commandLine().getOut());
+            Detection d = detect(model, test, new Setup(stat, fpr, names, n, eps, attackOptions, seed, evasive), ref.checkpoint().toString(), progress);
+            write(d, out, "Detection by the " + stat.label() + " input-gradient norm", spec.commandLine().getOut());
         }
         return Lipreg.OK;
+    }
+
+    /** Calibrates the detector on the clean images, then detects each attack's adversarial images (and the evasive CW's, if asked). */
+    static Detection detect(Module model, TestImages test, Setup s, String checkpoint, Progress.Factory progress) {
+        int batch = s.options().batch;
+        Backend b = test.images().backend();
+        double[] clean = scores(model, test.images(), s.statistic(), batch, progress, "clean " + s.statistic().label());
+        Detector detector = Detector.calibrate(clean, s.fpr());
+        List<AttackDetection> results = new ArrayList<>();
+        Map<String, double[][]> rocs = new LinkedHashMap<>();
+        List<AttackRunner.Outcome> outcomes = new ArrayList<>();
+        for (String a : s.attacks()) outcomes.add(new AttackRunner(s.options(), a, s.norm(), s.eps(), s.seed()).run(model, test, progress));
+        if (s.evasive()) {
+            CarliniWagnerL2 base = CarliniWagnerL2.defaults().withSearch(3, s.options().cwSteps);
+            outcomes.add(AttackRunner.run(DetectorPenalty.evasiveCw(base, detector, s.statistic(), 10), batch, model, test, progress));
+        }
+        for (AttackRunner.Outcome o : outcomes) {
+            Tensor adversarial = selectAdversarial(o, test, b);
+            if (adversarial == null) {
+                results.add(new AttackDetection(o.attack(), 0, test.count(), Double.NaN, Double.NaN, Double.NaN, 0));
+                continue;
+            }
+            double[] sc = scores(model, adversarial, s.statistic(), batch, progress, o.attack() + " " + s.statistic().label());
+            Roc roc = Roc.of(clean, sc);
+            rocs.put(String.format(Locale.ROOT, "%s (AUC %.3f)", o.attack(), roc.auc()), new double[][]{roc.falsePositiveRates(), roc.truePositiveRates()});
+            double rate = detector.detectionRate(sc);
+            Norm distanceNorm = o.attack().endsWith("-evasive") ? Norm.L2 : s.norm();
+            results.add(new AttackDetection(o.attack(), sc.length, test.count(), o.medianSuccessDistance(distanceNorm), rate, roc.auc(),
+                    sc.length * (1 - rate) / test.count()));
+        }
+        Report report = new Report(checkpoint, test.data().name(), test.count(), s.statistic().label(), s.norm().label(), s.fpr(), detector.threshold(),
+                detector.falsePositiveRate(), Evaluator.median(clean), results);
+        return new Detection(report, rocs);
     }
 
     private static double[] scores(Module model, Tensor images, DetectionStatistic stat, int batch, Progress.Factory progress, String task) {
@@ -150,24 +183,34 @@ final class DetectCommand implements Callable<Integer> {
         return b.fromArray(Arrays.copyOf(picked, n * size), Shape.of(n, chw[0], chw[1], chw[2]));
     }
 
-    private void write(Report r, Map<String, double[][]> rocs, PrintWriter stdout) {
-        Json.writeFile(out.resolve("detect.json"), r);
+    /** Writes detect.json, detect.md and roc.png into {@code dir} and prints the table (stdout null: silently); returns the Markdown. */
+    static String write(Detection d, Path dir, String plotTitle, PrintWriter stdout) {
+        Report r = d.report();
+        Json.writeFile(dir.resolve("detect.json"), r);
+        String md = markdown(r);
+        AtomicWrite.string(dir.resolve("detect.md"), md);
+        Path png = dir.resolve("roc.png");
+        Plots.roc(png, plotTitle, d.rocs());
+        if (stdout == null) return md;
+        stdout.print(md);
+        stdout.println("report: " + dir.resolve("detect.json") + ", " + dir.resolve("detect.md"));
+        stdout.println("plot:   " + png);
+        stdout.flush();
+        return md;
+    }
+
+    static String markdown(Report r) {
         StringBuilder md = new StringBuilder();
         md.append("| attack | adversarial examples | median ").append(EvalReport.normLabel(r.norm())).append(" dist | detected at ")
-                .append(EvalReport.pct(r.falsePositiveRate())).append(" clean FPR | ROC AUC |\n|---|---|---|---|---|\n");
+                .append(EvalReport.pct(r.falsePositiveRate())).append(" clean FPR | ROC AUC | adversarial and undetected |\n|---|---|---|---|---|---|\n");
         for (AttackDetection a : r.attacks()) {
             md.append("| ").append(a.attack()).append(" | ").append(a.adversarials()).append('/').append(a.attacked()).append(" | ")
                     .append(EvalReport.num(a.medianDistance())).append(" | ").append(Double.isNaN(a.detectionRate()) ? "—" : EvalReport.pct(a.detectionRate()))
-                    .append(" | ").append(Double.isNaN(a.auc()) ? "—" : String.format(Locale.ROOT, "%.3f", a.auc())).append(" |\n");
+                    .append(" | ").append(Double.isNaN(a.auc()) ? "—" : String.format(Locale.ROOT, "%.3f", a.auc()))
+                    .append(" | ").append(EvalReport.pct(a.undetected())).append(" |\n");
         }
         md.append(String.format(Locale.ROOT, "%nStatistic %s on %d test images of %s; threshold %.4g (clean median %.4g).%n", r.statistic(), r.images(),
                 r.dataset(), r.threshold(), r.medianCleanScore()));
-        AtomicWrite.string(out.resolve("detect.md"), md.toString());
-        Path png = out.resolve("roc.png");
-        Plots.roc(png, "Detection by " + r.statistic() + " input-gradient norm", rocs);
-        stdout.print(md);
-        stdout.println("report: " + out.resolve("detect.json") + ", " + out.resolve("detect.md"));
-        stdout.println("plot:   " + png);
-        stdout.flush();
+        return md.toString();
     }
 }

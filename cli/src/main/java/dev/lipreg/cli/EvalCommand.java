@@ -1,6 +1,5 @@
 package dev.lipreg.cli;
 
-import dev.lipreg.eval.PowerIteration;
 import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
@@ -49,16 +48,13 @@ final class EvalCommand implements Callable<Integer> {
     String epsLinf;
 
     @Option(names = "--attacks", paramLabel = "NAME", split = ",", defaultValue = "pgd,deepfool",
-            description = "Attacks: " + AttackOptions.NAMES + ". Default: ${DEFAULT-VALUE}.")
+            description = "Attacks: " + AttackOptions.NAMES + ". ensemble = APGD-CE + APGD-DLR targeted + Square, worst case per image, "
+                    + "plus bisect, cw and deepfool for minimal distances. Default: ${DEFAULT-VALUE}.")
     List<String> attacks;
 
     @Option(names = "--certify", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Certified ℓ2 accuracy from a Lipschitz upper bound (product of layer norms). Default: on.")
+            description = "Certified ℓ2 accuracy from a sound Lipschitz upper bound (product of per-layer Gram-iteration bounds). Default: on.")
     boolean certify;
-
-    @Option(names = "--power-iterations", paramLabel = "N", defaultValue = "5000",
-            description = "Most power iterations per layer for the Lipschitz bound. Default: ${DEFAULT-VALUE}.")
-    int powerIterations;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the test sample and the attacks. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -74,10 +70,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (powerIterations < 1) throw BadInputException.of("--power-iterations", "a count >= 1", powerIterations);
         List<String> names = AttackOptions.names("--attacks", attacks);
         Evaluator.Settings settings = new Evaluator.Settings(budgets("--eps-l2", epsL2), budgets("--eps-linf", epsLinf), names, names,
-                certify ? new PowerIteration(powerIterations, PowerIteration.defaults().tolerance(), seed) : null, attackOptions, seed);
+                certify, attackOptions, seed);
         attackOptions.validate();
         if (settings.epsL2().length + settings.epsLinf().length == 0) throw BadInputException.of("--eps-l2/--eps-linf", "at least one budget", "none");
         List<ModelRef> refs = new ArrayList<>();

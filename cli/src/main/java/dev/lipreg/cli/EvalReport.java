@@ -1,5 +1,7 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.eval.LipschitzUpperBound;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -90,7 +92,15 @@ record EvalReport(String dataset, int images, Map<String, double[]> epsilons, Li
             row(sb, r);
         }
         sb.append('\n').append(images).append(" test images of ").append(dataset).append("; attacks: ").append(String.join(", ", attacks))
-                .append(". Errors are the worst over the attacks; distances the smallest any minimal-distance attack found.\n");
+                .append(". Errors: worst case per image over the attacks (an image counts if any attack breaks it within ε).\n");
+        for (String norm : List.of("l2", "linf")) {
+            models.stream().map(m -> m.distanceAttacks().get(norm)).filter(java.util.Objects::nonNull).findFirst().ifPresent(a ->
+                    sb.append("Median ").append(normLabel(norm)).append(" distance: per image the smallest found by ").append(a.replace("+", ", ")).append(".\n"));
+        }
+        if (cert) {
+            sb.append("Certified accuracy: correct images whose logit margin / (√2·L) ≥ ε, L the ").append(LipschitzUpperBound.Bound.DESCRIPTION)
+                    .append(" — never larger than the true certified radius.\n");
+        }
         return sb.toString();
     }
 

@@ -5,10 +5,8 @@ import dev.lipreg.attacks.FixedBudgetAttack;
 import dev.lipreg.tensor.Norm;
 import dev.lipreg.eval.CertifiedRadius;
 import dev.lipreg.eval.DistanceReport;
-import dev.lipreg.eval.ErrorCurve;
 import dev.lipreg.eval.GradientNorms;
 import dev.lipreg.eval.LipschitzUpperBound;
-import dev.lipreg.eval.PowerIteration;
 import dev.lipreg.eval.Robustness;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.ModelSpec;
@@ -26,7 +24,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The robustness evaluation of one model on fixed test images (PAPER.md §2):
+ * The robustness evaluation of one model on fixed test images (docs/method.md §2):
  * clean error, error under each attack at each ε, per-image minimal distances
  * and their median, attack times, input-gradient norms, and certified
  * accuracy from a Lipschitz upper bound. Used by {@code eval} and {@code demo}.
@@ -35,34 +33,37 @@ final class Evaluator {
 
     /**
      * What to measure. An empty ε list skips that norm; attacks that do not
-     * support a norm are skipped for it. {@code power} sets the accuracy of the
-     * Lipschitz bound (null: no certification).
+     * support a norm are skipped for it. {@code certify}: certified accuracy from
+     * the sound Lipschitz bound.
      */
-    record Settings(double[] epsL2, double[] epsLinf, List<String> attacksL2, List<String> attacksLinf, PowerIteration power,
+    record Settings(double[] epsL2, double[] epsLinf, List<String> attacksL2, List<String> attacksLinf, boolean certify,
                     AttackOptions attack, long seed) {
         double[] epsilons(Norm n) {
             return n == Norm.L2 ? epsL2 : epsLinf;
         }
 
         List<String> attacks(Norm n) {
-            return (n == Norm.L2 ? attacksL2 : attacksLinf).stream().filter(a -> AttackOptions.supports(a, n)).toList();
+            return AttackOptions.expand(n == Norm.L2 ? attacksL2 : attacksLinf).stream().filter(a -> AttackOptions.supports(a, n)).toList();
         }
 
         /** Every attack used, for report captions. */
         List<String> allAttacks() {
-            return java.util.stream.Stream.concat(attacksL2.stream(), attacksLinf.stream()).distinct().toList();
+            return AttackOptions.expand(java.util.stream.Stream.concat(attacksL2.stream(), attacksLinf.stream()).distinct().toList());
         }
     }
 
-    /** Error against ε in one norm: per attack, and the worst case over attacks (each image counted once per attack). */
+    /** Error against ε in one norm: per attack, and the worst case per image over all attacks (an image counts once if any attack breaks it). */
     record Curve(double[] epsilons, Map<String, double[]> byAttack, double[] error) {
     }
 
     record Gradients(double maxL2, double meanL2, double medianL2, double maxL1, double meanL1) {
     }
 
-    /** @param lipschitzBound upper bound on the ℓ2 Lipschitz constant of the logits (layer-norm product) */
-    record Certification(double lipschitzBound, boolean converged, double[] epsilons, double[] accuracy, double medianRadius) {
+    /**
+     * @param lipschitzBound sound upper bound on the ℓ2 Lipschitz constant of the logits
+     * @param method         how it was obtained ({@link LipschitzUpperBound.Bound#DESCRIPTION})
+     */
+    record Certification(double lipschitzBound, String method, double[] epsilons, double[] accuracy, double medianRadius) {
     }
 
     /** Everything measured on one model. Distances and errors are keyed by norm ("l2", "linf"). */
@@ -100,23 +101,30 @@ final class Evaluator {
             if (eps.length == 0) continue;
             Map<String, double[]> byAttack = new LinkedHashMap<>();
             List<DistanceReport> distances = new ArrayList<>();
+            boolean[][] anyBroken = new boolean[eps.length][n];
             for (String a : settings.attacks(norm)) {
                 if (AttackOptions.isFixedBudget(a)) {
                     FixedBudgetAttack attack = settings.attack().fixedBudget(a, norm, eps[0], settings.seed());
-                    ErrorCurve c = track(name + " " + attack.name(), (long) n * eps.length,
-                            p -> Robustness.errorCurve(model, test.images(), test.labels(), attack, eps, batch, p));
-                    byAttack.put(attack.name(), c.errors());
-                    seconds.put(attack.name(), c.seconds());
+                    Robustness.Broken b = track(name + " " + attack.name(), (long) n * eps.length,
+                            p -> Robustness.broken(model, test.images(), test.labels(), attack, eps, batch, p));
+                    byAttack.put(attack.name(), b.curve().errors());
+                    seconds.put(attack.name(), b.seconds());
+                    for (int j = 0; j < eps.length; j++) for (int i = 0; i < n; i++) anyBroken[j][i] |= b.broken()[j][i];
                 } else {
                     DistanceReport d = a.equals("bisect") ? bisect(name, model, test, norm, eps[eps.length - 1] * 2) : distances(name, model, test, a, norm);
                     distances.add(d);
                     byAttack.put(d.attack(), d.curve(eps).errors());
                     seconds.put(d.attack(), d.seconds());
+                    for (int j = 0; j < eps.length; j++) for (int i = 0; i < n; i++) anyBroken[j][i] |= d.distances()[i] <= eps[j];
                 }
             }
             if (byAttack.isEmpty()) continue;
             double[] worst = new double[eps.length];
-            for (double[] e : byAttack.values()) for (int j = 0; j < worst.length; j++) worst[j] = Math.max(worst[j], e[j]);
+            for (int j = 0; j < worst.length; j++) {
+                int c = 0;
+                for (boolean b : anyBroken[j]) c += b ? 1 : 0;
+                worst[j] = (double) c / n;
+            }
             errors.put(norm.label(), new Curve(eps, byAttack, worst));
             if (!distances.isEmpty()) {
                 DistanceReport best = DistanceReport.minimum(distances);
@@ -126,7 +134,7 @@ final class Evaluator {
         }
         GradientNorms.Report g = track(name + " ‖∇ₓℓ‖", n, p -> GradientNorms.of(model, test.images(), test.labels(), Loss.crossEntropy(), batch, p));
         Gradients grads = new Gradients(g.maxL2(), g.meanL2(), median(g.l2()), g.maxL1(), g.meanL1());
-        Certification cert = settings.power() != null ? certify(name, model, input, test, batch) : null;
+        Certification cert = settings.certify() ? certify(name, model, input, test, batch) : null;
         ModelReport r = new ModelReport(name, checkpoint, modelName, n, clean, errors, median, distanceAttacks, seconds, grads, cert,
                 (System.nanoTime() - start) / 1e9);
         return new Result(r, g.l2());
@@ -149,11 +157,10 @@ final class Evaluator {
     private Certification certify(String name, Module model, int[] input, TestImages test, int batch) {
         // An imported graph is bounded through its LipReg layers (same function, same weights).
         Module layers = model instanceof OnnxModel onnx ? nativeLayers(onnx) : model;
-        LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(layers, input, settings.power());
-        boolean converged = bound.factors().stream().allMatch(LipschitzUpperBound.Factor::converged);
+        LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(layers, input);
         CertifiedRadius.Certificates c = track(name + " certify", test.count(),
                 p -> CertifiedRadius.of(model, test.images(), test.labels(), bound.value(), batch, p));
-        return new Certification(bound.value(), converged, settings.epsL2(), c.certifiedAccuracy(settings.epsL2()), c.medianRadius());
+        return new Certification(bound.value(), LipschitzUpperBound.Bound.DESCRIPTION, settings.epsL2(), c.certifiedAccuracy(settings.epsL2()), c.medianRadius());
     }
 
     private static Module nativeLayers(OnnxModel m) {

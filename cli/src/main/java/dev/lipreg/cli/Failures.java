@@ -1,7 +1,8 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.errors.BadArgumentException;
+import dev.lipreg.errors.BadInputFileException;
 import dev.lipreg.regularizers.TrainingDivergedException;
-import dev.lipreg.tensor.io.CheckpointFormatException;
 import picocli.CommandLine;
 
 import java.io.FileNotFoundException;
@@ -12,9 +13,11 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 
 /**
- * Turns failures into exit codes and one-line messages. Bad input (our own
- * checks, the library's argument validation, malformed or missing files) is
- * code 2; anything else is code 1. Stack traces only with --stacktrace.
+ * Turns failures into exit codes and one-line messages. Bad input — a value or
+ * a file the user gave (BadArgumentException, BadInputFileException, missing
+ * files) — is code 2; anything else, including the library's own argument
+ * validation failing on what the CLI passed, is code 1: a bug, not the user's
+ * fault (docs/conventions.md, "Errors"). Stack traces only with --stacktrace.
  */
 final class Failures implements CommandLine.IExecutionExceptionHandler {
 
@@ -40,10 +43,9 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
 
     static boolean isBadInput(Throwable e) {
         return switch (e) {
-            case BadInputException b -> true;
+            case BadArgumentException b -> true; // BadInputException among them
+            case BadInputFileException f -> true; // CheckpointFormatException among them
             case TrainingDivergedException d -> false;
-            case CheckpointFormatException c -> true;
-            case IllegalArgumentException i -> true;
             case NoSuchFileException n -> true;
             case FileNotFoundException f -> true;
             case AccessDeniedException a -> true;
@@ -56,7 +58,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
     static String message(Throwable e) {
         String m = e.getMessage();
         if (e instanceof NoSuchFileException n) return "no such file: " + n.getFile() + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
-        if (e instanceof BadInputException || e instanceof IllegalArgumentException || e instanceof CheckpointFormatException
+        if (e instanceof BadInputException || e instanceof IllegalArgumentException || e instanceof BadInputFileException
                 || e instanceof TrainingDivergedException || e instanceof IOException || e instanceof UncheckedIOException) {
             return oneLine(m == null ? e.getClass().getSimpleName() : m);
         }

@@ -12,6 +12,7 @@ import dev.lipreg.regularizers.InputGradient;
 import dev.lipreg.regularizers.RobustObjective;
 import dev.lipreg.regularizers.StepValues;
 import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
@@ -76,7 +77,8 @@ final class GradCommand implements Callable<Integer> {
         RobustObjective objective = penalties.objective();
         boolean onnx = OnnxModels.isOnnx(model);
         ModelSpec modelSpec = onnx ? null : Models.read("--model", model);
-        if (!onnx || weights != null) requireFile("--weights", weights);
+        if (!onnx && weights == null) throw BadInputException.of("--weights", "a weights file (required with a model spec)", "none");
+        if (weights != null) requireFile("--weights", weights);
         requireFile("--input", input);
         Backend b = backend.resolve();
         try (Scope scope = Scope.open()) {
@@ -98,8 +100,10 @@ final class GradCommand implements Callable<Integer> {
             }
             if (weights != null) RunDir.loadWeights(weights, net);
             net.train(!evalMode);
-            SafeTensorFile batch = SafeTensors.read(input, b);
-            Tensor x = images(batch, chw), y = labels(batch, x.dim(0), classes);
+            // Read on the host: the file may hold tensors (an attack's float64 distances) the compute
+            // backend cannot store; only x and y move to it.
+            SafeTensorFile batch = SafeTensors.read(input, Backends.reference());
+            Tensor x = images(batch, chw).to(b), y = labels(batch, x.dim(0), classes).to(b);
 
             InputGradient ig = InputGradient.compute(net, objective.loss(), x, y, GradientTarget.LOSS, false);
             StepValues v = objective.evaluate(net, x, y);

@@ -3,7 +3,7 @@ package dev.lipreg.cli;
 import dev.lipreg.regularizers.RobustObjective;
 import picocli.CommandLine.Option;
 
-/** The loss and the input-gradient penalties of PAPER.md §1, shared by {@code train} and {@code grad}. */
+/** The loss and the input-gradient penalties of docs/method.md §1, shared by {@code train} and {@code grad}. */
 final class PenaltyOptions {
     @Option(names = "--loss", paramLabel = "NAME", defaultValue = "cross-entropy",
             description = "Loss: cross-entropy, nll or tanh-squared. Default: ${DEFAULT-VALUE}.")

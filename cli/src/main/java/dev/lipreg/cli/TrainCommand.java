@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
                         + "and OUT/history.json. --resume continues a run exactly where its last completed epoch ended."})
 final class TrainCommand implements Callable<Integer> {
     /** Options that may differ from the stored run on --resume: they do not change what is computed. */
-    private static final Set<String> FREE_ON_RESUME = Set.of("--epochs", "--out", "--resume", "--backend", "--data-dir", "--stacktrace");
+    private static final Set<String> FREE_ON_RESUME = Set.of("--epochs", "--out", "--resume", "--reset-optimizer", "--backend", "--data-dir",
+            "--stacktrace");
 
     @CommandLine.ParentCommand
     Lipreg parent;
@@ -91,6 +92,10 @@ final class TrainCommand implements Callable<Integer> {
                     + "those of an uninterrupted run, bit for bit (with --adv, PGD's random starts restart from the seed).")
     boolean resume;
 
+    @Option(names = "--reset-optimizer", description = "With --resume: continue from a checkpoint that lacks its optimizer state (momentum, "
+            + "Adam moments), starting that state afresh. The weights then differ from an uninterrupted run's.")
+    boolean resetOptimizer;
+
     TrainSettings settings() {
         return new TrainSettings(model, data.data, trainSubset, testSubset, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, seed,
                 penalties.loss, penalties.lip, penalties.tv, penalties.squared, penalties.norm, penalties.fd, penalties.margin, adv);
@@ -98,7 +103,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        RunDir.checkOut("--out", out);
+        if (resetOptimizer && !resume) throw BadInputException.of("--reset-optimizer", "--resume as well", "a fresh run");
         RunDir dir = new RunDir(out);
+        // a run in progress is reported as such, before anything about the directory's content
+        if (java.nio.file.Files.isDirectory(out)) RunLock.acquire("--out", out).close();
         TrainSettings s;
         int firstEpoch = 0;
         if (resume) {
@@ -107,6 +116,9 @@ final class TrainCommand implements Callable<Integer> {
             s = checkSameRun(state.settings()).withEpochs(epochs);
             firstEpoch = state.epochsCompleted();
             if (firstEpoch >= epochs) {
+                try (RunLock lock = RunLock.acquire("--out", out)) {
+                    dir.repairHistory(dir.state());
+                }
                 spec.commandLine().getOut().println("nothing to do: " + out + " already completed " + firstEpoch + " of " + epochs + " epochs");
                 return Lipreg.OK;
             }
@@ -127,7 +139,7 @@ final class TrainCommand implements Callable<Integer> {
         Backend b = backend.resolve();
         TrainingRun run = new TrainingRun(s, out, b, data.dir, parent.progress(spec), spec.commandLine().getOut());
         if (init != null) run.initialWeights(OnnxInit.weights(out));
-        TrainingRun.Result r = run.run(resume, firstEpoch);
+        TrainingRun.Result r = run.run(resume, firstEpoch, resetOptimizer);
         spec.commandLine().getOut().printf("trained %d epoch(s) in %s; checkpoint: %s%n", r.epochs().size(), Progress.duration(r.seconds()),
                 dir.checkpoint());
         return Lipreg.OK;

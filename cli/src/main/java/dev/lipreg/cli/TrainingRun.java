@@ -60,9 +60,18 @@ final class TrainingRun {
             Path dir = dataDir != null ? dataDir : src.defaultDir;
             Dataset train = DataOptions.subset(src.load(dir, Split.TRAIN), s.trainSubset(), s.seed(), "--train-subset");
             Dataset test = DataOptions.subset(src.load(dir, Split.TEST), s.testSubset(), s.seed() + 1, "--test-subset");
+            if (test.channels() != train.channels() || test.height() != train.height() || test.width() != train.width()
+                    || test.numClasses() != train.numClasses()) {
+                throw new BadInputException(s.data() + " in " + dir + ": the test images are " + describe(test) + " but the training images are "
+                        + describe(train) + "; both splits must hold images of one size and class count");
+            }
             LOG.info("data: {} training and {} test images of {}x{}x{} from {}", train.count(), test.count(), train.channels(),
                     train.height(), train.width(), dir);
             return new Data(train, test);
+        }
+
+        private static String describe(Dataset d) {
+            return d.channels() + "x" + d.height() + "x" + d.width() + " in " + d.numClasses() + " classes";
         }
 
         int[] chw() {
@@ -76,8 +85,15 @@ final class TrainingRun {
         return this;
     }
 
-    /** Trains epochs {@code firstEpoch} (the checkpoint's completed count when resuming) to settings.epochs() - 1. */
     Result run(boolean resume, int firstEpoch) {
+        return run(resume, firstEpoch, false);
+    }
+
+    /**
+     * Trains epochs {@code firstEpoch} (the checkpoint's completed count when resuming) to settings.epochs() - 1,
+     * holding the directory's {@link RunLock}; {@code resetOptimizer} resumes with a fresh optimizer state.
+     */
+    Result run(boolean resume, int firstEpoch, boolean resetOptimizer) {
         Data data = Data.load(settings, dataDir);
         ModelSpec spec = resume ? Models.read("--resume", runDir.modelJson()) : Models.resolve("--model", settings.model(), data.chw(),
                 data.train().numClasses());
@@ -85,21 +101,27 @@ final class TrainingRun {
         RobustObjective objective = settings.objective();
         if (settings.adv() != null) objective = objective.withAdversary(Adversaries.parse("--adv", settings.adv(), settings.norm(), settings.seed()));
         long start = System.nanoTime();
-        try (Scope run = Scope.open()) {
+        try (RunLock lock = RunLock.acquire("--out", runDir.dir()); Scope run = Scope.open()) {
+            if (!resume && runDir.hasCheckpoint()) {
+                throw new BadInputException("--out: " + runDir.dir() + " already holds a training run; pass --resume to continue it or choose another directory");
+            }
             Module model = spec.build(new Init(backend, settings.seed()));
             if (!resume && initialWeights != null) RunDir.loadWeights(initialWeights, model);
             Optimizer optimizer = Optimizers.build(settings.optimizer(), model.parameters(), settings.lr(), settings.momentum(),
                     settings.weightDecay());
             ArrayNode history = Json.MAPPER.createArrayNode();
             if (resume) {
-                runDir.restore(model, optimizer);
+                boolean stateful = !settings.optimizer().equalsIgnoreCase("sgd") || settings.momentum() > 0;
+                runDir.restore(model, optimizer, resetOptimizer, stateful);
+                if (resetOptimizer) out.println("note: --reset-optimizer: resuming with a fresh " + settings.optimizer()
+                        + " state; the weights will differ from an uninterrupted run's");
                 history = runDir.readHistory(firstEpoch);
             }
             LOG.info("training {} ({} parameters) on {}: {}, {} epochs from epoch {}, backend {}", spec.name(), model.parameterCount(),
                     data.train().name(), objective.describe(), settings.epochs(), firstEpoch + 1, backend.name());
             Trainer trainer = new Trainer(model, objective, optimizer, settings.lrSchedule(), backend,
                     new TrainerConfig(settings.epochs(), settings.batch(), settings.seed(), null, EVAL_BATCH));
-            try (Listener listener = new Listener(spec, model, optimizer, history)) {
+            try (Listener listener = new Listener(spec, model, optimizer, history, !resume)) {
                 List<EpochReport> reports = trainer.fit(data.train(), data.test(), firstEpoch, listener);
                 return new Result(spec, reports, firstEpoch, (System.nanoTime() - start) / 1e9);
             }
@@ -113,8 +135,10 @@ final class TrainingRun {
         private final Optimizer optimizer;
         private final ArrayNode history;
         private Progress bar;
+        private boolean fresh;
 
-        Listener(ModelSpec spec, Module model, Optimizer optimizer, ArrayNode history) {
+        Listener(ModelSpec spec, Module model, Optimizer optimizer, ArrayNode history, boolean fresh) {
+            this.fresh = fresh;
             this.spec = spec;
             this.model = model;
             this.optimizer = optimizer;
@@ -133,7 +157,8 @@ final class TrainingRun {
         public void onEpoch(EpochReport r) {
             close();
             history.add(RunDir.entry(r));
-            runDir.save(spec, model, optimizer, r.epoch() + 1, settings, history);
+            runDir.save(spec, model, optimizer, r.epoch() + 1, settings, history, fresh);
+            fresh = false;
             out.println(describe(r));
             out.flush();
         }

@@ -103,7 +103,7 @@ class AttackDetectCommandTest {
         EvalCommandTest.expectBadInput(CliRun.of(TrainCommandTest.concat(base.toArray(String[]::new), "--fpr", "1.5")),
                 "--fpr: expected a rate in (0, 1), got 1.5", out);
         EvalCommandTest.expectBadInput(CliRun.of(TrainCommandTest.concat(base.toArray(String[]::new), "--statistic", "entropy")),
-                "--statistic: expected max-logit or loss, got 'entropy'", out);
+                "--statistic: expected probability, loss or max-logit, got 'entropy'", out);
         EvalCommandTest.expectBadInput(CliRun.of(TrainCommandTest.concat(base.toArray(String[]::new), "--attacks", "bisect")),
                 "--attacks: expected attacks other than bisect", out);
     }

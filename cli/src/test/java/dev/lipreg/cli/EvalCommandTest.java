@@ -71,6 +71,28 @@ class EvalCommandTest {
         }
     }
 
+    /** The ensemble: its error ≥ each member's, the worst case ≥ every attack's, the median from the strong minimal-distance attacks. */
+    @Test
+    void ensembleWorstCasePerImage() {
+        Path out = tmp.resolve("ensemble");
+        CliRun r = CliRun.of(eval(out, "--eps-l2", "0.5,1", "--eps-linf", "none", "--attacks", "ensemble,pgd", "--square-queries", "30",
+                "--cw-steps", "10").toArray(String[]::new));
+        assertEquals(0, r.code(), r.dump());
+        assertTrue(r.out().contains("Median ℓ2 distance: per image the smallest found by pgd-l2-bisection, cw-l2, deepfool-l2."), r.dump());
+        assertTrue(r.out().contains("Certified accuracy: correct images whose logit margin / (√2·L) ≥ ε, L the product of sound per-layer bounds"), r.dump());
+        JsonNode report = Json.read(out.resolve("report.json"));
+        for (JsonNode m : report.get("models")) {
+            JsonNode l2 = m.get("errors").get("l2");
+            assertEquals(List.of("ensemble-l2", "pgd-l2-bisection", "cw-l2", "deepfool-l2", "pgd-l2"), names(l2.get("byAttack")), m.toString());
+            for (int j = 0; j < 2; j++) {
+                double worst = l2.get("error").get(j).asDouble();
+                for (JsonNode e : l2.get("byAttack")) assertTrue(worst >= e.get(j).asDouble(), "worst case per image: " + m);
+            }
+            assertEquals("pgd-l2-bisection+cw-l2+deepfool-l2", m.get("distanceAttacks").get("l2").asText());
+            assertTrue(m.get("certification").get("method").asText().startsWith("product of sound per-layer bounds"), m.toString());
+        }
+    }
+
     @Test
     void decisionAndOptimizationAttacksWithOneNorm() {
         Path out = tmp.resolve("cw");
@@ -93,7 +115,7 @@ class EvalCommandTest {
 
     static Stream<Arguments> badEvalArguments() {
         return Stream.of(
-                Arguments.of(List.of("--attacks", "pgd,laser"), "--attacks: expected attacks among pgd, fgsm, apgd, bim"),
+                Arguments.of(List.of("--attacks", "pgd,laser"), "--attacks: expected attacks among pgd, fgsm, apgd, apgd-dlr, square, bim, ensemble"),
                 Arguments.of(List.of("--eps-l2", "0.5,-1"), "--eps-l2: expected budgets ε > 0, got -1.0"),
                 Arguments.of(List.of("--eps-linf", "a,b"), "--eps-linf: expected comma-separated budgets ε > 0 (or none), got 'a,b'"),
                 Arguments.of(List.of("--eps-l2", "none", "--eps-linf", "none"), "--eps-l2/--eps-linf: expected at least one budget"),

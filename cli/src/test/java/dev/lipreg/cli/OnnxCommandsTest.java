@@ -122,7 +122,7 @@ class OnnxCommandsTest {
     void evalOfTheOnnxFileEqualsEvalOfTheRun() throws IOException {
         Path out = dir.resolve("eval");
         CliRun r = ok("eval", "--checkpoint", run.toString(), "--checkpoint", onnx.toString(), "--data-dir", DATA.toString(), "--test-subset", "40",
-                "--eps-l2", "0.5", "--eps-linf", "0.05", "--attacks", "pgd", "--pgd-steps", "5", "--power-iterations", "200", "--out", out.toString());
+                "--eps-l2", "0.5", "--eps-linf", "0.05", "--attacks", "pgd", "--pgd-steps", "5", "--out", out.toString());
         JsonNode models = Json.read(out.resolve("report.json")).get("models");
         JsonNode native_ = models.get(0), imported = models.get(1);
         assertEquals("small", imported.get("name").asText(), r.dump());
@@ -139,7 +139,7 @@ class OnnxCommandsTest {
     void attackAndDetectTakeTheOnnxFile() throws IOException {
         Path adv = dir.resolve("adv.safetensors");
         ok("attack", "--checkpoint", onnx.toString(), "--data-dir", DATA.toString(), "--test-subset", "10", "--attack", "pgd", "--norm", "l2",
-                "--eps", "1", "--pgd-steps", "5", "--backend", "reference", "--out", adv.toString());
+                "--eps", "1", "--pgd-steps", "5", "--out", adv.toString());
         try (Scope s = Scope.open()) {
             SafeTensorFile f = SafeTensors.read(adv, Backends.reference());
             assertEquals(Shape.of(10, 1, 28, 28), f.tensor("x_adv").shape());
@@ -222,7 +222,7 @@ class OnnxCommandsTest {
         Files.write(file, dev.lipreg.onnx.gen.OnnxProto.ModelProto.newBuilder().setIrVersion(8).setGraph(graph)
                 .addOpsetImport(dev.lipreg.onnx.gen.OnnxProto.OperatorSetIdProto.newBuilder().setVersion(17)).build().toByteArray());
         List<String> eval = List.of("eval", "--checkpoint", file.toString(), "--data-dir", DATA.toString(), "--test-subset", "8",
-                "--eps-l2", "0.5", "--eps-linf", "none", "--attacks", "pgd", "--pgd-steps", "2", "--power-iterations", "20", "--out", dir.resolve("branch").toString());
+                "--eps-l2", "0.5", "--eps-linf", "none", "--attacks", "pgd", "--pgd-steps", "2", "--out", dir.resolve("branch").toString());
         CliRun refused = CliRun.of(eval.toArray(String[]::new));
         assertEquals(2, refused.code(), refused.dump());
         assertTrue(refused.err().contains("--certify: no Lipschitz bound for branch.onnx") && refused.err().contains("'twice' (Add)")
@@ -250,7 +250,7 @@ class OnnxCommandsTest {
         Path model = dir.resolve("fashion_cnn_trained.onnx");
         Path out = dir.resolve("torch-eval");
         CliRun r = ok("eval", "--checkpoint", model.toString(), "--data-dir", DATA.toString(), "--test-subset", "100", "--eps-l2", "0.25",
-                "--eps-linf", "0.02", "--attacks", "pgd", "--pgd-steps", "5", "--power-iterations", "100", "--out", out.toString());
+                "--eps-linf", "0.02", "--attacks", "pgd", "--pgd-steps", "5", "--out", out.toString());
         JsonNode m = Json.read(out.resolve("report.json")).get("models").get(0);
         assertTrue(m.get("cleanError").asDouble() < 0.4, "PyTorch's model classifies LipReg's images: " + r.dump());
         assertTrue(m.get("certification").get("lipschitzBound").asDouble() > 1, m.toString());

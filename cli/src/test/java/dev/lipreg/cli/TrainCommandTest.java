@@ -60,7 +60,7 @@ class TrainCommandTest {
         assertEquals(2, history.size());
         assertTrue(history.get(1).get("penalties").has("lip(l2)"), history.toString());
         try (var files = Files.list(out)) {
-            assertEquals(List.of("checkpoint.safetensors", "history.json", "model.json"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+            assertEquals(List.of(".lipreg.lock", "checkpoint.safetensors", "history.json", "model.json"), files.map(p -> p.getFileName().toString()).sorted().toList(),
                     "no temp files are left");
         }
     }

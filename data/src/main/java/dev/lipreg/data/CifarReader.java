@@ -22,6 +22,9 @@ public final class CifarReader {
     public static final List<String> CIFAR10_CLASS_NAMES = List.of("airplane", "automobile", "bird", "cat",
             "deer", "dog", "frog", "horse", "ship", "truck");
 
+    /** Memory per content byte while loading: the byte itself and (about) one float. */
+    private static final int PER_BYTE = 1 + Float.BYTES;
+
     private CifarReader() {}
 
     /**
@@ -64,16 +67,23 @@ public final class CifarReader {
         Objects.requireNonNull(name, "name");
         int record = format.recordBytes();
         List<byte[]> contents = new ArrayList<>(files.size());
-        long total = 0;
+        long total = 0, held = 0;
         for (Path file : files) {
-            byte[] b = FileBytes.read(file);
+            // each content byte becomes about one float: 5 bytes of memory per byte, within what earlier files left
+            byte[] b = FileBytes.read(file, Math.max(0, DataBudget.bytes() - held) / PER_BYTE, PER_BYTE);
             validate(file, b, format);
             contents.add(b);
             total += b.length / record;
+            held += (long) b.length * PER_BYTE;
         }
+        Path last = files.isEmpty() ? Path.of(name) : files.get(files.size() - 1);
         if (total * CifarFormat.IMAGE_BYTES > FileBytes.MAX_ARRAY) {
-            throw new IllegalArgumentException(name + ": " + total + " images do not fit in one float array");
+            throw new DataTooLargeException(last, name + ": " + total + " images do not fit in one float array (at most "
+                    + FileBytes.MAX_ARRAY / CifarFormat.IMAGE_BYTES + ")");
         }
+        if (total == 0) throw new DatasetFormatException(last, name + ": no images, expected at least one record");
+        DataBudget.check(last, DataBudget.bytes(total, record + (long) Float.BYTES * CifarFormat.IMAGE_BYTES + Integer.BYTES, 0),
+                name + ": " + total + " images as bytes and floats");
         int count = (int) total;
         float[] x = new float[count * CifarFormat.IMAGE_BYTES];
         int[] y = new int[count];

@@ -1,5 +1,9 @@
 package dev.lipreg.data;
 
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Shape;
+import dev.lipreg.tensor.Tensor;
+
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -96,6 +100,16 @@ public final class Dataset {
     /** All labels. The dataset's own array: do not modify. */
     public int[] labels() {
         return labels;
+    }
+
+    /** Every image as a float32 tensor [count, channels, height, width] on {@code backend}, in the current scope. */
+    public Tensor images(Backend backend) {
+        return backend.fromArray(images, Shape.of(count, channels, height, width));
+    }
+
+    /** Every label as an int64 tensor [count] on {@code backend}, in the current scope. */
+    public Tensor labels(Backend backend) {
+        return Tensor.ofLabels(backend, labels);
     }
 
     public int count() {

@@ -2,7 +2,6 @@ package dev.lipreg.data;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -24,9 +23,10 @@ public final class IdxReader {
 
     /** Reads an image file into its raw unsigned bytes. */
     public static IdxImages readImages(Path file) throws IOException {
-        byte[] b = FileBytes.read(file);
-        Header h = parseImagesHeader(file, b);
-        return new IdxImages(h.count, h.rows, h.cols, Arrays.copyOfRange(b, IMAGES_HEADER, b.length));
+        try (FileBytes.Content c = FileBytes.open(file)) {
+            Header h = readImagesHeader(file, c, 1);
+            return new IdxImages(h.count, h.rows, h.cols, readPayload(file, c, IMAGES_HEADER, h.pixels(), "pixel data", h.describe()));
+        }
     }
 
     /** Reads a label file; every label must be below {@code numClasses}. */
@@ -34,49 +34,84 @@ public final class IdxReader {
         if (numClasses <= 0 || numClasses > 256) {
             throw new IllegalArgumentException("numClasses must be in 1..256 for unsigned-byte labels, got " + numClasses);
         }
-        return parseLabels(file, FileBytes.read(file), numClasses);
+        try (FileBytes.Content c = FileBytes.open(file)) {
+            byte[] head = c.read(LABELS_HEADER);
+            checkMagic(file, head, LABELS_MAGIC, "IDX labels, unsigned byte, 1 dim");
+            checkHeaderLength(file, head, LABELS_HEADER, "magic, label count");
+            int count = dimension(file, head, 4, "label count", 1);
+            checkDeclared(file, c, LABELS_HEADER, count, "label data", count + " labels");
+            DataBudget.check(file, DataBudget.bytes(count, 1 + Integer.BYTES, 0), count + " labels");
+            byte[] b = readPayload(file, c, LABELS_HEADER, count, "label data", count + " labels");
+            return parseLabels(file, b, numClasses);
+        }
     }
 
     /**
      * Reads a matching pair of image and label files into a single-channel dataset with pixels
-     * scaled to [0,1]. The two files must hold the same number of items.
+     * scaled to [0,1]. The two files must hold the same number of items, at least one.
      */
     public static Dataset read(Path images, Path labels, int numClasses, String name) throws IOException {
         Objects.requireNonNull(name, "name");
         int[] y = readLabels(labels, numClasses);
-        byte[] b = FileBytes.read(images);
-        Header h = parseImagesHeader(images, b);
-        if (h.count != y.length) {
-            throw new DatasetFormatException(labels, 4, "label count " + y.length + ", expected " + h.count
-                    + " to match the image count of " + images);
+        try (FileBytes.Content c = FileBytes.open(images)) {
+            // bytes as read plus their float copy
+            Header h = readImagesHeader(images, c, 1 + Float.BYTES);
+            if (h.count != y.length) {
+                throw new DatasetFormatException(labels, 4, "label count " + y.length + ", expected " + h.count
+                        + " to match the image count of " + images);
+            }
+            byte[] b = readPayload(images, c, IMAGES_HEADER, h.pixels(), "pixel data", h.describe());
+            float[] x = new float[b.length];
+            Pixels.toUnit(b, 0, x, 0, x.length, Pixels.unitTable());
+            return Dataset.ofTrustedPixels(x, y, h.count, 1, h.rows, h.cols, numClasses, name);
         }
-        float[] x = new float[b.length - IMAGES_HEADER];
-        Pixels.toUnit(b, IMAGES_HEADER, x, 0, x.length, Pixels.unitTable());
-        return Dataset.ofTrustedPixels(x, y, h.count, 1, h.rows, h.cols, numClasses, name);
     }
 
-    private record Header(int count, int rows, int cols) {}
+    private record Header(int count, int rows, int cols) {
+        long pixels() {
+            return (long) count * rows * cols;
+        }
 
-    private static Header parseImagesHeader(Path file, byte[] b) throws DatasetFormatException {
+        String describe() {
+            return count + " images of " + rows + "x" + cols;
+        }
+    }
+
+    /** The header, checked against the file length and the budget ({@code bytesPerPixel} of memory per pixel). */
+    private static Header readImagesHeader(Path file, FileBytes.Content c, int bytesPerPixel) throws IOException {
+        byte[] b = c.read(IMAGES_HEADER);
         checkMagic(file, b, IMAGES_MAGIC, "IDX images, unsigned byte, 3 dims");
         checkHeaderLength(file, b, IMAGES_HEADER, "magic, image count, rows, columns");
-        int count = dimension(file, b, 4, "image count", 0);
-        int rows = dimension(file, b, 8, "rows", 1);
-        int cols = dimension(file, b, 12, "columns", 1);
-        long pixels = (long) count * rows * cols;
-        checkDataLength(file, b.length, IMAGES_HEADER, pixels, "pixel data",
-                count + " images of " + rows + "x" + cols);
-        return new Header(count, rows, cols);
+        Header h = new Header(dimension(file, b, 4, "image count", 1), dimension(file, b, 8, "rows", 1),
+                dimension(file, b, 12, "columns", 1));
+        checkDeclared(file, c, IMAGES_HEADER, h.pixels(), "pixel data", h.describe());
+        DataBudget.check(file, DataBudget.bytes(h.pixels(), bytesPerPixel, 0), h.describe());
+        return h;
+    }
+
+    /** Before allocating: the payload fits an array and, for an uncompressed file, matches its length. */
+    private static void checkDeclared(Path file, FileBytes.Content c, int header, long payload, String what, String description)
+            throws DatasetFormatException {
+        if (payload > FileBytes.MAX_ARRAY - header) {
+            throw new DatasetFormatException(file, header, description + " is " + payload
+                    + " bytes of " + what + ", more than a Java array can hold");
+        }
+        if (!c.compressed()) checkDataLength(file, c.length(), header, payload, what, description);
+    }
+
+    /** Exactly {@code payload} bytes follow and nothing after them (checked for gzip content here, by reading). */
+    private static byte[] readPayload(Path file, FileBytes.Content c, int header, long payload, String what, String description)
+            throws IOException {
+        byte[] b = c.read((int) payload);
+        long trailing = b.length == payload ? c.drain() : 0;
+        checkDataLength(file, header + b.length + trailing, header, payload, what, description);
+        return b;
     }
 
     private static int[] parseLabels(Path file, byte[] b, int numClasses) throws DatasetFormatException {
-        checkMagic(file, b, LABELS_MAGIC, "IDX labels, unsigned byte, 1 dim");
-        checkHeaderLength(file, b, LABELS_HEADER, "magic, label count");
-        int count = dimension(file, b, 4, "label count", 0);
-        checkDataLength(file, b.length, LABELS_HEADER, count, "label data", count + " labels");
-        int[] labels = new int[count];
-        for (int i = 0; i < count; i++) {
-            int v = b[LABELS_HEADER + i] & 0xFF;
+        int[] labels = new int[b.length];
+        for (int i = 0; i < b.length; i++) {
+            int v = b[i] & 0xFF;
             if (v >= numClasses) {
                 throw new DatasetFormatException(file, LABELS_HEADER + i, "label " + v + " (item " + i
                         + ") out of range, expected 0.." + (numClasses - 1));
@@ -139,10 +174,6 @@ public final class IdxReader {
 
     private static void checkDataLength(Path file, long actual, int header, long payload, String what,
             String description) throws DatasetFormatException {
-        if (payload > FileBytes.MAX_ARRAY - header) {
-            throw new DatasetFormatException(file, header, description + " is " + payload
-                    + " bytes of " + what + ", more than a Java array can hold");
-        }
         long expected = header + payload;
         if (actual < expected) {
             throw new DatasetFormatException(file, actual, "truncated " + what + ": expected " + payload

@@ -84,11 +84,78 @@ class IdxReaderTest {
         assertEquals(128 / 255f, x[128]);
     }
 
+    @ParameterizedTest(name = "gzip={0}")
+    @ValueSource(booleans = {false, true})
+    void zeroImagesOrLabelsAreRejected(boolean gz) {
+        // issue 21: an empty set used to train to "loss NaN" and exit 0
+        Path images = file("images", IdxWriter.images(0, 28, 28, new byte[0]), gz);
+        Path labels = file("labels", IdxWriter.labels(new byte[0]), gz);
+        assertFormatError(images, 4, () -> IdxReader.readImages(images), "image count is 0, expected >= 1");
+        assertFormatError(labels, 4, () -> IdxReader.read(images, labels, 10, "empty"), "label count is 0, expected >= 1");
+    }
+
     @Test
-    void emptyButWellFormedFilesGiveAnEmptyDataset() throws IOException {
-        Path images = file("images", IdxWriter.images(0, 28, 28, new byte[0]), false);
-        Path labels = file("labels", IdxWriter.labels(new byte[0]), false);
-        assertEquals(0, IdxReader.read(images, labels, 10, "empty").count());
+    void trailingNonGzipBytesAfterTheGzipStreamAreRejected() {
+        // issue 21: GZIPInputStream silently ignores bytes after the last member that do not start another one
+        byte[] gz = IdxWriter.gzip(IdxWriter.labels(LABELS));
+        byte[] withGarbage = Arrays.copyOf(gz, gz.length + 7);
+        Arrays.fill(withGarbage, gz.length, withGarbage.length, (byte) 'x');
+        Path f = IdxWriter.write(dir.resolve("labels.gz"), withGarbage);
+        assertFormatError(f, 13, () -> IdxReader.readLabels(f, 10), "7 trailing bytes after the gzip stream",
+                "compressed offset " + gz.length);
+    }
+
+    @Test
+    void gzipCrcMismatchIsCorrupt() {
+        byte[] gz = IdxWriter.gzip(IdxWriter.labels(LABELS));
+        gz[gz.length - 8] ^= 1;
+        Path f = IdxWriter.write(dir.resolve("labels.gz"), gz);
+        var e = assertThrows(DatasetFormatException.class, () -> IdxReader.readLabels(f, 10));
+        assertTrue(e.getMessage().contains("corrupt gzip stream (CRC-32 mismatch"), e.getMessage());
+    }
+
+    @Test
+    void gzipThatExpandsBeyondTheBudgetIsRefusedAfterItsHeader() throws IOException {
+        // issue 21: a small gzip file declaring 1.9 million 28x28 images (6 GB as floats) ran out of memory.
+        // Only the header is written: the refusal comes before the pixels would be inflated or allocated.
+        byte[] header = Arrays.copyOf(IdxWriter.images(1_900_000, 28, 28, new byte[0]), 16);
+        Path f = IdxWriter.write(dir.resolve("train-images-idx3-ubyte.gz"), IdxWriter.gzip(header));
+        Path labels = file("labels", IdxWriter.labels(new byte[1_900_000]), true);
+        String before = System.getProperty(DataBudget.PROPERTY);
+        System.setProperty(DataBudget.PROPERTY, "1g");
+        try {
+            var e = assertThrows(DataTooLargeException.class, () -> IdxReader.read(f, labels, 10, "big"));
+            assertTrue(e.getMessage().startsWith(f + ": 1900000 images of 28x28 needs 6.9 GiB (7448000000 bytes) of memory, over the data "
+                    + "memory budget of 1.0 GiB"), e.getMessage());
+            assertTrue(e.getMessage().contains("-Dlipreg.maxDataBytes=BYTES or LIPREG_MAX_DATA_BYTES=BYTES"), e.getMessage());
+        } finally {
+            if (before == null) System.clearProperty(DataBudget.PROPERTY);
+            else System.setProperty(DataBudget.PROPERTY, before);
+        }
+    }
+
+    @Test
+    void defaultBudgetRefusesTheIssueCaseOnThisHeap() {
+        // the default budget (3/4 of the heap) is below 6 GB float pixels unless the heap is over 8 GB
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < 8_000_000_000L, "heap over 8 GB");
+        byte[] header = Arrays.copyOf(IdxWriter.images(1_900_000, 28, 28, new byte[0]), 16);
+        Path f = IdxWriter.write(dir.resolve("big.gz"), IdxWriter.gzip(header));
+        Path labels = file("labels", IdxWriter.labels(new byte[1_900_000]), true);
+        var e = assertThrows(DataTooLargeException.class, () -> IdxReader.read(f, labels, 10, "big"));
+        assertTrue(e.getMessage().contains("over the data memory budget"), e.getMessage());
+    }
+
+    @Test
+    void budgetSettingIsValidated() {
+        System.setProperty(DataBudget.PROPERTY, "lots");
+        try {
+            var e = assertThrows(IllegalArgumentException.class, DataBudget::bytes);
+            assertEquals("-Dlipreg.maxDataBytes: expected a byte count such as 2000000000 or 2g, got 'lots'", e.getMessage());
+            System.setProperty(DataBudget.PROPERTY, "3k");
+            assertEquals(3072, DataBudget.bytes());
+        } finally {
+            System.clearProperty(DataBudget.PROPERTY);
+        }
     }
 
     @Test

@@ -52,7 +52,7 @@ public final class Cuda {
         }
 
         private static Probe probe(CudaLibraryFinder finder, Map<String, Path> libs, Set<String> loaded) {
-            if (!NativeAccess.ENABLED) {
+            if (!NativeAccess.permitted()) {
                 return unavailable(NativeLibraries.NO_NATIVE_ACCESS, 0, 0, 0, libs, loaded);
             }
             if (!libs.containsKey("cudart")) {

@@ -34,32 +34,35 @@ public final class Dnnl {
     static final int MAJOR = 3;
     static final int MINOR = 13;
 
-    private static final int SUCCESS = dnnl_success();
-    private static final Map<Integer, String> STATUS_NAMES = Map.ofEntries(
-            entry(dnnl_success(), "dnnl_success"),
-            entry(dnnl_out_of_memory(), "dnnl_out_of_memory"),
-            entry(dnnl_invalid_arguments(), "dnnl_invalid_arguments"),
-            entry(dnnl_unimplemented(), "dnnl_unimplemented"),
-            entry(dnnl_last_impl_reached(), "dnnl_last_impl_reached"),
-            entry(dnnl_runtime_error(), "dnnl_runtime_error"),
-            entry(dnnl_not_required(), "dnnl_not_required"),
-            entry(dnnl_invalid_graph(), "dnnl_invalid_graph"),
-            entry(dnnl_invalid_graph_op(), "dnnl_invalid_graph_op"),
-            entry(dnnl_invalid_shape(), "dnnl_invalid_shape"),
-            entry(dnnl_invalid_data_type(), "dnnl_invalid_data_type"));
+    /** Status codes read from the generated header on first use: under --illegal-native-access=deny its class must never initialize. */
+    private static final class Statuses {
+        static final int SUCCESS = dnnl_success();
+        static final Map<Integer, String> NAMES = Map.ofEntries(
+                entry(dnnl_success(), "dnnl_success"),
+                entry(dnnl_out_of_memory(), "dnnl_out_of_memory"),
+                entry(dnnl_invalid_arguments(), "dnnl_invalid_arguments"),
+                entry(dnnl_unimplemented(), "dnnl_unimplemented"),
+                entry(dnnl_last_impl_reached(), "dnnl_last_impl_reached"),
+                entry(dnnl_runtime_error(), "dnnl_runtime_error"),
+                entry(dnnl_not_required(), "dnnl_not_required"),
+                entry(dnnl_invalid_graph(), "dnnl_invalid_graph"),
+                entry(dnnl_invalid_graph_op(), "dnnl_invalid_graph_op"),
+                entry(dnnl_invalid_shape(), "dnnl_invalid_shape"),
+                entry(dnnl_invalid_data_type(), "dnnl_invalid_data_type"));
+    }
 
     private Dnnl() {}
 
     /** Throws {@link NativeException} unless {@code status} is {@code dnnl_success}. Needs no loaded library. */
     public static void check(int status, String function) {
-        if (status != SUCCESS) {
+        if (status != Statuses.SUCCESS) {
             throw new NativeException(LIBRARY, function, status, statusName(status), null);
         }
     }
 
     /** The dnnl_status_t enumerator's name, e.g. {@code dnnl_invalid_arguments}. */
     public static String statusName(int status) {
-        return StatusNames.name(STATUS_NAMES, status, "dnnl_status_t");
+        return StatusNames.name(Statuses.NAMES, status, "dnnl_status_t");
     }
 
     /** The once-per-JVM outcome of loading; class initialization makes it lazy, thread-safe and final. */

@@ -30,7 +30,7 @@ public record NativeInfo(boolean nativeAccess, Availability dnnl, DnnlVersion dn
         StringBuilder sb = new StringBuilder();
         sb.append("Java:          ").append(Runtime.version()).append(", ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" processors, native access ")
-                .append(nativeAccess ? "enabled" : "DISABLED").append('\n');
+                .append(nativeAccess ? "enabled" : "not enabled by " + NativeLibraries.NATIVE_ACCESS_FLAG + " (permitted with a JVM warning unless denied)").append('\n');
         if (dnnl.available()) {
             sb.append("oneDNN:        ").append(dnnl.detail()).append('\n')
                     .append("  CPU ISA:     ").append(cpuIsa).append('\n')

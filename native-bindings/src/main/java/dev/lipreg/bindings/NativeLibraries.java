@@ -79,21 +79,23 @@ public final class NativeLibraries {
     }
 
     /**
-     * Throws unless this module may call native code (see {@link NativeAccess}). An unnamed module
-     * has it only with {@code --enable-native-access=ALL-UNNAMED} (or Enable-Native-Access in a
-     * launcher jar's manifest).
+     * Throws unless this module may call native code (see {@link NativeAccess}). With
+     * {@code --enable-native-access=ALL-UNNAMED} (or Enable-Native-Access in a launcher jar's manifest)
+     * it may; without the flag the JDK's default mode still permits it, printing a warning that
+     * names the flag, and only {@code --illegal-native-access=deny} forbids it.
      */
     static void requireNativeAccess(String library) {
-        if (!NativeAccess.ENABLED) {
+        if (!NativeAccess.permitted()) {
             throw new NativeUnavailableException(library + " is unavailable: " + NO_NATIVE_ACCESS);
         }
     }
 
-    static final String NO_NATIVE_ACCESS = "native access is not enabled for LipReg. "
+    static final String NO_NATIVE_ACCESS = "this JVM denies native access to LipReg (--illegal-native-access=deny). "
                     + "Start the JVM with " + NATIVE_ACCESS_FLAG + ": on the java command line, in the "
                     + "JDK_JAVA_OPTIONS environment variable, or for Maven tests in the surefire <argLine> "
                     + "(MAVEN_OPTS only reaches Maven's own JVM). An executable jar can declare "
-                    + "'Enable-Native-Access: ALL-UNNAMED' in its manifest. The pure-Java reference backend still works.";
+                    + "'Enable-Native-Access: ALL-UNNAMED' in its manifest. Pure-Java code keeps working, and "
+                    + "LIPREG_BACKEND=reference selects the (much slower) pure-Java backend on purpose.";
 
     /** Locates (extracting to the cache if needed) and loads libgomp then libdnnl. */
     static DnnlFiles loadDnnl(Map<String, String> env, Properties props) {

@@ -125,11 +125,21 @@ class ChildJvmTest {
     }
 
     @Test
-    void withoutNativeAccessTheErrorNamesTheFlagAndJavaKeepsWorking() throws Exception {
-        Run r = run("fail", Map.of()); // no flag; the shared cache is never touched
+    void withoutTheFlagTheJvmPermitsNativeAccessAndWarns() throws Exception {
+        // JDK 22-25 default: restricted calls work, with one JVM warning naming the flag; never a silent downgrade
+        Dnnl.ensureLoaded(); // fills the shared cache, which the child reuses
+        Run r = run("load", Map.of());
+        assertLoaded(r, versionDir(NativeLibraries.cacheRoot()));
+        assertTrue(r.output().contains("WARNING") && r.output().contains(FLAG), r.output());
+    }
+
+    @Test
+    void deniedNativeAccessNamesTheFlagAndJavaKeepsWorking() throws Exception {
+        Run r = run("fail", Map.of(), "--illegal-native-access=deny"); // the shared cache is never touched
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.line("ERROR").contains(FLAG), r.output());
         assertTrue(r.line("ERROR").contains("JDK_JAVA_OPTIONS"), r.output());
+        assertTrue(r.line("ERROR").contains("--illegal-native-access=deny"), r.output());
         assertEquals("true", r.line("SAME"), "the failure is remembered");
         assertEquals("false", r.line("AVAILABLE"));
         assertEquals("5050", r.line("PURE_JAVA"));

@@ -13,15 +13,17 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * APGD-CE (Croce & Hein 2020, the first attack of AutoAttack), ℓ∞ or ℓ2, with
+ * APGD-CE (Croce and Hein 2020, the first attack of AutoAttack), ℓ∞ or ℓ2, with
  * AutoAttack's step-size rule: step 2ε at first, momentum 0.75 on the iterates,
  * and at checkpoints (first at 22% of the steps, then every 3% less, at least
  * 6%) the step of an image is halved, and it restarts from its best point,
  * when its loss rose in at most 75% of the steps since the last checkpoint or
  * when neither its step nor its best loss changed since then. Targeted: the
- * loss maximized is −CE toward the target.
+ * loss maximized is −CE toward the target. With another {@code loss} (e.g.
+ * {@link DlrLoss}; null: cross-entropy) that loss is maximized as it is, in
+ * both modes.
  */
-public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed) implements FixedBudgetAttack {
+public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed, Loss loss) implements FixedBudgetAttack {
     private static final double MOMENTUM = 0.75, RHO = 0.75;
 
     public Apgd {
@@ -29,6 +31,11 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
         Inputs.checkEpsilon(epsilon, "epsilon");
         Inputs.checkPositive(steps, "steps");
         Inputs.checkPositive(restarts, "restarts");
+    }
+
+    /** APGD-CE. */
+    public Apgd(Norm norm, double epsilon, int steps, int restarts, long seed) {
+        this(norm, epsilon, steps, restarts, seed, null);
     }
 
     public static Apgd linf(double epsilon, int steps) {
@@ -41,20 +48,25 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
 
     @Override
     public String name() {
-        return "apgd-ce-" + norm.label();
+        return "apgd-" + (loss == null ? "ce" : loss.label()) + "-" + norm.label();
     }
 
     @Override
     public Apgd withEpsilon(double epsilon) {
-        return new Apgd(norm, epsilon, steps, restarts, seed);
+        return new Apgd(norm, epsilon, steps, restarts, seed, loss);
     }
 
     public Apgd withRestarts(int restarts) {
-        return new Apgd(norm, epsilon, steps, restarts, seed);
+        return new Apgd(norm, epsilon, steps, restarts, seed, loss);
     }
 
     public Apgd withSeed(long seed) {
-        return new Apgd(norm, epsilon, steps, restarts, seed);
+        return new Apgd(norm, epsilon, steps, restarts, seed, loss);
+    }
+
+    /** The same attack maximizing {@code loss} (null: cross-entropy). */
+    public Apgd withLoss(Loss loss) {
+        return new Apgd(norm, epsilon, steps, restarts, seed, loss);
     }
 
     @Override
@@ -194,12 +206,13 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
 
         /** Loss and gradient at xAdv (the loss maximized: CE, or −CE toward the target); records adversarial iterates. */
         private double[] evaluate() {
-            InputGradients.LossGradient lg = InputGradients.ofLoss(model, xAdv, f.labels, Loss.crossEntropy());
+            InputGradients.LossGradient lg = InputGradients.ofLoss(model, xAdv, f.labels, loss == null ? Loss.crossEntropy() : loss);
             Pgd.keepNewlyFound(f, PerImage.argmax(lg.logits()), found, xAdv, bestAdv);
-            k.copyInto(grad, targeted ? k.affine(lg.gradient(), -1, 0) : lg.gradient());
-            double[] loss = lg.loss().toDoubleArray();
-            if (targeted) for (int j = 0; j < n; j++) loss[j] = -loss[j];
-            return loss;
+            boolean negate = targeted && loss == null; // −CE toward the target
+            k.copyInto(grad, negate ? k.affine(lg.gradient(), -1, 0) : lg.gradient());
+            double[] values = lg.loss().toDoubleArray();
+            if (negate) for (int j = 0; j < n; j++) values[j] = -values[j];
+            return values;
         }
     }
 }

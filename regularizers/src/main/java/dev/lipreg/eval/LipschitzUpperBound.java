@@ -19,53 +19,75 @@ import dev.lipreg.nn.ResidualBlock;
 import dev.lipreg.nn.Sequential;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Backends;
-import dev.lipreg.tensor.BinaryOp;
-import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Pool2dSpec;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
-import dev.lipreg.tensor.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An upper bound on the ℓ2→ℓ2 Lipschitz constant of a model's logits: the
- * product of its layers' bounds. Linear layers get their operator norm by
- * {@link PowerIteration} on the true operator (a Conv2d directly followed by a
- * BatchNorm2d counts as one affine map, bounded jointly); activations their
- * largest slope; max pooling 1 for non-overlapping windows, √(windows covering
- * a pixel) otherwise; batch norm max |γ|/√(var+eps); a residual block
- * relu(branch(x) + shortcut(x)) the sum of both paths' bounds. Power iteration
- * approaches each norm from below, so the bound is exact only up to its
- * tolerance; {@link Factor#converged} reports whether it was met.
+ * A sound upper bound on the ℓ2→ℓ2 Lipschitz constant of a model's logits: the
+ * product of its layers' bounds, each provably ≥ the layer's true constant.
+ * Convolutions and dense layers get a {@link SpectralBound} (Gram iteration; a
+ * Conv2d directly followed by a BatchNorm2d counts as one affine map, bounded
+ * jointly); average pooling Schur's test; activations their largest slope; max
+ * pooling 1 for non-overlapping windows, √(windows covering a pixel) otherwise;
+ * batch norm max |γ|/√(var+eps); a residual block relu(branch(x) + shortcut(x))
+ * the sum of both paths' bounds. {@link Factor#method} names the bound used.
  */
 public final class LipschitzUpperBound {
 
     private LipschitzUpperBound() {
     }
 
+    /** How a factor was bounded; every one is an upper bound. */
+    public enum Method {
+        /** A closed form that equals the layer's constant or bounds it (slopes, batch-norm scale, pooling overlap). */
+        CLOSED_FORM("closed form"),
+        /** Gram iteration on the circulant embedding of a zero-padded convolution ({@link SpectralBound#conv2d}). */
+        CONV_GRAM("Gram iteration, circulant embedding"),
+        /** Gram iteration on a dense weight matrix. */
+        DENSE_GRAM("Gram iteration"),
+        /** Schur's test on an average pooling's non-negative matrix. */
+        SCHUR("Schur test"),
+        /** A residual block: product of its branch's bounds plus the shortcut's. */
+        BLOCK("branch product + shortcut");
+
+        private final String label;
+
+        Method(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
     /** One layer's (or merged layers') bound. */
-    public record Factor(String layer, double value, boolean converged) {
+    public record Factor(String layer, double value, Method method) {
     }
 
     /** The factors in order and their product. */
     public record Bound(List<Factor> factors, double value) {
+        /** What the value is, for reports. */
+        public static final String DESCRIPTION = "product of sound per-layer bounds (Gram iteration for convolutions and dense layers, "
+                + "Schur's test for average pooling, closed forms otherwise)";
     }
 
     /** For a model in evaluation mode on inputs of shape {@code input} (without the batch axis, e.g. [1, 28, 28]). */
-    public static Bound of(Module model, int[] input, PowerIteration power) {
+    public static Bound of(Module model, int[] input) {
         if (model == null) throw new IllegalArgumentException("model must not be null");
         if (model.isTraining()) throw new IllegalArgumentException("model is in training mode; call model.eval() so batch norm uses its running statistics");
         if (input == null || input.length == 0) throw new IllegalArgumentException("input shape must be given without the batch axis, e.g. [1, 28, 28]");
-        if (power == null) throw new IllegalArgumentException("power iteration settings must not be null");
         int[] dims = new int[input.length + 1];
         dims[0] = 1;
         System.arraycopy(input, 0, dims, 1, input.length);
-        Walker w = new Walker(model, power);
+        Walker w = new Walker(model);
         try (Scope s = Scope.open()) {
             List<Module> layers = model instanceof Sequential seq ? seq.layers() : List.of(model);
             w.layers(layers, Shape.of(dims));
@@ -77,13 +99,11 @@ public final class LipschitzUpperBound {
 
     /** Walks the layers, propagating the input shape by probing each layer with zeros. */
     private static final class Walker {
-        private final PowerIteration power;
         private final Backend k;
         private final DType dtype;
         private final List<Factor> factors = new ArrayList<>();
 
-        Walker(Module model, PowerIteration power) {
-            this.power = power;
+        Walker(Module model) {
             Parameter any = model.parameters().values().stream().findFirst().orElse(null);
             this.k = any == null ? Backends.reference() : any.backend();
             this.dtype = any == null ? DType.FLOAT64 : any.dtype();
@@ -94,7 +114,7 @@ public final class LipschitzUpperBound {
             for (int i = 0; i < layers.size(); i++) {
                 Module m = layers.get(i);
                 if (m instanceof Conv2d c && i + 1 < layers.size() && layers.get(i + 1) instanceof BatchNorm2d bn) {
-                    factors.add(norm(c.describe() + " + " + bn.describe(), LinearOperator.conv2d(c.weight().value(), c.spec(), shape, bnScale(bn))));
+                    factors.add(new Factor(c.describe() + " + " + bn.describe(), convBn(c, bn, shape), Method.CONV_GRAM));
                     shape = probe(bn, probe(c, shape));
                     i++;
                 } else if (m instanceof Sequential seq) {
@@ -110,12 +130,12 @@ public final class LipschitzUpperBound {
         private Factor factor(Module m, Shape in) {
             String name = m.describe();
             return switch (m) {
-                case Conv2d c -> norm(name, LinearOperator.conv2d(c.weight().value(), c.spec(), in, null));
-                case Linear l -> norm(name, LinearOperator.linear(l.weight().value()));
+                case Conv2d c -> new Factor(name, SpectralBound.conv2d(c.weight().value(), c.spec(), in, null), Method.CONV_GRAM);
+                case Linear l -> new Factor(name, SpectralBound.linear(l.weight().value()), Method.DENSE_GRAM);
                 case BatchNorm2d bn -> exact(name, maxAbs(bnScale(bn)));
                 case Activation a -> exact(name, slope(a));
                 case MaxPool2d p -> exact(name, Math.sqrt(overlap(p.spec())));
-                case AvgPool2d p -> norm(name, LinearOperator.avgPool2d(p.spec(), in, k, dtype));
+                case AvgPool2d p -> new Factor(name, SpectralBound.avgPool2d(p.spec(), in), Method.SCHUR);
                 case AdaptiveAvgPool2d p -> exact(name, 1 / Math.sqrt((double) in.dim(2) * in.dim(3)));
                 case Flatten f -> exact(name, 1);
                 case Dropout d -> exact(name, 1);
@@ -129,46 +149,32 @@ public final class LipschitzUpperBound {
         /** relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x)): ≤ ‖bn2∘conv2‖·‖bn1∘conv1‖ + ‖shortcut‖ (1 for identity). */
         private Factor residual(ResidualBlock b, Shape in) {
             Shape mid = b.conv1().spec().outputShape(in, b.conv1().weight().shape());
-            PowerIteration.Estimate e1 = power.sigmaMax(convBn(b.conv1(), b.bn1(), in));
-            PowerIteration.Estimate e2 = power.sigmaMax(convBn(b.conv2(), b.bn2(), mid));
-            Factor skip = shortcut(b.shortcutConv(), b.shortcutBn(), in);
-            return new Factor(b.describe(), e1.sigma() * e2.sigma() + skip.value(), e1.converged() && e2.converged() && skip.converged());
+            double branch = convBn(b.conv1(), b.bn1(), in) * convBn(b.conv2(), b.bn2(), mid);
+            return new Factor(b.describe(), branch + shortcut(b.shortcutConv(), b.shortcutBn(), in), Method.BLOCK);
         }
 
         /** Three convolutions (1x1, grouped 3x3 with the stride, 1x1) with batch norms and ReLUs, plus the shortcut. */
         private Factor bottleneck(BottleneckBlock b, Shape in) {
             Shape s1 = b.conv1().spec().outputShape(in, b.conv1().weight().shape());
             Shape s2 = b.conv2().spec().outputShape(s1, b.conv2().weight().shape());
-            PowerIteration.Estimate e1 = power.sigmaMax(convBn(b.conv1(), b.bn1(), in));
-            PowerIteration.Estimate e2 = power.sigmaMax(convBn(b.conv2(), b.bn2(), s1));
-            PowerIteration.Estimate e3 = power.sigmaMax(convBn(b.conv3(), b.bn3(), s2));
-            Factor skip = shortcut(b.shortcutConv(), b.shortcutBn(), in);
-            return new Factor(b.describe(), e1.sigma() * e2.sigma() * e3.sigma() + skip.value(),
-                    e1.converged() && e2.converged() && e3.converged() && skip.converged());
+            double branch = convBn(b.conv1(), b.bn1(), in) * convBn(b.conv2(), b.bn2(), s1) * convBn(b.conv3(), b.bn3(), s2);
+            return new Factor(b.describe(), branch + shortcut(b.shortcutConv(), b.shortcutBn(), in), Method.BLOCK);
         }
 
-        /** The projection shortcut (1x1 conv with the block's stride, then batch norm), or the identity. */
-        private Factor shortcut(Conv2d conv, BatchNorm2d bn, Shape in) {
-            if (conv == null) return exact("identity", 1);
-            return norm("shortcut", convBn(conv, bn, in));
+        /** The projection shortcut's bound (1x1 conv with the block's stride, then batch norm), or 1 for the identity. */
+        private double shortcut(Conv2d conv, BatchNorm2d bn, Shape in) {
+            return conv == null ? 1 : convBn(conv, bn, in);
         }
 
-        /** A convolution followed by an evaluation-mode batch norm, as one operator. */
-        private LinearOperator convBn(Conv2d conv, BatchNorm2d bn, Shape in) {
-            return LinearOperator.conv2d(conv.weight().value(), conv.spec(), in, bnScale(bn));
+        /** A convolution followed by an evaluation-mode batch norm, bounded as one operator. */
+        private double convBn(Conv2d conv, BatchNorm2d bn, Shape in) {
+            return SpectralBound.conv2d(conv.weight().value(), conv.spec(), in, bnScale(bn));
         }
 
         /** An evaluation-mode batch norm is x ↦ s⊙x + t per channel. */
         private Tensor bnScale(BatchNorm2d bn) {
             Tensor s = bn.evalScale();
             return s.dtype() == dtype ? s : k.cast(s, dtype);
-        }
-
-        private Factor norm(String name, LinearOperator op) {
-            try (Scope s = Scope.open()) {
-                PowerIteration.Estimate e = power.sigmaMax(op);
-                return new Factor(name, e.sigma(), e.converged());
-            }
         }
 
         private Shape probe(Module m, Shape in) {
@@ -182,7 +188,7 @@ public final class LipschitzUpperBound {
         }
 
         private static Factor exact(String name, double v) {
-            return new Factor(name, v, true);
+            return new Factor(name, v, Method.CLOSED_FORM);
         }
 
         /** The largest |f'| of an activation. */

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Lipschitz lower bounds from pairs of a sample: max over i < j of
+ * Lipschitz lower bounds from pairs of a sample: max over i &lt; j of
  * ‖f(x_i) − f(x_j)‖₂ / ‖x_i − x_j‖₂ for the model's logits, and the paper's
  * "data Lipschitz constant" max ‖y_i − y_j‖₂ / ‖x_i − x_j‖₂ for one-hot labels
  * (√2 for pairs of different classes, 0 otherwise). Differences are formed

@@ -24,26 +24,44 @@ public final class Robustness {
     /** The error under {@code attack} at each ε (misclassified clean images count as errors at every ε). */
     public static ErrorCurve errorCurve(Module model, Tensor images, Tensor labels, FixedBudgetAttack attack, double[] epsilons,
                                         int batchSize, Progress progress) {
+        return broken(model, images, labels, attack, epsilons, batchSize, progress).curve();
+    }
+
+    /** Which images an attack broke at each budget: {@code broken[j][i]} for ε_j and image i. */
+    public record Broken(String attack, Norm norm, double[] epsilons, boolean[][] broken, double seconds) {
+        public ErrorCurve curve() {
+            double[] errors = new double[epsilons.length];
+            for (int j = 0; j < errors.length; j++) {
+                int c = 0;
+                for (boolean b : broken[j]) c += b ? 1 : 0;
+                errors[j] = (double) c / broken[j].length;
+            }
+            return new ErrorCurve(attack, norm, epsilons.clone(), errors, seconds);
+        }
+    }
+
+    /** Per image and ε, whether {@code attack} broke it (misclassified clean images count as broken at every ε). */
+    public static Broken broken(Module model, Tensor images, Tensor labels, FixedBudgetAttack attack, double[] epsilons,
+                                int batchSize, Progress progress) {
         int n = Batches.check(images, labels, batchSize);
         if (attack == null) throw new IllegalArgumentException("attack must not be null");
         if (epsilons == null || epsilons.length == 0) throw new IllegalArgumentException("epsilons must list at least one budget");
         for (int j = 0; j < epsilons.length; j++) Inputs.checkEpsilon(epsilons[j], "epsilons[" + j + "]");
         Progress p = orNone(progress);
-        double[] errors = new double[epsilons.length];
+        boolean[][] broken = new boolean[epsilons.length][n];
         double[] seconds = {0};
         for (int j = 0; j < epsilons.length; j++) {
             double eps = epsilons[j];
-            int[] broken = {0};
+            boolean[] row = broken[j];
             Batches.forEach(images, labels, batchSize, p, (long) n * epsilons.length, (long) n * j, (x, y, off) -> {
                 double[] e = new double[x.dim(0)];
                 Arrays.fill(e, eps);
                 AttackResult r = attack.run(model, x, y, e);
-                broken[0] += r.successCount();
+                System.arraycopy(r.success(), 0, row, off, x.dim(0));
                 seconds[0] += r.seconds();
             });
-            errors[j] = (double) broken[0] / n;
         }
-        return new ErrorCurve(attack.name(), attack.norm(), epsilons.clone(), errors, seconds[0]);
+        return new Broken(attack.name(), attack.norm(), epsilons.clone(), broken, seconds[0]);
     }
 
     /** Distances in {@code norm} of the adversarials a minimal-distance attack finds; +∞ where it fails. */

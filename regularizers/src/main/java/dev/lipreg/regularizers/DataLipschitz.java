@@ -13,7 +13,7 @@ import dev.lipreg.tensor.UnaryOp;
  * The "data Lipschitz constant" max_{i,j} ‖y_i − y_j‖₂ / ‖x_i − x_j‖₂ over a
  * sample, with one-hot labels: √2 over the smallest distance between two
  * differently labelled images. A model's Lipschitz estimate can be compared
- * with it (PAPER.md §2). Distances come from one Gram matrix on the backend.
+ * with it (docs/method.md §2). Distances come from one Gram matrix on the backend.
  *
  * @param value    the estimate (∞ when two differently labelled images coincide)
  * @param distance the smallest ℓ2 distance between differently labelled images

@@ -1,6 +1,6 @@
 package dev.lipreg.regularizers;
 
-/** How per-example gradient norms n_i = ‖g_i‖ become one penalty (PAPER.md §1). */
+/** How per-example gradient norms n_i = ‖g_i‖ become one penalty (docs/method.md §1). */
 public enum PenaltyKind {
     /** weight · max_i n_i: the batch estimate of the Lipschitz constant of the loss. */
     LIPSCHITZ("lip"),

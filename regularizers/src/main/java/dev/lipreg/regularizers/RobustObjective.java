@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The training objective of PAPER.md §1:
+ * The training objective of docs/method.md §1:
  * J(w) = mean_i ℓ(x_i, y_i) + Σ penalties on the input gradients g_i,
  * evaluated exactly (double backprop) or by finite differences, optionally on
  * adversarial examples (adversarial training, alone or with penalties).
@@ -26,13 +26,20 @@ public final class RobustObjective {
     private final PenaltyMode mode;
     private final GradientTarget target;
     private final Perturbation adversary;
+    private final boolean evalModeGradients;
 
     public RobustObjective(Loss loss, List<GradientPenalty> penalties, PenaltyMode mode, GradientTarget target, Perturbation adversary) {
+        this(loss, penalties, mode, target, adversary, false);
+    }
+
+    private RobustObjective(Loss loss, List<GradientPenalty> penalties, PenaltyMode mode, GradientTarget target, Perturbation adversary,
+                            boolean evalModeGradients) {
         this.loss = Objects.requireNonNull(loss, "loss");
         this.penalties = List.copyOf(penalties);
         this.mode = Objects.requireNonNull(mode, "mode");
         this.target = Objects.requireNonNull(target, "target");
         this.adversary = adversary;
+        this.evalModeGradients = evalModeGradients;
     }
 
     /** Plain empirical risk: mean ℓ, no penalty. */
@@ -48,11 +55,28 @@ public final class RobustObjective {
     }
 
     public RobustObjective withMode(PenaltyMode m) {
-        return new RobustObjective(loss, penalties, m, target, adversary);
+        return new RobustObjective(loss, penalties, m, target, adversary, evalModeGradients);
     }
 
     public RobustObjective withAdversary(Perturbation p) {
-        return new RobustObjective(loss, penalties, mode, target, p);
+        return new RobustObjective(loss, penalties, mode, target, p, evalModeGradients);
+    }
+
+    /**
+     * With {@code on}, a model in training mode has its penalized input gradients
+     * taken in evaluation mode (batch norm with its running statistics), so each
+     * g_i depends on example i alone (through running statistics that this
+     * batch's training-mode pass has just updated); the data loss and that update
+     * come from one training-mode pass before it (one extra forward per step). Off
+     * (the default), g_i = ∂(Σ_j ℓ_j)/∂x_i through the batch statistics, which
+     * couples the examples of a batch (docs/evaluation.md, "Batch norm").
+     */
+    public RobustObjective withEvalModeGradients(boolean on) {
+        return new RobustObjective(loss, penalties, mode, target, adversary, on);
+    }
+
+    public boolean evalModeGradients() {
+        return evalModeGradients;
     }
 
     public Loss loss() {
@@ -89,18 +113,31 @@ public final class RobustObjective {
                     dualNorm, in, perExample, null);
         }
         boolean exact = mode instanceof PenaltyMode.Exact;
-        InputGradient ig = InputGradient.compute(model, loss, input, labels, target, exact);
-        Variable dataLoss = Ops.mean(ig.lossPerExample());
-        Variable total = dataLoss;
+        boolean separate = evalModeGradients && model.isTraining();
+        // the data loss: from the gradient pass, or from one training-mode pass (which updates the running statistics) before it;
+        // not after: an evaluation-mode graph reads the running statistics again in its backward pass
+        Variable trainLogits = separate ? model.forward(Variable.constant(input)) : null;
         Map<String, Double> values = new LinkedHashMap<>();
-        Map<Norm, Variable> norms = new EnumMap<>(Norm.class);
-        for (GradientPenalty p : penalties) {
-            Variable n = norms.computeIfAbsent(p.norm(), norm -> normsFor(norm, model, ig, input, labels));
-            Variable value = p.apply(n);
-            values.merge(p.label(), value.item(), Double::sum);
-            total = Ops.add(total, value);
+        List<Variable> terms = new ArrayList<>();
+        InputGradient ig;
+        if (separate) model.train(false);
+        try {
+            ig = InputGradient.compute(model, loss, input, labels, target, exact);
+            Map<Norm, Variable> norms = new EnumMap<>(Norm.class);
+            for (GradientPenalty p : penalties) {
+                Variable n = norms.computeIfAbsent(p.norm(), norm -> normsFor(norm, model, ig, input, labels));
+                Variable value = p.apply(n);
+                values.merge(p.label(), value.item(), Double::sum);
+                terms.add(value);
+            }
+        } finally {
+            if (separate) model.train(true);
         }
-        return new StepValues(total, dataLoss.item(), values, correct(ig.logits().value(), labels), x.dim(0),
+        Variable logits = separate ? trainLogits : ig.logits();
+        Variable dataLoss = Ops.mean(separate ? loss.perExample(trainLogits, labels) : ig.lossPerExample());
+        Variable total = dataLoss;
+        for (Variable t : terms) total = Ops.add(total, t);
+        return new StepValues(total, dataLoss.item(), values, correct(logits.value(), labels), x.dim(0),
                 dualNorm, ig.input(), ig.target(), ig.grad().value());
     }
 
@@ -108,7 +145,8 @@ public final class RobustObjective {
     private Variable normsFor(Norm norm, Module model, InputGradient ig, Tensor input, Tensor labels) {
         if (mode instanceof PenaltyMode.FiniteDifference(double h)) {
             FiniteDifferenceNorm fd = FiniteDifferenceNorm.of(norm, ig.grad().value());
-            Variable logits = model.forward(Variable.constant(fd.shifted(input, h)));
+            // a second training-mode pass must not update batch norm's running statistics again
+            Variable logits = FrozenBuffers.during(model, () -> model.forward(Variable.constant(fd.shifted(input, h))));
             Variable shifted = target == GradientTarget.LOSS ? loss.perExample(logits, labels) : InputGradient.margin(logits, labels);
             return fd.estimate(shifted, ig.target(), h);
         }
@@ -130,6 +168,6 @@ public final class RobustObjective {
         for (GradientPenalty p : penalties) parts.add(p.label() + "·" + p.weight());
         String m = mode instanceof PenaltyMode.FiniteDifference(double h) ? "finite difference h=" + h : "exact";
         return String.join(" + ", parts) + (penalties.isEmpty() ? "" : " [" + m + (target == GradientTarget.MARGIN ? ", margin" : "") + "]")
-                + (adversary != null ? " on adversarial examples" : "");
+                + (adversary != null ? " on adversarial examples" : "") + (evalModeGradients ? ", gradients in eval mode" : "");
     }
 }

@@ -24,6 +24,14 @@ import java.util.Objects;
  * of the loss, each penalty, the input-gradient norms, accuracy and time.
  * Every step runs in its own {@link Scope}, so memory stays flat. A NaN or
  * infinite loss or gradient stops training with {@link TrainingDivergedException}.
+ *
+ * <pre>{@code
+ * Trainer trainer = Trainer.builder(net, RobustObjective.paper(0.1, 0.01, Norm.LINF))
+ *         .optimizer(Sgd.builder().lr(0.05).momentum(0.9).build(net.parameters()))
+ *         .config(TrainerConfig.builder().epochs(1).batchSize(128).seed(7).build())
+ *         .build();
+ * List<EpochReport> history = trainer.fit(train, test);
+ * }</pre>
  */
 public final class Trainer {
     private final Module model;
@@ -33,6 +41,7 @@ public final class Trainer {
     private final Backend backend;
     private final TrainerConfig config;
 
+    /** Every part given; prefer {@link #builder}, whose schedule defaults to the optimizer's learning rate. */
     public Trainer(Module model, RobustObjective objective, Optimizer optimizer, LrSchedule schedule, Backend backend, TrainerConfig config) {
         this.model = Objects.requireNonNull(model, "model");
         this.objective = Objects.requireNonNull(objective, "objective");
@@ -40,6 +49,20 @@ public final class Trainer {
         this.schedule = Objects.requireNonNull(schedule, "schedule");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * A trainer of {@code model} on {@code objective}; the optimizer is required, the rest defaults:
+     * a constant schedule at the optimizer's learning rate, the backend of the model's parameters,
+     * {@code TrainerConfig.builder().build()}.
+     */
+    public static Builder builder(Module model, RobustObjective objective) {
+        return new Builder(model, objective);
+    }
+
+    /** {@link #fit(Dataset, Dataset, int, TrainingListener)} from epoch 0 without a listener. */
+    public List<EpochReport> fit(Dataset train, Dataset test) {
+        return fit(train, test, 0, TrainingListener.NONE);
     }
 
     /** Trains every epoch from {@code firstEpoch} (0 for a fresh run, later to resume) to {@code config.epochs() - 1}. */
@@ -85,6 +108,58 @@ public final class Trainer {
         }
         CleanMetrics held = test == null ? null : CleanMetrics.of(model, objective.loss(), test, backend, config.evalBatchSize());
         return totals.report(epoch, lr, held, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Named parts of a {@link Trainer}. */
+    public static final class Builder {
+        private final Module model;
+        private final RobustObjective objective;
+        private Optimizer optimizer;
+        private LrSchedule schedule;
+        private Backend backend;
+        private TrainerConfig config = TrainerConfig.builder().build();
+
+        private Builder(Module model, RobustObjective objective) {
+            this.model = Objects.requireNonNull(model, "model");
+            this.objective = Objects.requireNonNull(objective, "objective");
+        }
+
+        /** The optimizer of the model's parameters (required). */
+        public Builder optimizer(Optimizer optimizer) {
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        /** Learning rate per epoch; default: constant at the optimizer's learning rate. */
+        public Builder schedule(LrSchedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        /** Where the batches go; default: the backend of the model's first parameter. */
+        public Builder backend(Backend backend) {
+            this.backend = backend;
+            return this;
+        }
+
+        /** Epochs, batch size, seed, augmentation; default {@code TrainerConfig.builder().build()}. */
+        public Builder config(TrainerConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /** The trainer; throws when the optimizer is missing or the model has no parameter to infer the backend from. */
+        public Trainer build() {
+            if (optimizer == null) throw new IllegalArgumentException("Trainer: an optimizer is required (Trainer.builder(...).optimizer(...))");
+            Backend b = backend;
+            if (b == null) {
+                Parameter first = model.parameters().values().stream().findFirst().orElseThrow(() -> new IllegalArgumentException(
+                        "Trainer: the model has no parameters to take the backend from; call backend(...)"));
+                b = first.value().backend();
+            }
+            double lr = optimizer.learningRate();
+            return new Trainer(model, objective, optimizer, schedule == null ? LrSchedule.constant(lr) : schedule, b, config);
+        }
     }
 
     private void checkGradients(int epoch, int step) {

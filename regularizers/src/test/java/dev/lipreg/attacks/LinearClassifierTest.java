@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LinearClassifierTest {
     static final int N = 8;
     /** Relative tolerances stated by this test (measured values in the report). */
-    static final double PGD_TOL = 0.001, PGD_RANDOM_START_L2_TOL = 0.05, APGD_TOL = 0.001, CW_TOL = 0.01;
+    static final double PGD_TOL = 0.001, PGD_RANDOM_START_L2_TOL = 0.05, APGD_TOL = 0.001, CW_TOL = 0.01, SQUARE_TOL = 0.05;
     static double[] exactL2 = new double[N], exactLinf = new double[N];
     static double[] xs;
     Sequential model;
@@ -185,6 +185,26 @@ class LinearClassifierTest {
     }
 
     /** found ∈ [exact, exact·(1 + tol) + slack] up to rounding: no attack can beat the exact minimum. */
+    /** The ensemble (APGD-CE, APGD-DLR-T, Square) by bisection reaches the exact minimal ℓ∞ and ℓ2 distances; so does Square alone, from scores. */
+    @Test
+    void ensembleBisectionReachesTheExactDistances() {
+        try (Scope s = Scope.open()) {
+            Tensor x = x();
+            Tensor y = labels(x);
+            DistanceReport linf = Robustness.bisection(model, x, y, Ensemble.standard(Norm.LINF, 0, 10, 300, 1), 0.2, 14, N, Progress.none());
+            DistanceReport l2 = Robustness.bisection(model, x, y, Ensemble.standard(Norm.L2, 0, 10, 300, 1), 0.5, 14, N, Progress.none());
+            DistanceReport square = Robustness.bisection(model, x, y, Square.of(Norm.LINF, 0, 1000, 2), 0.2, 10, N, Progress.none());
+            for (int i = 0; i < N; i++) {
+                within(exactLinf[i], linf.distances()[i], APGD_TOL, 0.2 / (1 << 14), "ensemble-linf");
+                within(exactL2[i], l2.distances()[i], APGD_TOL, 0.5 / (1 << 14), "ensemble-l2");
+                within(exactLinf[i], square.distances()[i], SQUARE_TOL, 0.2 / (1 << 10), "square-linf");
+            }
+            report("ensemble-linf", linf.distances(), exactLinf);
+            report("ensemble-l2", l2.distances(), exactL2);
+            report("square-linf", square.distances(), exactLinf);
+        }
+    }
+
     static void within(double exact, double found, double tol, double slack, String what) {
         assertTrue(found >= exact * (1 - 1e-9), what + ": " + found + " below the exact minimum " + exact);
         assertTrue(found <= exact * (1 + tol) + slack, what + ": " + found + " more than " + tol + " above the exact minimum " + exact);

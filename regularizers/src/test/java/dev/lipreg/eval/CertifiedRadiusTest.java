@@ -2,6 +2,8 @@ package dev.lipreg.eval;
 
 import dev.lipreg.attacks.CarliniWagnerL2;
 import dev.lipreg.attacks.DeepFool;
+import dev.lipreg.attacks.Ensemble;
+import dev.lipreg.attacks.FixedBudgetAttack;
 import dev.lipreg.tensor.Norm;
 import dev.lipreg.attacks.Pgd;
 import dev.lipreg.autograd.Variable;
@@ -61,7 +63,7 @@ class CertifiedRadiusTest {
             model.eval();
 
             Tensor x = images(test, TRAIN, TRAIN + HELD_OUT), y = labels(test, TRAIN, TRAIN + HELD_OUT);
-            LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(model, new int[]{1, 14, 14}, PowerIteration.defaults());
+            LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(model, new int[]{1, 14, 14});
             CertifiedRadius.Certificates cert = CertifiedRadius.of(model, x, y, bound.value(), HELD_OUT, Progress.none());
 
             DistanceReport deepFool = Robustness.minimalDistances(model, x, y, DeepFool.of(Norm.L2), Norm.L2, 8, Progress.none());
@@ -80,6 +82,20 @@ class CertifiedRadiusTest {
                     deepFool.median(), cw.median(), pgd.median(), best.median(), cert.medianRadius());
             System.out.println("best attack per image: " + Arrays.toString(best.bestAttack()));
             assertTrue(accuracy >= 0.6, "the test net should learn something, accuracy " + accuracy);
+
+            // the ensemble's error at each ε is at least each member's, image by image
+            double[] eps = {0.1, 0.25};
+            Ensemble ensemble = Ensemble.standard(Norm.L2, eps[0], 10, 200, 1);
+            Robustness.Broken all = Robustness.broken(model, x, y, ensemble, eps, HELD_OUT, Progress.none());
+            for (FixedBudgetAttack member : ensemble.members()) {
+                Robustness.Broken one = Robustness.broken(model, x, y, member, eps, HELD_OUT, Progress.none());
+                System.out.printf("l2 error at eps %s: %s %s, ensemble %s%n", Arrays.toString(eps), member.name(),
+                        Arrays.toString(one.curve().errors()), Arrays.toString(all.curve().errors()));
+                for (int j = 0; j < eps.length; j++) {
+                    assertTrue(all.curve().errors()[j] >= one.curve().errors()[j], member.name() + " at " + eps[j]);
+                    for (int i = 0; i < HELD_OUT; i++) assertTrue(!one.broken()[j][i] || all.broken()[j][i], member.name() + " image " + i);
+                }
+            }
             assertTrue(bound.value() >= lowerPairs);
             for (int i = 0; i < HELD_OUT; i++) {
                 assertTrue(cert.radii()[i] <= best.distances()[i],

@@ -41,6 +41,7 @@ class DetectionTest {
             }
             double[] logit = DetectionScores.of(model, x, DetectionStatistic.MAX_LOGIT_GRADIENT, 2, null);
             double[] loss = DetectionScores.of(model, x, DetectionStatistic.PREDICTED_LOSS_GRADIENT, 5, null);
+            double[] prob = DetectionScores.of(model, x, DetectionStatistic.MAX_PROBABILITY_GRADIENT, 3, null);
             double[] z = PerImage.logits(model, x).toDoubleArray();
             for (int i = 0; i < 5; i++) {
                 assertEquals(maxRow, logit[i], 1e-12); // ∇ₓ f_k = W_k everywhere
@@ -56,6 +57,19 @@ class DetectionTest {
                     n += g * g;
                 }
                 assertEquals(Math.sqrt(n), loss[i], 1e-12);
+                // ∇ₓ p_k = p_k (W_k − Σ_j p_j W_j)
+                double maxProb = 0;
+                for (int k = 0; k < 3; k++) {
+                    double nk = 0;
+                    for (int j = 0; j < 16; j++) {
+                        double mean = 0;
+                        for (int c = 0; c < 3; c++) mean += p[c] / sum * w[c * 16 + j];
+                        double g = p[k] / sum * (w[k * 16 + j] - mean);
+                        nk += g * g;
+                    }
+                    maxProb = Math.max(maxProb, Math.sqrt(nk));
+                }
+                assertEquals(maxProb, prob[i], 1e-12);
             }
         }
     }

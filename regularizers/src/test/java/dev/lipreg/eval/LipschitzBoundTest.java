@@ -57,12 +57,11 @@ class LipschitzBoundTest {
     }
 
     static void boundsEmpirical(Module model, int[] input, Tensor x, String what) {
-        LipschitzUpperBound.Bound b = LipschitzUpperBound.of(model, input, PowerIteration.defaults());
+        LipschitzUpperBound.Bound b = LipschitzUpperBound.of(model, input);
         double pairs = PairwiseLipschitz.ofModel(model, x, 16).value();
         double grads = maxLogitGradient(model, x);
         System.out.printf("%-22s upper bound %.4f  >= pairwise %.4f, max logit gradient %.4f  (%d factors)%n", what, b.value(), pairs, grads, b.factors().size());
-        b.factors().forEach(f -> System.out.printf("    %-70s %.6f%s%n", f.layer(), f.value(), f.converged() ? "" : " (not converged)"));
-        assertTrue(b.factors().stream().allMatch(LipschitzUpperBound.Factor::converged), what);
+        b.factors().forEach(f -> System.out.printf("    %-70s %.6f  (%s)%n", f.layer(), f.value(), f.method().label()));
         assertTrue(b.value() >= pairs, what);
         assertTrue(b.value() >= grads, what);
     }
@@ -76,11 +75,11 @@ class LipschitzBoundTest {
             randomizeBatchNorms(m, 4);
             m.eval();
             boundsEmpirical(m, new int[]{1, 8, 8}, TestModels.uniformImages(24, 1, 8, 8, 5), "conv+bn+pool net");
-            LipschitzUpperBound.Bound b = LipschitzUpperBound.of(m, new int[]{1, 8, 8}, PowerIteration.defaults());
+            LipschitzUpperBound.Bound b = LipschitzUpperBound.of(m, new int[]{1, 8, 8});
             assertEquals("Conv2d(1, 4, kernel=3x3, stride=1x1, padding=1x1) + BatchNorm2d(4, eps=1.0E-5, momentum=0.1)", b.factors().getFirst().layer());
             assertEquals(1.0, b.factors().get(1).value()); // ReLU
             assertEquals(1.0, b.factors().get(2).value()); // non-overlapping max pool
-            assertEquals(0.5, b.factors().get(5).value(), 1e-9); // 2x2 average pool: 1/2
+            assertEquals(0.5, b.factors().get(5).value(), 1e-8); // 2x2 average pool: 1/2
         }
     }
 
@@ -103,8 +102,9 @@ class LipschitzBoundTest {
             Sequential m = TestModels.linear(3, 9);
             Linear lin = (Linear) m.layers().get(1);
             double exact = ExplicitMatrix.sigmaMax(ExplicitMatrix.of(LinearOperator.linear(lin.weight().value())));
-            LipschitzUpperBound.Bound b = LipschitzUpperBound.of(m, new int[]{1, 4, 4}, new PowerIteration(10000, 1e-12, 0));
-            assertEquals(exact, b.value(), 1e-9 * exact);
+            LipschitzUpperBound.Bound b = LipschitzUpperBound.of(m, new int[]{1, 4, 4});
+            assertTrue(b.value() >= exact, b.value() + " < " + exact);
+            assertEquals(exact, b.value(), 1e-6 * exact); // one dense layer of 2 rows: the Gram iteration is tight
         }
     }
 
@@ -166,11 +166,11 @@ class LipschitzBoundTest {
             Sequential m = Sequential.of(custom);
             m.eval();
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> LipschitzUpperBound.of(m, new int[]{1, 4, 4}, PowerIteration.defaults()));
+                    () -> LipschitzUpperBound.of(m, new int[]{1, 4, 4}));
             assertTrue(e.getMessage().startsWith("no Lipschitz bound for layer"), e.getMessage());
             m.train(true);
             e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> LipschitzUpperBound.of(m, new int[]{1, 4, 4}, PowerIteration.defaults()));
+                    () -> LipschitzUpperBound.of(m, new int[]{1, 4, 4}));
             assertTrue(e.getMessage().contains("model.eval()"), e.getMessage());
         }
     }

@@ -7,7 +7,8 @@ import java.util.List;
  * The kernels under autograd. Every op allocates its result in the current
  * {@link Scope}, leaves its inputs untouched, and rejects bad shapes or dtypes
  * with an {@link IllegalArgumentException} naming the op and the shapes.
- * Implementations: {@code ReferenceBackend} (pure Java, the oracle),
+ * Implementations extend {@link KernelBackend}, which does those checks once
+ * for all of them: {@code ReferenceBackend} (pure Java, the oracle),
  * {@code DnnlBackend} (oneDNN), {@code CudaBackend} (cuBLAS/cuDNN).
  * All tensors passed to one call must belong to this backend.
  */
@@ -134,8 +135,6 @@ public interface Backend {
     BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps);
 
     Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps);
-
-    BatchNormGrads batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor variance, double eps);
 
     // ------------------------------------------------------------ indexing and layout
 

@@ -364,23 +364,6 @@ final class KernelSource {
             }
         }
 
-        /* dGamma = sum((x - mean) * gy) / sqrt(var + eps). */
-        extern "C" __global__ void lr_bn_dgamma(const float* raw, const float* var, float* dgamma, int c, double eps) {
-            LR_FOR(k, c) dgamma[k] = (float) ((double) raw[k] / sqrt((double) var[k] + eps));
-        }
-
-        extern "C" __global__ void lr_bn_backward(const float* gy, const float* x, const float* mean, const float* var,
-                                                  const float* gamma, const float* dbeta, const float* dgamma, float* dx,
-                                                  int n, int c, int inner, double eps) {
-            double m = (double) n / c;
-            LR_FOR(i, n) {
-                int k = (i / inner) % c;
-                double inv = 1.0 / sqrt((double) var[k] + eps), g = gamma[k];
-                double xhat = ((double) x[i] - mean[k]) * inv;
-                dx[i] = (float) (inv / m * (m * gy[i] * g - g * dbeta[k] - xhat * g * dgamma[k]));
-            }
-        }
-
         /* ---------------------------------------------------------------- indexing */
 
         /* y (zeroed, [n, classes], 4- or 8-byte elements) gets 'one' at each label; bad labels are skipped and recorded. */

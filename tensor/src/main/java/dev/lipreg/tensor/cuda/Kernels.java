@@ -42,13 +42,11 @@ final class Kernels {
     static final Kernel AVGPOOL = new Kernel("lr_avgpool", F, W, "lr_pool");
     static final Kernel AVGPOOL_BWD = new Kernel("lr_avgpool_bwd", F, W, "lr_pool");
     static final Kernel BN_FORWARD = new Kernel("lr_bn_forward", F, F, F, F, F, W, "int", "int", "int", "double");
-    static final Kernel BN_DGAMMA = new Kernel("lr_bn_dgamma", F, F, W, "int", "double");
-    static final Kernel BN_BACKWARD = new Kernel("lr_bn_backward", F, F, F, F, F, F, F, W, "int", "int", "int", "double");
     static final Kernel ONEHOT = new Kernel("lr_onehot", "const void*", "int", "void*", "int", "lr_u64", "int", "int", "int*");
 
     static final List<Kernel> ALL = List.of(FILL32, FILL64, COPY32, COPY64, CAST, UNARY, UNARY_BWD, BINARY, AFFINE, CLAMP,
             REDUCE, REDUCE_PARTS, ARGMAX, SOFTMAX, LOGSOFTMAX_BWD, MAXPOOL, MAXPOOL_SCATTER, MAXPOOL_GATHER, AVGPOOL,
-            AVGPOOL_BWD, BN_FORWARD, BN_DGAMMA, BN_BACKWARD, ONEHOT);
+            AVGPOOL_BWD, BN_FORWARD, ONEHOT);
 
     /** Number of ints in each struct parameter (all their fields are int). */
     static int structInts(String type) {

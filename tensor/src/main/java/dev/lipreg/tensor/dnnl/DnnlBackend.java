@@ -3,16 +3,12 @@ package dev.lipreg.tensor.dnnl;
 import dev.lipreg.bindings.Availability;
 import dev.lipreg.bindings.Dnnl;
 import dev.lipreg.bindings.NativeUnavailableException;
-import dev.lipreg.tensor.Backend;
-import dev.lipreg.tensor.BatchNormGrads;
-import dev.lipreg.tensor.BatchNormResult;
 import dev.lipreg.tensor.BinaryOp;
 import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.DType;
-import dev.lipreg.tensor.HostMemory;
+import dev.lipreg.tensor.HostBackend;
+import dev.lipreg.tensor.KernelBackend;
 import dev.lipreg.tensor.Device;
-import dev.lipreg.tensor.MaxPoolResult;
-import dev.lipreg.tensor.OpChecks;
 import dev.lipreg.tensor.Pool2dSpec;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
@@ -21,7 +17,6 @@ import dev.lipreg.tensor.Tensor;
 import dev.lipreg.tensor.UnaryOp;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -44,8 +39,11 @@ import java.util.List;
  * through them (split across the OpenMP thread count), argmax, oneHot, fills and
  * truncating float→int casts.
  *
- * <p>Threads: an instance may be shared by threads, but runs one native op at a
- * time (those methods are synchronized), because its cached primitives share
+ * <p>Argument, ownership and dtype checks, allocation, empty outputs and locking
+ * are {@link KernelBackend}'s; this class holds the kernels.
+ *
+ * <p>Threads: an instance may be shared by threads, but runs one op at a
+ * time (it is a serialized {@link KernelBackend}), because its cached primitives share
  * memory objects and one stream. Each op already uses every OpenMP thread, so
  * nothing is lost on a small machine; a thread wanting its own stream can
  * {@link #create()} its own backend (tensors then belong to that instance). Note
@@ -55,8 +53,8 @@ import java.util.List;
  * only frees the cached primitives (they are rebuilt on demand). An instance from
  * {@link #create()} also destroys its engine and stream on close.
  */
-public final class DnnlBackend implements Backend, AutoCloseable {
-    static final String FLOAT64_MESSAGE = "dnnl backend computes in FLOAT32; use the reference backend for FLOAT64";
+public final class DnnlBackend extends HostBackend implements AutoCloseable {
+    static final String FLOAT64_MESSAGE = float64Message("dnnl");
 
     private final DnnlContext ctx;
     private final boolean shared;
@@ -72,6 +70,7 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     private final Reorders reorders;
 
     private DnnlBackend(boolean shared) {
+        super(true, true);
         this.ctx = new DnnlContext();
         this.shared = shared;
         this.eltwise = new Eltwise(ctx);
@@ -163,66 +162,24 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     // ------------------------------------------------------------ memory
 
     @Override
-    public Tensor empty(Shape shape, DType dtype) {
-        storable("empty", dtype);
-        return HostMemory.allocate(this, shape, dtype);
+    protected void fillKernel(Tensor t, double value) {
+        HostLoops.fill(t.data(), t.dtype(), t.size(), value);
     }
 
     @Override
-    public Tensor full(Shape shape, DType dtype, double value) {
-        Tensor t = empty(shape, dtype);
-        HostLoops.fill(t.data(), dtype, shape.size(), value);
-        return t;
-    }
-
-    @Override
-    public Tensor fromHost(MemorySegment host, Shape shape, DType dtype) {
-        storable("fromHost", dtype);
-        return HostMemory.copyOf(this, host, shape, dtype);
-    }
-
-    @Override
-    public MemorySegment toHost(Tensor t) {
-        own(t);
-        return HostMemory.bytes(t);
-    }
-
-    @Override
-    public Tensor copy(Tensor x) {
-        own(x);
-        return HostMemory.copyOf(this, HostMemory.bytes(x), x.shape(), x.dtype());
-    }
-
-    @Override
-    public synchronized Tensor cast(Tensor x, DType to) {
-        own(x);
-        storable("cast", to);
-        if (x.dtype() == to) return copy(x);
-        Tensor r = empty(x.shape(), to);
-        if (x.size() == 0) return r;
-        if (x.dtype() == DType.INT32 && to == DType.FLOAT32) {
+    protected void castKernel(Tensor x, Tensor y) {
+        if (x.dtype() == DType.INT32 && y.dtype() == DType.FLOAT32) {
             long[] d = {x.size()};
-            reorders.copy(Reorders.View.plain(DType.INT32, d), x.data(), Reorders.View.plain(DType.FLOAT32, d), r.data());
+            reorders.copy(Reorders.View.plain(DType.INT32, d), x.data(), Reorders.View.plain(DType.FLOAT32, d), y.data());
         } else {
-            HostLoops.cast(x.data(), x.dtype(), r.data(), to, x.size());
+            HostLoops.cast(x.data(), x.dtype(), y.data(), y.dtype(), x.size());
         }
-        return r;
-    }
-
-    @Override
-    public void copyInto(Tensor dst, Tensor src) {
-        own(dst);
-        own(src);
-        HostMemory.copyInto(dst, src);
     }
 
     // ------------------------------------------------------------ element-wise
 
     @Override
-    public synchronized Tensor unary(UnaryOp op, Tensor x, double alpha) {
-        float32("unary " + op, x);
-        Tensor y = empty(x.shape(), DType.FLOAT32);
-        if (x.size() == 0) return y;
+    protected void unaryKernel(UnaryOp op, Tensor x, double alpha, Tensor y) {
         switch (op) {
             case STEP -> {
                 try (Scope temporaries = Scope.open()) {
@@ -240,15 +197,10 @@ public final class DnnlBackend implements Backend, AutoCloseable {
             }
             default -> eltwise.forward(Eltwise.Fn.of(op, alpha), x.size(), x.data(), y.data());
         }
-        return y;
     }
 
     @Override
-    public synchronized Tensor unaryBackward(UnaryOp op, Tensor gy, Tensor x, double alpha) {
-        float32("unaryBackward " + op, gy, x);
-        OpChecks.sameShape("unaryBackward " + op, gy, x);
-        Tensor gx = empty(x.shape(), DType.FLOAT32);
-        if (x.size() == 0) return gx;
+    protected void unaryBackwardKernel(UnaryOp op, Tensor gy, Tensor x, double alpha, Tensor gx) {
         Eltwise.Fn fn = Eltwise.Fn.of(op, alpha);
         if (fn == null) {
             // SIGN and STEP are flat: gy · 0, which keeps NaN and ±inf gradients NaN as the reference does
@@ -259,382 +211,177 @@ public final class DnnlBackend implements Backend, AutoCloseable {
         } else {
             eltwise.backward(fn, x.size(), gy.data(), x.data(), gx.data());
         }
-        return gx;
     }
 
     @Override
-    public synchronized Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        float32("binary " + op, a, b);
-        Shape out = OpChecks.broadcast("binary " + op, a.shape(), b.shape());
-        Tensor r = empty(out, DType.FLOAT32);
-        if (out.size() == 0) return r;
-        binary.run(op, a.shape(), a.data(), b.shape(), b.data(), out, r.data());
-        return r;
+    protected void binaryKernel(BinaryOp op, Tensor a, Tensor b, Tensor y) {
+        binary.run(op, a.shape(), a.data(), b.shape(), b.data(), y.shape(), y.data());
     }
 
     @Override
-    public synchronized Tensor affine(Tensor x, double scale, double shift) {
-        float32("affine", x);
-        Tensor y = empty(x.shape(), DType.FLOAT32);
-        if (x.size() > 0) eltwise.forward(Eltwise.Fn.linear(scale, shift), x.size(), x.data(), y.data());
-        return y;
+    protected void affineKernel(Tensor x, double scale, double shift, Tensor y) {
+        eltwise.forward(Eltwise.Fn.linear(scale, shift), x.size(), x.data(), y.data());
     }
 
     @Override
-    public synchronized Tensor clamp(Tensor x, double lo, double hi) {
-        float32("clamp", x);
-        if (!(lo <= hi)) throw new IllegalArgumentException("clamp: lower bound " + lo + " above upper bound " + hi);
-        Tensor y = empty(x.shape(), DType.FLOAT32);
-        if (x.size() > 0) eltwise.forward(Eltwise.Fn.clip(lo, hi), x.size(), x.data(), y.data());
-        return y;
+    protected void clampKernel(Tensor x, double lo, double hi, Tensor y) {
+        eltwise.forward(Eltwise.Fn.clip(lo, hi), x.size(), x.data(), y.data());
     }
 
     // ------------------------------------------------------------ reductions and broadcasting
 
     @Override
-    public synchronized Tensor reduce(ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
-        float32("reduce " + op, x);
-        int[] ax = axes.length == 0 ? OpChecks.allAxes(x.rank()) : axes;
-        boolean[] reduced = new boolean[x.rank()];
-        Shape kept = OpChecks.named("reduce " + op, () -> x.shape().keeping(ax)); // validates the axes
-        for (int a : ax) reduced[x.shape().axis(a)] = true;
-        Shape outShape = keepDims ? kept : x.shape().without(ax);
-        Tensor r = empty(outShape, DType.FLOAT32);
-        if (x.size() == 0) {
-            // the reference's identities over no elements
-            double identity = switch (op) {
-                case MEAN -> Double.NaN;
-                case MAX -> Double.NEGATIVE_INFINITY;
-                case MIN -> Double.POSITIVE_INFINITY;
-                default -> 0;
-            };
-            HostLoops.fill(r.data(), DType.FLOAT32, r.size(), identity);
-            return r;
-        }
+    protected void reduceKernel(ReduceOp op, Tensor x, boolean[] reduced, Tensor y) {
         Reduction.Plan plan = Reduction.plan(x.shape().dims(), reduced);
         boolean norm = op == ReduceOp.NORM_L1 || op == ReduceOp.NORM_L2 || op == ReduceOp.NORM_LINF;
         // ℓ∞ is max |x| (oneDNN's lp-max is not), and a norm over nothing is |x|; |x| is a temporary
         try (Scope temporaries = Scope.open()) {
             Tensor src = op == ReduceOp.NORM_LINF || norm && plan.reducesNothing() ? unary(UnaryOp.ABS, x, 0) : x;
             if (plan.reducesNothing()) {
-                MemorySegment.copy(src.data(), 0, r.data(), 0, r.byteSize());
+                MemorySegment.copy(src.data(), 0, y.data(), 0, y.byteSize());
             } else {
-                reduction.run(op, plan, src.data(), r.data());
+                reduction.run(op, plan, src.data(), y.data());
             }
         }
-        return r;
     }
 
     @Override
-    public Tensor argmax(Tensor x, int axis) {
-        float32("argmax", x);
-        int a = OpChecks.axis("argmax", x.shape(), axis);
-        int len = x.dim(a);
-        if (len == 0) throw new IllegalArgumentException("argmax: axis " + a + " of " + x.shape() + " is empty");
-        Tensor r = empty(x.shape().without(a), DType.INT64);
-        HostLoops.argmax(x.data(), x.shape().sizeOf(0, a), len, x.shape().sizeOf(a + 1, x.rank()), r.data());
-        return r;
+    protected void argmaxKernel(Tensor x, int a, Tensor y) {
+        HostLoops.argmax(x.data(), x.shape().sizeOf(0, a), x.dim(a), x.shape().sizeOf(a + 1, x.rank()), y.data());
     }
 
+    /** A reorder from a view whose broadcast axes have stride 0. */
     @Override
-    public synchronized Tensor broadcastTo(Tensor x, Shape shape) {
-        own(x);
-        storable("broadcastTo", x.dtype());
-        if (!x.shape().broadcastsTo(shape)) {
-            throw new IllegalArgumentException("broadcastTo: " + x.shape() + " cannot broadcast to " + shape);
-        }
-        Tensor r = empty(shape, x.dtype());
-        if (shape.size() == 0) return r;
-        // a reorder from a view whose broadcast axes have stride 0
+    protected void broadcastKernel(Tensor x, Tensor y) {
+        Shape shape = y.shape();
         int off = shape.rank() - x.rank();
         long[] dims = Conv.longs(shape), strides = new long[shape.rank()];
         long[] xs = x.shape().strides();
         for (int i = 0; i < x.rank(); i++) strides[i + off] = x.dim(i) == 1 ? 0 : xs[i];
-        reorders.copy(new Reorders.View(x.dtype(), dims, strides), x.data(), Reorders.View.plain(x.dtype(), dims), r.data());
-        return r;
+        reorders.copy(new Reorders.View(x.dtype(), dims, strides), x.data(), Reorders.View.plain(x.dtype(), dims), y.data());
     }
 
     // ------------------------------------------------------------ linear algebra
 
     @Override
-    public synchronized Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
-        float32("matmul", a, b);
-        if (a.rank() != 2 || b.rank() != 2) {
-            throw new IllegalArgumentException("matmul: expected 2-d operands, got " + a.shape() + " and " + b.shape());
-        }
-        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
-        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
-        if (k != kb) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: " + a.shape() + (transA ? "ᵀ" : "") + " · "
-                    + b.shape() + (transB ? "ᵀ" : ""));
-        }
-        Tensor c = empty(Shape.of(m, n), DType.FLOAT32);
-        if (m == 0 || n == 0) return c;
-        if (k == 0) {
-            HostLoops.fill(c.data(), DType.FLOAT32, c.size(), 0);
-            return c;
-        }
-        matmul.run(m, k, n, transA, transB, a.data(), b.data(), null, c.data());
-        return c;
+    protected void matmulKernel(Tensor a, Tensor b, boolean transA, boolean transB, Tensor c) {
+        matmul.run(c.dim(0), transA ? a.dim(0) : a.dim(1), c.dim(1), transA, transB, a.data(), b.data(), null, c.data());
     }
 
     /** One matmul primitive with the bias fused in. */
     @Override
-    public synchronized Tensor linear(Tensor x, Tensor w, Tensor bias) {
-        float32("linear", x, w);
-        if (x.rank() != 2 || w.rank() != 2 || x.dim(1) != w.dim(1)) {
-            throw new IllegalArgumentException("linear: expected x [N,in] and w [out,in], got " + x.shape() + " and " + w.shape());
-        }
-        if (bias == null) return matmul(x, w, false, true);
-        float32("linear", bias);
-        if (!bias.shape().equals(Shape.of(w.dim(0)))) {
-            throw new IllegalArgumentException("linear: bias must be [" + w.dim(0) + "] for weights " + w.shape() + ", got " + bias.shape());
-        }
-        if (x.dim(0) == 0 || w.dim(0) == 0 || x.dim(1) == 0) return Backend.super.linear(x, w, bias);
-        Tensor y = empty(Shape.of(x.dim(0), w.dim(0)), DType.FLOAT32);
-        matmul.run(x.dim(0), x.dim(1), w.dim(0), false, true, x.data(), w.data(), bias.data(), y.data());
-        return y;
+    protected void linearKernel(Tensor x, Tensor w, Tensor bias, Tensor y) {
+        matmul.run(x.dim(0), x.dim(1), w.dim(0), false, true, x.data(), w.data(), bias == null ? null : bias.data(), y.data());
     }
 
     // ------------------------------------------------------------ convolution
 
     @Override
-    public synchronized Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec) {
-        float32("conv2d", x, w);
-        Shape out = spec.outputShape(x.shape(), w.shape());
-        if (bias != null) {
-            float32("conv2d", bias);
-            if (!bias.shape().equals(Shape.of(w.dim(0)))) {
-                throw new IllegalArgumentException("conv2d: bias must be [" + w.dim(0) + "], got " + bias.shape());
-            }
-        }
-        Tensor y = empty(out, DType.FLOAT32);
-        if (out.size() == 0) return y;
-        if (x.dim(1) == 0 || w.size() == 0) return fillWithBias(y, bias);
-        conv.forward(x.shape(), w.shape(), spec, out, x.data(), w.data(), bias == null ? null : bias.data(), y.data());
-        return y;
+    protected void conv2dKernel(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec, Tensor y) {
+        conv.forward(x.shape(), w.shape(), spec, y.shape(), x.data(), w.data(), bias == null ? null : bias.data(), y.data());
     }
 
     @Override
-    public synchronized Tensor conv2dBackwardData(Tensor gy, Tensor w, Shape xShape, Conv2dSpec spec) {
-        float32("conv2dBackwardData", gy, w);
-        Shape out = spec.outputShape(xShape, w.shape());
-        if (!gy.shape().equals(out)) {
-            throw new IllegalArgumentException("conv2dBackwardData: gradient " + gy.shape() + " does not match output " + out
-                    + " of input " + xShape + " and weights " + w.shape());
-        }
-        Tensor gx = empty(xShape, DType.FLOAT32);
-        if (xShape.size() == 0) return gx;
-        if (out.size() == 0 || w.size() == 0) return fillWithBias(gx, null);
-        if (ColumnConv.applies(w.shape(), spec)) columnConv.backwardData(xShape, w.shape(), spec, out, gy.data(), w.data(), gx.data());
-        else conv.backwardData(xShape, w.shape(), spec, out, gy.data(), w.data(), gx.data());
-        return gx;
+    protected void conv2dBackwardDataKernel(Tensor gy, Tensor w, Conv2dSpec spec, Tensor gx) {
+        if (ColumnConv.applies(w.shape(), spec)) columnConv.backwardData(gx.shape(), w.shape(), spec, gy.shape(), gy.data(), w.data(), gx.data());
+        else conv.backwardData(gx.shape(), w.shape(), spec, gy.shape(), gy.data(), w.data(), gx.data());
     }
 
     @Override
-    public synchronized Tensor conv2dBackwardWeights(Tensor x, Tensor gy, Shape wShape, Conv2dSpec spec) {
-        float32("conv2dBackwardWeights", x, gy);
-        Shape out = spec.outputShape(x.shape(), wShape);
-        if (!gy.shape().equals(out)) {
-            throw new IllegalArgumentException("conv2dBackwardWeights: gradient " + gy.shape() + " does not match output " + out
-                    + " of input " + x.shape() + " and weights " + wShape);
-        }
-        Tensor gw = empty(wShape, DType.FLOAT32);
-        if (wShape.size() == 0) return gw;
-        if (out.size() == 0) return fillWithBias(gw, null);
-        if (ColumnConv.applies(wShape, spec)) columnConv.backwardWeights(x.shape(), wShape, spec, out, x.data(), gy.data(), gw.data());
-        else conv.backwardWeights(x.shape(), wShape, spec, out, x.data(), gy.data(), gw.data());
-        return gw;
-    }
-
-    /** Degenerate convolutions (no input channels, empty batch): zeros, plus the bias per channel. */
-    private Tensor fillWithBias(Tensor y, Tensor bias) {
-        HostLoops.fill(y.data(), DType.FLOAT32, y.size(), 0);
-        if (bias == null) return y;
-        Tensor b = bias.reshape(bias.dim(0), 1, 1);
-        binary.run(BinaryOp.ADD, y.shape(), y.data(), b.shape(), b.data(), y.shape(), y.data());
-        return y;
+    protected void conv2dBackwardWeightsKernel(Tensor x, Tensor gy, Conv2dSpec spec, Tensor gw) {
+        if (ColumnConv.applies(gw.shape(), spec)) columnConv.backwardWeights(x.shape(), gw.shape(), spec, gy.shape(), x.data(), gy.data(), gw.data());
+        else conv.backwardWeights(x.shape(), gw.shape(), spec, gy.shape(), x.data(), gy.data(), gw.data());
     }
 
     // ------------------------------------------------------------ pooling
 
     @Override
-    public synchronized MaxPoolResult maxPool2d(Tensor x, Pool2dSpec spec) {
-        float32("maxPool2d", x);
-        Shape out = spec.outputShape(x.shape());
-        Tensor y = empty(out, DType.FLOAT32), idx = empty(out, DType.INT32);
-        if (out.size() == 0) return new MaxPoolResult(y, idx);
-        pool.maxForward(x.shape(), spec, out, x.data(), y.data());
-        HostLoops.maxPoolIndices(x.data(), x.shape(), spec, y.data(), idx.data(), out);
-        return new MaxPoolResult(y, idx);
+    protected void maxPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y, Tensor indices) {
+        pool.maxForward(x.shape(), spec, y.shape(), x.data(), y.data());
+        HostLoops.maxPoolIndices(x.data(), x.shape(), spec, y.data(), indices.data(), y.shape());
     }
 
     @Override
-    public Tensor maxPool2dBackward(Tensor gy, Tensor indices, Shape xShape, Pool2dSpec spec) {
-        float32("maxPool2dBackward", gy);
-        Shape out = spec.outputShape(xShape);
-        checkIndices("maxPool2dBackward", gy.shape(), indices, out);
-        Tensor gx = empty(xShape, DType.FLOAT32);
-        HostLoops.scatterAdd(gy.data(), indices.data(), out.dim(2) * out.dim(3), gx.data(),
-                xShape.dim(2) * xShape.dim(3), (long) out.dim(0) * out.dim(1), "maxPool2dBackward");
-        return gx;
+    protected void maxPool2dBackwardKernel(Tensor gy, Tensor indices, Tensor gx) {
+        HostLoops.scatterAdd(gy.data(), indices.data(), gy.dim(2) * gy.dim(3), gx.data(),
+                gx.dim(2) * gx.dim(3), (long) gy.dim(0) * gy.dim(1), "maxPool2dBackward");
     }
 
     @Override
-    public Tensor maxPool2dGather(Tensor gx, Tensor indices, Pool2dSpec spec) {
-        float32("maxPool2dGather", gx);
-        Shape out = spec.outputShape(gx.shape());
-        checkIndices("maxPool2dGather", indices.shape(), indices, out);
-        Tensor r = empty(out, DType.FLOAT32);
-        HostLoops.gather(gx.data(), indices.data(), out.dim(2) * out.dim(3), r.data(),
-                gx.dim(2) * gx.dim(3), (long) out.dim(0) * out.dim(1), "maxPool2dGather");
-        return r;
+    protected void maxPool2dGatherKernel(Tensor gx, Tensor indices, Tensor y) {
+        HostLoops.gather(gx.data(), indices.data(), y.dim(2) * y.dim(3), y.data(),
+                gx.dim(2) * gx.dim(3), (long) y.dim(0) * y.dim(1), "maxPool2dGather");
     }
 
     @Override
-    public synchronized Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
-        float32("avgPool2d", x);
-        Shape out = spec.outputShape(x.shape());
-        Tensor y = empty(out, DType.FLOAT32);
-        if (out.size() > 0) pool.avgForward(x.shape(), spec, out, x.data(), y.data());
-        return y;
+    protected void avgPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y) {
+        pool.avgForward(x.shape(), spec, y.shape(), x.data(), y.data());
     }
 
     @Override
-    public synchronized Tensor avgPool2dBackward(Tensor gy, Shape xShape, Pool2dSpec spec) {
-        float32("avgPool2dBackward", gy);
-        Shape out = spec.outputShape(xShape);
-        if (!gy.shape().equals(out)) {
-            throw new IllegalArgumentException("avgPool2dBackward: gradient " + gy.shape() + " does not match output " + out + " of input " + xShape);
-        }
-        Tensor gx = empty(xShape, DType.FLOAT32);
-        if (out.size() > 0) pool.avgBackward(xShape, spec, out, gy.data(), gx.data());
-        return gx;
+    protected void avgPool2dBackwardKernel(Tensor gy, Pool2dSpec spec, Tensor gx) {
+        pool.avgBackward(gx.shape(), spec, gy.shape(), gy.data(), gx.data());
     }
 
     // ------------------------------------------------------------ softmax
 
     @Override
-    public synchronized Tensor softmax(Tensor x, int axis) {
-        return softmax(x, axis, false);
+    protected void softmaxKernel(Tensor x, int a, boolean log, Tensor y) {
+        softmax.forward(log, x.shape().sizeOf(0, a), x.dim(a), x.shape().sizeOf(a + 1, x.rank()), x.data(), y.data());
     }
 
     @Override
-    public synchronized Tensor logSoftmax(Tensor x, int axis) {
-        return softmax(x, axis, true);
-    }
-
-    private Tensor softmax(Tensor x, int axis, boolean log) {
-        float32(log ? "logSoftmax" : "softmax", x);
-        int a = OpChecks.axis(log ? "logSoftmax" : "softmax", x.shape(), axis);
-        Tensor y = empty(x.shape(), DType.FLOAT32);
-        if (x.size() > 0) {
-            softmax.forward(log, x.shape().sizeOf(0, a), x.dim(a), x.shape().sizeOf(a + 1, x.rank()), x.data(), y.data());
-        }
-        return y;
-    }
-
-    @Override
-    public synchronized Tensor logSoftmaxBackward(Tensor gy, Tensor y, int axis) {
-        float32("logSoftmaxBackward", gy, y);
-        OpChecks.sameShape("logSoftmaxBackward", gy, y);
-        int a = OpChecks.axis("logSoftmaxBackward", y.shape(), axis);
-        Tensor gx = empty(y.shape(), DType.FLOAT32);
-        if (y.size() > 0) {
-            softmax.logBackward(y.shape().sizeOf(0, a), y.dim(a), y.shape().sizeOf(a + 1, y.rank()), gy.data(), y.data(), gx.data());
-        }
-        return gx;
+    protected void logSoftmaxBackwardKernel(Tensor gy, Tensor y, int a, Tensor gx) {
+        softmax.logBackward(y.shape().sizeOf(0, a), y.dim(a), y.shape().sizeOf(a + 1, y.rank()), gy.data(), y.data(), gx.data());
     }
 
     // ------------------------------------------------------------ batch norm
 
     @Override
-    public synchronized BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        float32("batchNormTraining", x, gamma, beta);
-        int c = channels("batchNormTraining", x, gamma, beta);
-        Tensor y = empty(x.shape(), DType.FLOAT32), mean = empty(Shape.of(c), DType.FLOAT32), var = empty(Shape.of(c), DType.FLOAT32);
-        batchNorm.training(x.dim(0), c, x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
-                y.data(), mean.data(), var.data());
-        return new BatchNormResult(y, mean, var);
+    protected void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance) {
+        batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
+                y.data(), mean.data(), variance.data());
     }
 
     @Override
-    public synchronized Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps) {
-        float32("batchNormInference", x, gamma, beta, mean, variance);
-        int c = channels("batchNormInference", x, gamma, beta, mean, variance);
-        Tensor y = empty(x.shape(), DType.FLOAT32);
-        batchNorm.inference(x.dim(0), c, x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
+    protected void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y) {
+        batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
                 mean.data(), variance.data(), y.data());
-        return y;
-    }
-
-    @Override
-    public synchronized BatchNormGrads batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor variance, double eps) {
-        float32("batchNormBackward", gy, x, gamma, mean, variance);
-        OpChecks.sameShape("batchNormBackward", gy, x);
-        int c = channels("batchNormBackward", x, gamma, mean, variance);
-        Tensor gx = empty(x.shape(), DType.FLOAT32), gg = empty(Shape.of(c), DType.FLOAT32), gb = empty(Shape.of(c), DType.FLOAT32);
-        batchNorm.backward(x.dim(0), c, x.shape().sizeOf(2, x.rank()), (float) eps, gy.data(), x.data(), gamma.data(),
-                mean.data(), variance.data(), gx.data(), gg.data(), gb.data());
-        return new BatchNormGrads(gx, gg, gb);
-    }
-
-    private static int channels(String op, Tensor x, Tensor... perChannel) {
-        int c = OpChecks.channels(op, x, perChannel);
-        if (x.size() == 0) throw new IllegalArgumentException(op + ": input " + x.shape() + " is empty");
-        return c;
     }
 
     // ------------------------------------------------------------ indexing and layout
 
     @Override
-    public Tensor oneHot(Tensor labels, int classes, DType dtype) {
-        own(labels);
-        storable("oneHot", dtype);
-        if (labels.rank() != 1 || labels.dtype().isFloating()) {
-            throw new IllegalArgumentException("oneHot: labels must be a 1-d integer tensor, got " + labels.dtype() + labels.shape());
-        }
-        if (classes < 0) throw new IllegalArgumentException("oneHot: classes must be >= 0, got " + classes);
-        int n = labels.dim(0);
-        Tensor r = full(Shape.of(n, classes), dtype, 0);
-        for (int i = 0; i < n; i++) {
+    protected void oneHotKernel(Tensor labels, int classes, Tensor y) {
+        HostLoops.fill(y.data(), y.dtype(), y.size(), 0);
+        for (int i = 0; i < labels.dim(0); i++) {
             long l = HostLoops.label(labels.data(), labels.dtype(), i);
             if (l < 0 || l >= classes) {
                 throw new IllegalArgumentException("oneHot: label " + l + " at position " + i + " outside [0, " + classes + ")");
             }
-            HostLoops.setOne(r.data(), dtype, (long) i * classes + l);
+            HostLoops.setOne(y.data(), y.dtype(), (long) i * classes + l);
         }
-        return r;
     }
 
     @Override
-    public synchronized Tensor permute(Tensor x, int... axes) {
-        own(x);
-        storable("permute", x.dtype());
-        int[] perm = OpChecks.permutation(x.shape(), axes);
+    protected void permuteKernel(Tensor x, int[] perm, Tensor y) {
         int r = perm.length;
+        if (r == 0) {
+            copyKernel(x, y);
+            return;
+        }
         long[] dims = new long[r], strides = new long[r], inStrides = x.shape().strides();
         for (int i = 0; i < r; i++) {
             dims[i] = x.dim(perm[i]);
             strides[i] = inStrides[perm[i]];
         }
-        Tensor y = empty(Shape.of(Arrays.stream(dims).mapToInt(d -> (int) d).toArray()), x.dtype());
-        if (x.size() == 0) return y;
-        if (r == 0) return copy(x);
         reorders.copy(new Reorders.View(x.dtype(), dims, strides), x.data(), Reorders.View.plain(x.dtype(), dims), y.data());
-        return y;
     }
 
     @Override
-    public synchronized Tensor slice(Tensor x, int axis, int start, int end) {
-        own(x);
-        storable("slice", x.dtype());
-        int a = OpChecks.slice(x.shape(), axis, start, end);
-        long outer = x.shape().sizeOf(0, a), len = x.dim(a), inner = x.shape().sizeOf(a + 1, x.rank()), n = end - start;
-        Tensor y = empty(x.shape().withDim(a, end - start), x.dtype());
-        if (y.size() == 0) return y;
-        long es = x.dtype().byteSize();
-        MemorySegment from = x.data().asSlice(start * inner * es);
+    protected void sliceKernel(Tensor x, int a, int start, Tensor y) {
+        long outer = x.shape().sizeOf(0, a), len = x.dim(a), inner = x.shape().sizeOf(a + 1, x.rank()), n = y.dim(a);
+        MemorySegment from = x.data().asSlice(start * inner * x.dtype().byteSize());
         if (outer == 1) {
             MemorySegment.copy(from, 0, y.data(), 0, y.byteSize());
         } else {
@@ -642,20 +389,12 @@ public final class DnnlBackend implements Backend, AutoCloseable {
             reorders.copy(new Reorders.View(x.dtype(), dims, new long[]{len * inner, inner, 1}), from,
                     Reorders.View.plain(x.dtype(), dims), y.data());
         }
-        return y;
     }
 
     @Override
-    public synchronized Tensor concat(List<Tensor> xs, int axis) {
-        if (xs.isEmpty()) throw new IllegalArgumentException("concat: no tensors given");
-        Tensor first = xs.getFirst();
-        for (Tensor t : xs) own(t);
-        storable("concat", first.dtype());
-        Shape out = OpChecks.concat(xs, axis);
-        int a = out.axis(axis), total = out.dim(a);
-        Tensor y = empty(out, first.dtype());
-        if (out.size() == 0) return y;
-        long outer = out.sizeOf(0, a), inner = out.sizeOf(a + 1, out.rank()), es = first.dtype().byteSize();
+    protected void concatKernel(List<Tensor> xs, int a, Tensor y) {
+        Shape out = y.shape();
+        long total = out.dim(a), outer = out.sizeOf(0, a), inner = out.sizeOf(a + 1, out.rank()), es = y.dtype().byteSize();
         long offset = 0;
         for (Tensor t : xs) {
             long n = t.dim(a);
@@ -671,38 +410,9 @@ public final class DnnlBackend implements Backend, AutoCloseable {
             }
             offset += n;
         }
-        return y;
     }
 
-    // ------------------------------------------------------------ checks
-
-    private void own(Tensor t) {
-        if (t.backend() != this) {
-            throw new IllegalArgumentException("tensor " + t.dtype() + t.shape() + " belongs to backend '" + t.backend().name()
-                    + "'" + (t.backend() instanceof DnnlBackend ? " (another instance)" : "")
-                    + ", not this 'dnnl' backend: move it with tensor.to(backend)");
-        }
-    }
-
-    /** Compute ops: FLOAT32 tensors of this backend. */
-    private void float32(String op, Tensor... ts) {
-        for (Tensor t : ts) {
-            own(t);
-            if (t.dtype() == DType.FLOAT64) throw new IllegalArgumentException(op + ": " + FLOAT64_MESSAGE);
-            if (t.dtype() != DType.FLOAT32) {
-                throw new IllegalArgumentException(op + ": expected a FLOAT32 tensor, got " + t.dtype() + t.shape());
-            }
-        }
-    }
-
-    /** Memory ops: any dtype but FLOAT64. */
-    private static void storable(String op, DType dtype) {
-        if (dtype == DType.FLOAT64) throw new IllegalArgumentException(op + ": " + FLOAT64_MESSAGE);
-    }
-    private void checkIndices(String op, Shape gy, Tensor indices, Shape expected) {
-        own(indices);
-        OpChecks.poolIndices(op, gy, indices, expected);
-    }
+    // ------------------------------------------------------------ helpers
 
     private void compareWithZero(BinaryOp op, Tensor x, Tensor out) {
         Tensor zero = scalarTensor(0f);
@@ -712,5 +422,4 @@ public final class DnnlBackend implements Backend, AutoCloseable {
     private Tensor scalarTensor(float v) {
         return full(Shape.scalar(), DType.FLOAT32, v);
     }
-
 }

@@ -1,5 +1,7 @@
 package dev.lipreg.tensor.io;
 
+import dev.lipreg.errors.BadInputFileException;
+
 import java.nio.file.Path;
 
 /**
@@ -7,16 +9,9 @@ import java.nio.file.Path;
  * load (an unsupported dtype). The message names the file and what was expected;
  * when it is thrown nothing from the file has been loaded.
  */
-public final class CheckpointFormatException extends RuntimeException {
-    private final transient Path file;
+public final class CheckpointFormatException extends BadInputFileException {
 
     public CheckpointFormatException(Path file, String problem) {
-        super("bad safetensors file " + file + ": " + problem);
-        this.file = file;
-    }
-
-    /** The file that was rejected. */
-    public Path file() {
-        return file;
+        super(file, "bad safetensors file " + file + ": " + problem);
     }
 }

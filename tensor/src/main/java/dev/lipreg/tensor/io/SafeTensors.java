@@ -64,7 +64,10 @@ public final class SafeTensors {
      *
      * @return tensors in file order (by data offset) and the metadata (empty when absent)
      * @throws IllegalStateException    when this thread has no open {@link Scope}
-     * @throws IllegalArgumentException when {@code backend} does not support a dtype in the file
+     * @throws IllegalArgumentException when {@code backend} does not support a dtype in the file, or the
+     *                                  tensor data exceeds the memory budget (system property
+     *                                  {@code lipreg.maxTensorBytes}, env {@code LIPREG_MAX_TENSOR_BYTES};
+     *                                  default half the physical memory), checked before allocating
      */
     public static SafeTensorFile read(Path file, Backend backend) {
         return SafeTensorsReader.read(file, backend);

@@ -53,7 +53,15 @@ final class SafeTensorsReader {
                             + t.dtype() + ", which backend '" + backend.name() + "' does not support");
                 }
             }
-            MemorySegment data = staging.allocate(header.dataLength(), 64);
+            TensorBudget.check(file, header.dataLength());
+            MemorySegment data;
+            try {
+                data = staging.allocate(header.dataLength(), 64);
+            } catch (OutOfMemoryError e) {
+                // within the budget but more than the machine can give now: still a clear refusal, not a crash
+                throw new IllegalArgumentException("cannot load " + file + ": no " + TensorBudget.human(header.dataLength())
+                        + " of native memory free for its tensor data (" + e.getMessage() + ")", e);
+            }
             readFully(file, channel, data, header.dataStart());
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (TensorInfo t : header.tensors()) {

@@ -28,29 +28,4 @@ final class BatchNorm {
         }
         return y;
     }
-
-    /** dx for training mode (statistics depend on x); fills dGamma and dBeta. */
-    static double[] backward(double[] gy, double[] x, Shape s, double[] gamma, double[] mean, double[] var, double eps,
-                             double[] dGamma, double[] dBeta) {
-        int c = s.dim(1), inner = (int) s.sizeOf(2, s.rank());
-        double m = (double) s.size() / c;
-        double[] sumDxHat = new double[c], sumDxHatXHat = new double[c];
-        for (int i = 0; i < x.length; i++) {
-            int k = (i / inner) % c;
-            double xHat = (x[i] - mean[k]) / Math.sqrt(var[k] + eps);
-            dBeta[k] += gy[i];
-            dGamma[k] += gy[i] * xHat;
-            double dxHat = gy[i] * gamma[k];
-            sumDxHat[k] += dxHat;
-            sumDxHatXHat[k] += dxHat * xHat;
-        }
-        double[] dx = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            int k = (i / inner) % c;
-            double inv = 1 / Math.sqrt(var[k] + eps);
-            double xHat = (x[i] - mean[k]) * inv;
-            dx[i] = inv / m * (m * gy[i] * gamma[k] - sumDxHat[k] - xHat * sumDxHatXHat[k]);
-        }
-        return dx;
-    }
 }

@@ -1,8 +1,5 @@
 package dev.lipreg.tensor.ref;
 
-import dev.lipreg.tensor.Backend;
-import dev.lipreg.tensor.DType;
-import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -32,11 +29,10 @@ final class Buffers {
         return v;
     }
 
-    /** A new tensor of {@code dtype} holding {@code v} rounded once. */
-    static Tensor write(Backend backend, double[] v, Shape shape, DType dtype) {
-        Tensor t = backend.empty(shape, dtype);
+    /** Writes {@code v} into t, rounded once to t's dtype (float→int truncating, as Java's cast). */
+    static void store(double[] v, Tensor t) {
         MemorySegment s = t.data();
-        switch (dtype) {
+        switch (t.dtype()) {
             case FLOAT32 -> {
                 for (int i = 0; i < v.length; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) v[i]);
             }
@@ -48,6 +44,5 @@ final class Buffers {
                 for (int i = 0; i < v.length; i++) s.setAtIndex(ValueLayout.JAVA_LONG, i, (long) v[i]);
             }
         }
-        return t;
     }
 }

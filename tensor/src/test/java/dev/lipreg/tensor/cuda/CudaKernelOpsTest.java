@@ -5,16 +5,16 @@ import org.junit.jupiter.api.Tag;
 
 /** The kernel parity suite on a real GPU (skipped, with the probe's reason logged, without one). */
 @Tag("gpu")
-class CudaKernelOpsTest extends KernelOpsParity {
+class CudaKernelOpsTest extends CudaContract {
     private static CudaBackend backend;
 
     @BeforeAll
     static void start() {
-        backend = requireGpu();
+        backend = CudaTestSupport.requireGpu();
     }
 
     @Override
-    CudaBackend gpu() {
+    protected CudaBackend backend() {
         return backend;
     }
 }

@@ -8,12 +8,12 @@ import org.junit.jupiter.api.BeforeAll;
  * under {@link EmulatedRuntime}, and the backend's Java side (allocator, scopes, argument
  * marshalling, geometry, checks) runs exactly as on a GPU. cuBLAS and cuDNN ops are GPU-only.
  */
-class EmulatedKernelOpsTest extends KernelOpsParity {
+class EmulatedKernelOpsTest extends CudaContract {
     private static CudaBackend backend;
 
     @BeforeAll
     static void start() {
-        backend = emulated();
+        backend = CudaTestSupport.emulated();
     }
 
     @AfterAll
@@ -21,8 +21,14 @@ class EmulatedKernelOpsTest extends KernelOpsParity {
         if (backend != null) backend.close();
     }
 
+    /** No cuBLAS or cuDNN in the emulation. */
     @Override
-    CudaBackend gpu() {
+    protected boolean runsMatmulAndConvolution() {
+        return false;
+    }
+
+    @Override
+    protected CudaBackend backend() {
         return backend;
     }
 }

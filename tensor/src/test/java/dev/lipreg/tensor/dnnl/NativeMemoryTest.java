@@ -73,24 +73,6 @@ class NativeMemoryTest extends DnnlTestSupport {
     }
 
     @Test
-    void opsNeedAnOpenScope() throws InterruptedException {
-        Tensor x = dnnl.full(Shape.of(3), DType.FLOAT32, 1);
-        // x lives in this test's scope; an op on a thread without a scope of its own fails clearly
-        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread th = new Thread(() -> {
-            try {
-                dnnl.unary(UnaryOp.EXP, x);
-            } catch (Throwable e) {
-                thrown.set(e);
-            }
-        });
-        th.start();
-        th.join(10_000);
-        assertTrue(thrown.get() instanceof IllegalStateException, String.valueOf(thrown.get()));
-        assertTrue(thrown.get().getMessage().contains("Scope"), thrown.get().getMessage());
-    }
-
-    @Test
     void clearingTheSharedCacheKeepsTheBackendUsable() {
         Tensor x = Pair.of(new float[]{-1, 2, -3}, 3).dnnl();
         dnnl.unary(UnaryOp.RELU, x);

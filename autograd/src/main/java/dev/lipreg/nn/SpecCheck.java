@@ -1,0 +1,237 @@
+package dev.lipreg.nn;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Validates a {@link ModelSpec} layer by layer without allocating anything: every argument in its
+ * range, each layer's input shape as the previous layer leaves it, a final output of width
+ * {@code classes}, and sizes computed in {@code long} against the limits: at most
+ * {@value #MAX_LAYERS} layers, and parameters plus the largest per-image activation (float32) within
+ * the model budget (system property {@value #PROPERTY}, env {@value #ENV}; default 4 GiB).
+ * So a spec that could not be built or run fails here, with the layer's index and type, before any
+ * tensor exists.
+ */
+final class SpecCheck {
+    static final int MAX_LAYERS = 1000;
+    static final String PROPERTY = "lipreg.maxModelBytes";
+    static final String ENV = "LIPREG_MAX_MODEL_BYTES";
+    private static final long DEFAULT_BUDGET = 4L << 30;
+
+    private long[] shape; // per image: [C,H,W] or [F]
+    private long parameters;
+    private long largest;
+    private String where = "";
+
+    private SpecCheck(int[] input) {
+        shape = Arrays.stream(input).asLongStream().toArray();
+        largest = elements(shape);
+    }
+
+    /** Throws IllegalArgumentException naming the first problem of the spec. */
+    static void check(int[] input, int classes, List<LayerSpec> layers) {
+        if (layers.size() > MAX_LAYERS) {
+            throw new IllegalArgumentException("model spec: " + layers.size() + " layers, more than the limit of " + MAX_LAYERS);
+        }
+        SpecCheck c = new SpecCheck(input);
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec l = layers.get(i);
+            c.where = "model spec: layer " + i + " (" + l.type() + "): ";
+            try {
+                c.apply(l);
+            } catch (IllegalArgumentException e) {
+                if (e.getMessage().startsWith("model spec: ")) throw e;
+                // LayerSpec's own argument checks, which name the type already
+                throw new IllegalArgumentException(c.where + e.getMessage().replaceFirst("^layer '[a-z_0-9]+': ", ""), e);
+            }
+            long out = elements(c.shape);
+            if (sat(out, 4) > budget()) {
+                throw c.fail("outputs " + show(c.shape) + " per image, " + out + " values = " + human(sat(out, 4))
+                        + " as float32, over the model budget of " + human(budget()) + "; raise it with -D" + PROPERTY + "=BYTES or "
+                        + ENV + "=BYTES");
+            }
+            c.largest = Math.max(c.largest, out);
+        }
+        c.where = "model spec: ";
+        if (c.shape.length != 1 || c.shape[0] != classes) {
+            throw c.fail("the last layer outputs " + show(c.shape) + " per image, expected [" + classes + "] (one score per class"
+                    + (c.shape.length == 1 ? ")" : "; end with flatten and a linear layer)"));
+        }
+        if (c.parameters == 0) {
+            throw c.fail("no layer has parameters (conv2d, linear, batchnorm2d, residual, bottleneck): there is nothing to train or load");
+        }
+        long budget = budget();
+        long bytes = sat(Math.addExact(c.parameters, c.largest), 4);
+        if (bytes > budget) {
+            throw c.fail(String.format(Locale.ROOT, "%d parameters and a largest activation of %d values per image need %s as float32, over "
+                    + "the model budget of %s; raise it with -D%s=BYTES or %s=BYTES", c.parameters, c.largest, human(bytes), human(budget),
+                    PROPERTY, ENV));
+        }
+    }
+
+    private void apply(LayerSpec l) {
+        switch (l.type()) {
+            case "conv2d" -> {
+                int k = l.optInt("kernel", 0);
+                if (!l.args().containsKey("kernel") && !(l.args().containsKey("kernel_h") && l.args().containsKey("kernel_w"))) {
+                    throw fail("'kernel' (or kernel_h and kernel_w) is required");
+                }
+                long kh = positive(l, "kernel_h", l.optInt("kernel_h", k)), kw = positive(l, "kernel_w", l.optInt("kernel_w", k));
+                long in = positive(l, "in", l.reqInt("in")), out = positive(l, "out", l.reqInt("out"));
+                long groups = positive(l, "groups", l.optInt("groups", 1));
+                long stride = positive(l, "stride", l.optInt("stride", 1)), dil = positive(l, "dilation", l.optInt("dilation", 1));
+                long pad = nonNegative(l, "padding", l.optInt("padding", 0));
+                divisible(in, out, groups, "groups");
+                image(in);
+                long oh = (shape[1] + 2 * pad - dil * (kh - 1) - 1), ow = (shape[2] + 2 * pad - dil * (kw - 1) - 1);
+                if (oh < 0 || ow < 0) {
+                    throw fail("kernel " + kh + "x" + kw + " (dilation " + dil + ", padding " + pad + ") is larger than its input "
+                            + show(shape));
+                }
+                addParameters(out * (in / groups) * kh * kw + (l.optInt("bias", 1) != 0 ? out : 0));
+                shape = new long[]{out, oh / stride + 1, ow / stride + 1};
+            }
+            case "linear" -> {
+                long in = positive(l, "in", l.reqInt("in")), out = positive(l, "out", l.reqInt("out"));
+                if (shape.length != 1) throw fail("takes a flat input [" + in + "], got " + show(shape) + "; put a flatten layer before it");
+                if (shape[0] != in) throw fail("'in' is " + in + " but the previous layer outputs " + shape[0] + " features");
+                addParameters(sat(in, out) + (l.optInt("bias", 1) != 0 ? out : 0));
+                shape = new long[]{out};
+            }
+            case "relu", "softplus", "tanh", "sigmoid" -> { }
+            case "leaky_relu" -> finite(l, "slope", l.optDouble("slope", 0.01));
+            case "elu" -> finite(l, "alpha", l.optDouble("alpha", 1.0));
+            case "maxpool2d", "avgpool2d" -> {
+                long k = positive(l, "kernel", l.reqInt("kernel"));
+                long stride = positive(l, "stride", l.optInt("stride", (int) k));
+                long pad = nonNegative(l, "padding", l.optInt("padding", 0));
+                if (2 * pad > k) throw fail("'padding' " + pad + " exceeds half the kernel " + k);
+                image(shape.length == 3 ? shape[0] : -1);
+                long oh = shape[1] + 2 * pad - k, ow = shape[2] + 2 * pad - k;
+                if (oh < 0 || ow < 0) throw fail("window " + k + "x" + k + " (padding " + pad + ") is larger than its input " + show(shape));
+                shape = new long[]{shape[0], oh / stride + 1, ow / stride + 1};
+            }
+            case "adaptive_avgpool2d" -> {
+                image(shape.length == 3 ? shape[0] : -1);
+                shape = new long[]{shape[0], 1, 1};
+            }
+            case "flatten" -> shape = new long[]{elements(shape)};
+            case "batchnorm2d" -> {
+                long c = positive(l, "channels", l.reqInt("channels"));
+                image(c);
+                double eps = l.optDouble("eps", 1e-5), momentum = l.optDouble("momentum", 0.1);
+                if (!(eps > 0) || Double.isInfinite(eps)) throw fail("'eps' must be a finite number > 0, got " + eps);
+                if (!(momentum >= 0 && momentum <= 1)) throw fail("'momentum' must be in [0, 1], got " + momentum);
+                addParameters(2 * c);
+            }
+            case "dropout" -> {
+                double p = l.optDouble("p", 0.5);
+                if (!(p >= 0 && p < 1)) throw fail("'p' must be in [0, 1), got " + p);
+            }
+            case "residual" -> {
+                long in = positive(l, "in", l.reqInt("in")), out = positive(l, "out", l.reqInt("out"));
+                long stride = positive(l, "stride", l.optInt("stride", 1)), groups = positive(l, "groups", l.optInt("groups", 1));
+                divisible(in, out, groups, "groups");
+                image(in);
+                long p = sat(9, sat(in / groups, out)) + sat(9, sat(out / groups, out)) + 4 * out;
+                if (stride != 1 || in != out) p += sat(in, out) + 2 * out;
+                addParameters(p);
+                shape = new long[]{out, (shape[1] - 1) / stride + 1, (shape[2] - 1) / stride + 1};
+            }
+            case "bottleneck" -> {
+                long in = positive(l, "in", l.reqInt("in")), out = positive(l, "out", l.reqInt("out"));
+                long card = positive(l, "cardinality", l.optInt("cardinality", 1)), width = positive(l, "width", l.reqInt("width"));
+                long stride = positive(l, "stride", l.optInt("stride", 1));
+                image(in);
+                long inner = sat(card, width);
+                long p = sat(in, inner) + sat(9, sat(width, inner)) + sat(inner, out) + 4 * inner + 2 * out;
+                if (stride != 1 || in != out) p += sat(in, out) + 2 * out;
+                addParameters(p);
+                shape = new long[]{out, (shape[1] - 1) / stride + 1, (shape[2] - 1) / stride + 1};
+            }
+            default -> throw new IllegalStateException("unhandled layer type " + l.type());
+        }
+    }
+
+    /** The input must be an image [C,H,W], with {@code channels} channels unless that is -1. */
+    private void image(long channels) {
+        if (shape.length != 3) throw fail("takes an image [C,H,W], got the flat " + show(shape) + " of an earlier flatten or linear layer");
+        if (channels >= 0 && shape[0] != channels) {
+            throw fail("expects " + channels + " input channels but the previous layer outputs " + shape[0] + " (" + show(shape) + ")");
+        }
+    }
+
+    private void divisible(long in, long out, long groups, String name) {
+        if (in % groups != 0 || out % groups != 0) throw fail("channels " + in + " -> " + out + " not divisible by " + name + " " + groups);
+    }
+
+    private long positive(LayerSpec l, String name, int v) {
+        if (v < 1) throw fail("'" + name + "' must be >= 1, got " + v);
+        return v;
+    }
+
+    private long nonNegative(LayerSpec l, String name, int v) {
+        if (v < 0) throw fail("'" + name + "' must be >= 0, got " + v);
+        return v;
+    }
+
+    private void finite(LayerSpec l, String name, double v) {
+        if (!Double.isFinite(v)) throw fail("'" + name + "' must be a finite number, got " + v);
+    }
+
+    private void addParameters(long p) {
+        parameters = Math.min(Long.MAX_VALUE / 8, parameters + Math.min(p, Long.MAX_VALUE / 8));
+    }
+
+    private IllegalArgumentException fail(String problem) {
+        return new IllegalArgumentException(where + problem);
+    }
+
+    /** a * b, saturating at Long.MAX_VALUE / 8 (far over any budget, and safe to add a few of). */
+    private static long sat(long a, long b) {
+        try {
+            return Math.min(Math.multiplyExact(a, b), Long.MAX_VALUE / 8);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 8;
+        }
+    }
+
+    private static long elements(long[] s) {
+        long n = 1;
+        for (long d : s) n = sat(n, d);
+        return n;
+    }
+
+    private static String show(long[] s) {
+        return Arrays.toString(s);
+    }
+
+    static long budget() {
+        String v = System.getProperty(PROPERTY);
+        String source = "-D" + PROPERTY;
+        if (v == null || v.isBlank()) {
+            v = System.getenv(ENV);
+            source = ENV;
+        }
+        if (v == null || v.isBlank()) return DEFAULT_BUDGET;
+        String t = v.strip().toLowerCase(Locale.ROOT);
+        int shift = switch (t.charAt(t.length() - 1)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+        };
+        try {
+            long b = Math.multiplyExact(Long.parseLong(shift > 0 ? t.substring(0, t.length() - 1) : t), 1L << shift);
+            if (b > 0) return b;
+        } catch (NumberFormatException | ArithmeticException e) {
+            // fall through
+        }
+        throw new IllegalArgumentException(source + ": expected a byte count such as 8000000000 or 8g, got '" + v + "'");
+    }
+
+    private static String human(long bytes) {
+        return String.format(Locale.ROOT, "%.1f GiB (%d bytes)", bytes / (double) (1L << 30), bytes);
+    }
+}

@@ -1,0 +1,615 @@
+package dev.lipreg.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The shape every backend shares, written once: each public op is final and
+ * checks that its tensors belong to this backend and have a dtype it computes
+ * in, validates its arguments with {@link OpChecks} (which also gives the
+ * output shape), allocates the output, answers empty and degenerate cases
+ * (empty outputs, zero-length inner dimensions) without a kernel, and — for
+ * backends built {@code serialized} — holds the backend's monitor, so the
+ * kernels of one instance never run concurrently. Only then does it call the
+ * protected kernel hook, with validated shapes and a preallocated output the
+ * hook must fill completely.
+ *
+ * <p>A backend therefore holds only its kernels: adding an op means one check
+ * in {@code OpChecks}, one final method and hook here, one kernel per backend
+ * and one case in the backend contract test.
+ */
+public abstract class KernelBackend implements Backend {
+    private final boolean serialized;
+    private final boolean float32Only;
+
+    /**
+     * @param serialized  whether ops on one instance run one at a time (native
+     *                    backends whose primitives share memory or a stream)
+     * @param float32Only whether compute ops take FLOAT32 only and FLOAT64 is
+     *                    refused even in memory ops; otherwise compute ops take
+     *                    any floating dtype (the reference backend)
+     */
+    protected KernelBackend(boolean serialized, boolean float32Only) {
+        this.serialized = serialized;
+        this.float32Only = float32Only;
+    }
+
+    // ================================================================= policy
+
+    /** Why a FLOAT32-only backend refuses FLOAT64. */
+    public static String float64Message(String backend) {
+        return backend + " backend computes in FLOAT32; use the reference backend for FLOAT64";
+    }
+
+    /** Refuses a dtype that compute ops do not take. */
+    private void checkComputeType(String op, Tensor t) {
+        checkStorable(op, t.dtype());
+        DType d = t.dtype();
+        if (float32Only ? d != DType.FLOAT32 : !d.isFloating()) {
+            throw new IllegalArgumentException(op + ": expected a " + (float32Only ? "FLOAT32" : "floating") + " tensor, got " + d + t.shape());
+        }
+    }
+
+    /** Refuses a dtype that cannot even be stored here. */
+    private void checkStorable(String op, DType dtype) {
+        if (float32Only && dtype == DType.FLOAT64) throw new IllegalArgumentException(op + ": " + float64Message(name()));
+    }
+
+    /** Called whenever a tensor is checked: a closed backend throws. */
+    protected void checkOpen() {
+    }
+
+    /** Runs {@code op} under this backend's monitor when it is serialized. */
+    protected final <T> T locked(Supplier<T> op) {
+        if (!serialized) return op.get();
+        synchronized (this) {
+            return op.get();
+        }
+    }
+
+    private void locked(Runnable op) {
+        locked(() -> {
+            op.run();
+            return null;
+        });
+    }
+
+    private void own(Tensor t) {
+        if (t.backend() != this) {
+            throw new IllegalArgumentException("tensor " + t.dtype() + t.shape() + " belongs to backend '" + t.backend().name()
+                    + "'" + (t.backend().getClass() == getClass() ? " (another instance)" : "")
+                    + ", not this '" + name() + "' backend: move it with tensor.to(backend)");
+        }
+        checkOpen();
+    }
+
+    /** Compute ops: tensors of this backend, of one dtype it computes in. */
+    private void compute(String op, Tensor... ts) {
+        DType d = null;
+        for (Tensor t : ts) {
+            if (t == null) continue;
+            own(t);
+            checkComputeType(op, t);
+            if (d != null && t.dtype() != d) throw new IllegalArgumentException(op + ": mixed dtypes " + d + " and " + t.dtype());
+            d = t.dtype();
+        }
+    }
+
+    private void storable(String op, Tensor t) {
+        own(t);
+        checkStorable(op, t.dtype());
+    }
+
+    private static Shape shapeOf(Tensor t) {
+        return t == null ? null : t.shape();
+    }
+
+    // ================================================================= memory
+
+    @Override
+    public final Tensor empty(Shape shape, DType dtype) {
+        checkStorable("empty", dtype);
+        return locked(() -> allocate(shape, dtype));
+    }
+
+    @Override
+    public final Tensor full(Shape shape, DType dtype, double value) {
+        checkStorable("full", dtype);
+        return locked(() -> {
+            Tensor t = allocate(shape, dtype);
+            fillKernel(t, value);
+            return t;
+        });
+    }
+
+    @Override
+    public final Tensor fromHost(MemorySegment host, Shape shape, DType dtype) {
+        checkStorable("fromHost", dtype);
+        OpChecks.hostBytes(host, shape, dtype);
+        return locked(() -> {
+            Tensor t = allocate(shape, dtype);
+            if (t.byteSize() > 0) uploadKernel(host, t);
+            return t;
+        });
+    }
+
+    @Override
+    public final MemorySegment toHost(Tensor t) {
+        own(t);
+        return locked(() -> downloadKernel(t));
+    }
+
+    @Override
+    public final Tensor copy(Tensor x) {
+        own(x);
+        return locked(() -> {
+            Tensor y = allocate(x.shape(), x.dtype());
+            if (x.byteSize() > 0) copyKernel(x, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor cast(Tensor x, DType to) {
+        own(x);
+        checkStorable("cast", to);
+        if (x.dtype() == to) return copy(x);
+        return locked(() -> {
+            Tensor y = allocate(x.shape(), to);
+            if (y.size() > 0) castKernel(x, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final void copyInto(Tensor dst, Tensor src) {
+        own(dst);
+        own(src);
+        OpChecks.copyInto(dst, src);
+        if (src.byteSize() > 0) locked(() -> copyKernel(src, dst));
+    }
+
+    // ================================================================= element-wise
+
+    @Override
+    public final Tensor unary(UnaryOp op, Tensor x, double alpha) {
+        compute("unary " + op, x);
+        return locked(() -> {
+            Tensor y = allocate(x.shape(), x.dtype());
+            if (y.size() > 0) unaryKernel(op, x, alpha, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor unaryBackward(UnaryOp op, Tensor gy, Tensor x, double alpha) {
+        String name = "unaryBackward " + op;
+        compute(name, gy, x);
+        Shape shape = OpChecks.sameShape(name, gy, x);
+        return locked(() -> {
+            Tensor gx = allocate(shape, x.dtype());
+            if (gx.size() > 0) unaryBackwardKernel(op, gy, x, alpha, gx);
+            return gx;
+        });
+    }
+
+    @Override
+    public final Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        String name = "binary " + op;
+        compute(name, a, b);
+        Shape out = OpChecks.broadcast(name, a.shape(), b.shape());
+        return locked(() -> {
+            Tensor y = allocate(out, a.dtype());
+            if (y.size() > 0) binaryKernel(op, a, b, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor affine(Tensor x, double scale, double shift) {
+        compute("affine", x);
+        return locked(() -> {
+            Tensor y = allocate(x.shape(), x.dtype());
+            if (y.size() > 0) affineKernel(x, scale, shift, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor clamp(Tensor x, double lo, double hi) {
+        compute("clamp", x);
+        OpChecks.clamp(lo, hi);
+        return locked(() -> {
+            Tensor y = allocate(x.shape(), x.dtype());
+            if (y.size() > 0) clampKernel(x, lo, hi, y);
+            return y;
+        });
+    }
+
+    // ================================================================= reductions and broadcasting
+
+    @Override
+    public final Tensor reduce(ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
+        String name = "reduce " + op;
+        compute(name, x);
+        OpChecks.Reduction r = OpChecks.reduce(name, x.shape(), axes, keepDims);
+        return locked(() -> {
+            Tensor y = allocate(r.output(), x.dtype());
+            if (y.size() == 0) return y;
+            if (x.size() == 0) {
+                fillKernel(y, identity(op)); // a reduction over no elements
+            } else {
+                reduceKernel(op, x, r.reduced(), y);
+            }
+            return y;
+        });
+    }
+
+    /** The value of {@code op} over no elements. */
+    private static double identity(ReduceOp op) {
+        return switch (op) {
+            case MEAN -> Double.NaN;
+            case MAX -> Double.NEGATIVE_INFINITY;
+            case MIN -> Double.POSITIVE_INFINITY;
+            case SUM, NORM_L1, NORM_L2, NORM_LINF -> 0;
+        };
+    }
+
+    @Override
+    public final Tensor argmax(Tensor x, int axis) {
+        compute("argmax", x);
+        int a = OpChecks.argmax(x.shape(), axis);
+        return locked(() -> {
+            Tensor y = allocate(x.shape().without(a), DType.INT64);
+            if (y.size() > 0) argmaxKernel(x, a, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor broadcastTo(Tensor x, Shape shape) {
+        storable("broadcastTo", x);
+        Shape out = OpChecks.broadcastTo(x.shape(), shape);
+        return locked(() -> {
+            Tensor y = allocate(out, x.dtype());
+            if (y.size() > 0) broadcastKernel(x, y);
+            return y;
+        });
+    }
+
+    // ================================================================= linear algebra
+
+    @Override
+    public final Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        compute("matmul", a, b);
+        Shape out = OpChecks.matmul(a.shape(), b.shape(), transA, transB);
+        int k = transA ? a.dim(0) : a.dim(1);
+        return locked(() -> {
+            Tensor c = allocate(out, a.dtype());
+            if (c.size() == 0) return c;
+            if (k == 0) fillKernel(c, 0);
+            else matmulKernel(a, b, transA, transB, c);
+            return c;
+        });
+    }
+
+    @Override
+    public final Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        compute("linear", x, w, bias);
+        Shape out = OpChecks.linear(x.shape(), w.shape(), shapeOf(bias));
+        return locked(() -> {
+            Tensor y = allocate(out, x.dtype());
+            if (y.size() == 0) return y;
+            if (x.dim(1) == 0) zerosPlusBias(y, bias, 1);
+            else linearKernel(x, w, bias, y);
+            return y;
+        });
+    }
+
+    /** Fills y with zeros plus {@code bias} along {@code axis}: the degenerate layers with nothing to sum. */
+    private void zerosPlusBias(Tensor y, Tensor bias, int axis) {
+        fillKernel(y, 0);
+        if (bias == null) return;
+        int[] d = new int[y.rank() - axis];
+        java.util.Arrays.fill(d, 1);
+        d[0] = bias.dim(0);
+        binaryKernel(BinaryOp.ADD, y, bias.reshape(d), y);
+    }
+
+    // ================================================================= convolution
+
+    @Override
+    public final Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec) {
+        compute("conv2d", x, w, bias);
+        Shape out = OpChecks.conv2d(x.shape(), w.shape(), shapeOf(bias), spec);
+        return locked(() -> {
+            Tensor y = allocate(out, x.dtype());
+            if (y.size() == 0) return y;
+            if (x.dim(1) == 0 || w.size() == 0) zerosPlusBias(y, bias, 1);
+            else conv2dKernel(x, w, bias, spec, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor conv2dBackwardData(Tensor gy, Tensor w, Shape xShape, Conv2dSpec spec) {
+        compute("conv2dBackwardData", gy, w);
+        Shape out = OpChecks.conv2dGradient("conv2dBackwardData", gy.shape(), xShape, w.shape(), spec);
+        return locked(() -> {
+            Tensor gx = allocate(xShape, gy.dtype());
+            if (gx.size() == 0) return gx;
+            if (out.size() == 0 || w.size() == 0) fillKernel(gx, 0);
+            else conv2dBackwardDataKernel(gy, w, spec, gx);
+            return gx;
+        });
+    }
+
+    @Override
+    public final Tensor conv2dBackwardWeights(Tensor x, Tensor gy, Shape wShape, Conv2dSpec spec) {
+        compute("conv2dBackwardWeights", x, gy);
+        Shape out = OpChecks.conv2dGradient("conv2dBackwardWeights", gy.shape(), x.shape(), wShape, spec);
+        return locked(() -> {
+            Tensor gw = allocate(wShape, x.dtype());
+            if (gw.size() == 0) return gw;
+            if (out.size() == 0) fillKernel(gw, 0);
+            else conv2dBackwardWeightsKernel(x, gy, spec, gw);
+            return gw;
+        });
+    }
+
+    // ================================================================= pooling
+
+    @Override
+    public final MaxPoolResult maxPool2d(Tensor x, Pool2dSpec spec) {
+        compute("maxPool2d", x);
+        Shape out = OpChecks.pool(x.shape(), spec);
+        return locked(() -> {
+            Tensor y = allocate(out, x.dtype()), indices = allocate(out, DType.INT32);
+            if (out.size() > 0) maxPool2dKernel(x, spec, y, indices);
+            return new MaxPoolResult(y, indices);
+        });
+    }
+
+    @Override
+    public final Tensor maxPool2dBackward(Tensor gy, Tensor indices, Shape xShape, Pool2dSpec spec) {
+        compute("maxPool2dBackward", gy);
+        own(indices);
+        OpChecks.poolIndices("maxPool2dBackward", gy.shape(), indices, OpChecks.pool(xShape, spec));
+        return locked(() -> {
+            Tensor gx = allocate(xShape, gy.dtype());
+            if (gx.size() == 0) return gx;
+            if (gy.size() == 0) fillKernel(gx, 0);
+            else maxPool2dBackwardKernel(gy, indices, gx);
+            return gx;
+        });
+    }
+
+    @Override
+    public final Tensor maxPool2dGather(Tensor gx, Tensor indices, Pool2dSpec spec) {
+        compute("maxPool2dGather", gx);
+        own(indices);
+        Shape out = OpChecks.pool(gx.shape(), spec);
+        OpChecks.poolIndices("maxPool2dGather", indices.shape(), indices, out);
+        return locked(() -> {
+            Tensor y = allocate(out, gx.dtype());
+            if (y.size() > 0) maxPool2dGatherKernel(gx, indices, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
+        compute("avgPool2d", x);
+        Shape out = OpChecks.pool(x.shape(), spec);
+        return locked(() -> {
+            Tensor y = allocate(out, x.dtype());
+            if (y.size() > 0) avgPool2dKernel(x, spec, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor avgPool2dBackward(Tensor gy, Shape xShape, Pool2dSpec spec) {
+        compute("avgPool2dBackward", gy);
+        Shape out = OpChecks.poolGradient("avgPool2dBackward", gy.shape(), xShape, spec);
+        return locked(() -> {
+            Tensor gx = allocate(xShape, gy.dtype());
+            if (gx.size() == 0) return gx;
+            if (out.size() == 0) fillKernel(gx, 0);
+            else avgPool2dBackwardKernel(gy, spec, gx);
+            return gx;
+        });
+    }
+
+    // ================================================================= softmax
+
+    @Override
+    public final Tensor softmax(Tensor x, int axis) {
+        return softmax("softmax", x, axis, false);
+    }
+
+    @Override
+    public final Tensor logSoftmax(Tensor x, int axis) {
+        return softmax("logSoftmax", x, axis, true);
+    }
+
+    private Tensor softmax(String name, Tensor x, int axis, boolean log) {
+        compute(name, x);
+        int a = OpChecks.axis(name, x.shape(), axis);
+        return locked(() -> {
+            Tensor y = allocate(x.shape(), x.dtype());
+            if (y.size() > 0) softmaxKernel(x, a, log, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor logSoftmaxBackward(Tensor gy, Tensor y, int axis) {
+        compute("logSoftmaxBackward", gy, y);
+        OpChecks.sameShape("logSoftmaxBackward", gy, y);
+        int a = OpChecks.axis("logSoftmaxBackward", y.shape(), axis);
+        return locked(() -> {
+            Tensor gx = allocate(y.shape(), y.dtype());
+            if (gx.size() > 0) logSoftmaxBackwardKernel(gy, y, a, gx);
+            return gx;
+        });
+    }
+
+    // ================================================================= batch norm
+
+    @Override
+    public final BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        compute("batchNormTraining", x, gamma, beta);
+        int c = OpChecks.channels("batchNormTraining", x, gamma, beta);
+        return locked(() -> {
+            Tensor y = allocate(x.shape(), x.dtype());
+            Tensor mean = allocate(Shape.of(c), x.dtype()), variance = allocate(Shape.of(c), x.dtype());
+            batchNormTrainingKernel(x, gamma, beta, eps, y, mean, variance);
+            return new BatchNormResult(y, mean, variance);
+        });
+    }
+
+    @Override
+    public final Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps) {
+        compute("batchNormInference", x, gamma, beta, mean, variance);
+        OpChecks.channels("batchNormInference", x, gamma, beta, mean, variance);
+        return locked(() -> {
+            Tensor y = allocate(x.shape(), x.dtype());
+            batchNormInferenceKernel(x, gamma, beta, mean, variance, eps, y);
+            return y;
+        });
+    }
+
+    // ================================================================= indexing and layout
+
+    @Override
+    public final Tensor oneHot(Tensor labels, int classes, DType dtype) {
+        own(labels);
+        checkStorable("oneHot", dtype);
+        Shape out = OpChecks.oneHot(labels, classes);
+        return locked(() -> {
+            Tensor y = allocate(out, dtype);
+            if (labels.size() > 0) oneHotKernel(labels, classes, y); // classes = 0: every label is out of range
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor permute(Tensor x, int... axes) {
+        storable("permute", x);
+        int[] perm = OpChecks.permutation(x.shape(), axes);
+        return locked(() -> {
+            Tensor y = allocate(OpChecks.permuted(x.shape(), perm), x.dtype());
+            if (y.size() > 0) permuteKernel(x, perm, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor slice(Tensor x, int axis, int start, int end) {
+        storable("slice", x);
+        int a = OpChecks.slice(x.shape(), axis, start, end);
+        return locked(() -> {
+            Tensor y = allocate(x.shape().withDim(a, end - start), x.dtype());
+            if (y.size() > 0) sliceKernel(x, a, start, y);
+            return y;
+        });
+    }
+
+    @Override
+    public final Tensor concat(List<Tensor> xs, int axis) {
+        for (Tensor t : xs) own(t);
+        Shape out = OpChecks.concat(xs, axis);
+        checkStorable("concat", xs.getFirst().dtype());
+        int a = out.axis(axis);
+        return locked(() -> {
+            Tensor y = allocate(out, xs.getFirst().dtype());
+            if (y.size() > 0) concatKernel(xs, a, y);
+            return y;
+        });
+    }
+
+    // ================================================================= kernel hooks
+    // Each receives checked arguments and a preallocated output that it must fill
+    // completely; outputs are never empty unless stated.
+
+    /** An uninitialized tensor in the current scope (may be empty). */
+    protected abstract Tensor allocate(Shape shape, DType dtype);
+
+    /** Sets every element (t may be empty). */
+    protected abstract void fillKernel(Tensor t, double value);
+
+    protected abstract void uploadKernel(MemorySegment host, Tensor t);
+
+    /** A host view or copy of t (t may be empty). */
+    protected abstract MemorySegment downloadKernel(Tensor t);
+
+    /** Copies all of x's bytes into y (same shape and dtype). */
+    protected abstract void copyKernel(Tensor x, Tensor y);
+
+    /** Converts x into y's dtype (float→int truncates and saturates, as Java's cast). */
+    protected abstract void castKernel(Tensor x, Tensor y);
+
+    protected abstract void unaryKernel(UnaryOp op, Tensor x, double alpha, Tensor y);
+
+    protected abstract void unaryBackwardKernel(UnaryOp op, Tensor gy, Tensor x, double alpha, Tensor gx);
+
+    /** a op b broadcast into y; y may be a itself (in-place use by the degenerate-layer shortcut). */
+    protected abstract void binaryKernel(BinaryOp op, Tensor a, Tensor b, Tensor y);
+
+    protected abstract void affineKernel(Tensor x, double scale, double shift, Tensor y);
+
+    protected abstract void clampKernel(Tensor x, double lo, double hi, Tensor y);
+
+    /** Reduces the axes flagged in {@code reduced} of a non-empty x. */
+    protected abstract void reduceKernel(ReduceOp op, Tensor x, boolean[] reduced, Tensor y);
+
+    protected abstract void argmaxKernel(Tensor x, int axis, Tensor y);
+
+    protected abstract void broadcastKernel(Tensor x, Tensor y);
+
+    /** op(a)·op(b) with a non-zero inner dimension. */
+    protected abstract void matmulKernel(Tensor a, Tensor b, boolean transA, boolean transB, Tensor c);
+
+    /** x·wᵀ + bias with a non-zero inner dimension; by default a matmul then a broadcast add. */
+    protected void linearKernel(Tensor x, Tensor w, Tensor bias, Tensor y) {
+        matmulKernel(x, w, false, true, y);
+        if (bias != null) binaryKernel(BinaryOp.ADD, y, bias, y);
+    }
+
+    /** A convolution with input channels. */
+    protected abstract void conv2dKernel(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec, Tensor y);
+
+    protected abstract void conv2dBackwardDataKernel(Tensor gy, Tensor w, Conv2dSpec spec, Tensor gx);
+
+    protected abstract void conv2dBackwardWeightsKernel(Tensor x, Tensor gy, Conv2dSpec spec, Tensor gw);
+
+    protected abstract void maxPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y, Tensor indices);
+
+    /** Zeros gx, then scatter-adds gy at the indices (which the kernel range-checks). */
+    protected abstract void maxPool2dBackwardKernel(Tensor gy, Tensor indices, Tensor gx);
+
+    protected abstract void maxPool2dGatherKernel(Tensor gx, Tensor indices, Tensor y);
+
+    protected abstract void avgPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y);
+
+    protected abstract void avgPool2dBackwardKernel(Tensor gy, Pool2dSpec spec, Tensor gx);
+
+    protected abstract void softmaxKernel(Tensor x, int axis, boolean log, Tensor y);
+
+    protected abstract void logSoftmaxBackwardKernel(Tensor gy, Tensor y, int axis, Tensor gx);
+
+    protected abstract void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance);
+
+    protected abstract void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y);
+
+    /** Writes the one-hot rows of non-empty labels, refusing a label outside [0, classes). */
+    protected abstract void oneHotKernel(Tensor labels, int classes, Tensor y);
+
+    protected abstract void permuteKernel(Tensor x, int[] perm, Tensor y);
+
+    protected abstract void sliceKernel(Tensor x, int axis, int start, Tensor y);
+
+    protected abstract void concatKernel(List<Tensor> xs, int axis, Tensor y);
+}
