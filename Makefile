@@ -19,7 +19,7 @@ FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 LIPREG := cli/target/lipreg/bin/lipreg
 
 .PHONY: all build test demo bench bench-compare bindings launcher clean fashion-mnist javadoc
-.PHONY: onnx-fixtures first-step
+.PHONY: onnx-fixtures bench-onnx first-step
 .PHONY: corpus fuzz soak
 
 all: build
@@ -95,3 +95,9 @@ clean:
 # Regenerate the committed ONNX import fixtures with Debian's python3-torch.
 onnx-fixtures:
 	/usr/bin/python3 onnx/src/test/python/torch_models.py onnx/src/test/resources/dev/lipreg/onnx tiny_cnn tiny_mlp
+
+# Imported fashion-cnn and resnet-small: LipReg vs ONNX Runtime's CPU EP (same threads), and LipReg's input-gradient step.
+bench-onnx:
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl onnx -am test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test
+	OMP_NUM_THREADS=$(BENCH_THREADS) $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED \
+	  -cp onnx/target/test-classes:onnx/target/classes:$$(cat onnx/target/test.classpath) dev.lipreg.onnx.OnnxBench --threads $(BENCH_THREADS) $(BENCH_ARGS)

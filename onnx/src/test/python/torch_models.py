@@ -141,6 +141,25 @@ class Mixed(nn.Module):
         return F.softmax(self.head(torch.flatten(self.features(x), 1)), dim=1)
 
 
+class GraphOps(nn.Module):
+    """Normalisation inside the graph (Sub/Div by constants), Concat, Transpose, MatMul on rank 4, ReduceMean,
+    Unsqueeze/Squeeze, Mul by a constant."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv_a = nn.Conv2d(1, 4, 3, padding=1)
+        self.conv_b = nn.Conv2d(1, 4, 5, padding=2)
+        self.w = nn.Parameter(torch.randn(8, 6) * 0.3)
+        self.fc = nn.Linear(6, classes)
+
+    def forward(self, x):
+        x = (x - 0.2860) / 0.3530
+        h = torch.cat([F.relu(self.conv_a(x)), torch.tanh(self.conv_b(x))], dim=1)
+        h = F.max_pool2d(h, 4).permute(0, 2, 3, 1)
+        h = torch.matmul(h, self.w).mean(dim=(1, 2))
+        return self.fc(h.unsqueeze(1).squeeze(1) * 2.0)
+
+
 class TinyCnn(nn.Module):
     def __init__(self):
         super().__init__()
@@ -163,6 +182,32 @@ class TinyMlp(nn.Module):
         return F.log_softmax(self.fc2(torch.tanh(self.fc1(x))), dim=1)
 
 
+def fashion_mnist(split, limit):
+    """Real Fashion-MNIST from Debian's dataset-fashion-mnist as LipReg feeds it: [N,1,28,28] pixel/255, int64 labels."""
+    import gzip
+    d = os.environ.get('FASHION_DIR', '/usr/share/datasets/fashion-mnist')
+    with gzip.open(os.path.join(d, split + '-images-idx3-ubyte.gz')) as f:
+        images = torch.frombuffer(bytearray(f.read()[16:]), dtype=torch.uint8)
+    with gzip.open(os.path.join(d, split + '-labels-idx1-ubyte.gz')) as f:
+        labels = torch.frombuffer(bytearray(f.read()[8:]), dtype=torch.uint8)
+    x = images.reshape(-1, 1, 28, 28)[:limit].float() / 255
+    return x, labels[:limit].long()
+
+
+def trained_fashion_cnn():
+    """fashion-cnn trained by PyTorch (Adam, 120 steps of 32 real Fashion-MNIST images)."""
+    torch.manual_seed(0)
+    model = FashionCnn()
+    x, y = fashion_mnist("train", 120 * 32)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    for step in range(120):
+        xb, yb = x[step * 32:(step + 1) * 32], y[step * 32:(step + 1) * 32]
+        opt.zero_grad()
+        F.cross_entropy(model(xb), yb).backward()
+        opt.step()
+    return model
+
+
 # name -> (constructor, input shape without batch, classes, opset)
 MODELS = {
     'fashion_cnn': (lambda: FashionCnn(), (1, 28, 28), 10, 17),
@@ -170,6 +215,8 @@ MODELS = {
     'resnext_block': (lambda: ResNeXtBlock(), (1, 28, 28), 10, 17),
     'mlp': (lambda: Mlp(), (1, 28, 28), 10, 11),
     'mixed': (lambda: Mixed(), (1, 28, 28), 10, 15),
+    'graph_ops': (lambda: GraphOps(), (1, 28, 28), 10, 12),
+    'fashion_cnn_trained': (trained_fashion_cnn, (1, 28, 28), 10, 17),
     'tiny_cnn': (lambda: TinyCnn(), (1, 8, 8), 3, 17),
     'tiny_mlp': (lambda: TinyMlp(), (6,), 3, 13),
 }
@@ -200,7 +247,7 @@ def export(name, out):
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
 
     # References in float64 from the same float32 weights; a final (log-)softmax is dropped (LipReg imports logits).
-    m64 = make()
+    m64 = FashionCnn() if name == 'fashion_cnn_trained' else make()
     m64.load_state_dict(model.state_dict())
     m64 = m64.double().eval()
     xd = x.double().requires_grad_(True)

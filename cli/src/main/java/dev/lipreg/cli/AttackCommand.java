@@ -3,7 +3,6 @@ package dev.lipreg.cli;
 import dev.lipreg.attacks.Attack;
 import dev.lipreg.attacks.AttackResult;
 import dev.lipreg.tensor.Norm;
-import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Backends;
@@ -36,7 +35,7 @@ final class AttackCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--checkpoint", paramLabel = "DIR|FILE", required = true, description = "A training run directory or checkpoint file.")
+    @Option(names = "--checkpoint", paramLabel = "DIR|FILE", required = true, description = "A training run directory, a checkpoint file or an ONNX file (MODEL.onnx).")
     Path checkpoint;
 
     @Mixin
@@ -76,13 +75,11 @@ final class AttackCommand implements Callable<Integer> {
         if (eps != null) AttackOptions.epsilons("--eps", List.of(eps));
         attackOptions.validate();
         ModelRef ref = ModelRef.resolve("--checkpoint", checkpoint);
-        ModelSpec modelSpec = ref.readSpec();
         Backend b = backend.resolve();
         AttackRunner runner = new AttackRunner(attackOptions, name, n, eps == null ? 0 : eps, seed);
         try (Scope scope = Scope.open()) {
             TestImages test = TestImages.load(data, testSubset, seed, b);
-            Models.checkFits("--checkpoint", modelSpec, test.chw(), test.data().numClasses());
-            Module model = ref.load(modelSpec, b);
+            Module model = ref.open("--checkpoint", test.chw(), test.data().numClasses(), b).module();
             AttackRunner.Outcome o = runner.run(model, test, parent.progress(spec));
             int count = test.count();
             int[] chw = test.chw();

@@ -7,7 +7,6 @@ import dev.lipreg.eval.DetectorPenalty;
 import dev.lipreg.eval.DetectionStatistic;
 import dev.lipreg.eval.Detector;
 import dev.lipreg.eval.Roc;
-import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Scope;
@@ -44,7 +43,7 @@ final class DetectCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--checkpoint", paramLabel = "DIR|FILE", required = true, description = "A training run directory or checkpoint file.")
+    @Option(names = "--checkpoint", paramLabel = "DIR|FILE", required = true, description = "A training run directory, a checkpoint file or an ONNX file (MODEL.onnx).")
     Path checkpoint;
 
     @Mixin
@@ -122,13 +121,11 @@ final class DetectCommand implements Callable<Integer> {
         if (stat == null) throw BadInputException.of("--statistic", "probability, loss or max-logit", "'" + statistic + "'");
         attackOptions.validate();
         ModelRef ref = ModelRef.resolve("--checkpoint", checkpoint);
-        ModelSpec modelSpec = ref.readSpec();
         Backend b = backend.resolve();
         Progress.Factory progress = parent.progress(spec);
         try (Scope scope = Scope.open()) {
             TestImages test = TestImages.load(data, testSubset, seed, b);
-            Models.checkFits("--checkpoint", modelSpec, test.chw(), test.data().numClasses());
-            Module model = ref.load(modelSpec, b);
+            Module model = ref.open("--checkpoint", test.chw(), test.data().numClasses(), b).module();
             Detection d = detect(model, test, new Setup(stat, fpr, names, n, eps, attackOptions, seed, evasive), ref.checkpoint().toString(), progress);
             write(d, out, "Detection by the " + stat.label() + " input-gradient norm", spec.commandLine().getOut());
         }

@@ -31,7 +31,7 @@ final class EvalCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--checkpoint", paramLabel = "DIR|FILE", required = true,
-            description = "A training run directory or checkpoint file (with model.json beside it); repeat to compare models.")
+            description = "A training run directory, a checkpoint file (with model.json beside it) or an ONNX file (MODEL.onnx: " + OnnxModels.ASSUMPTION + "); repeat to compare models.")
     List<Path> checkpoints;
 
     @Mixin
@@ -86,18 +86,20 @@ final class EvalCommand implements Callable<Integer> {
     static EvalReport run(List<ModelRef> refs, Evaluator.Settings settings, DataOptions data, int testSubset, Backend b, Progress.Factory progress,
                           Path out, PrintWriter stdout) {
         List<ModelSpec> specs = new ArrayList<>();
-        for (ModelRef r : refs) specs.add(r.readSpec());
+        for (ModelRef r : refs) specs.add(r.isOnnx() ? null : r.readSpec());
         Evaluator evaluator = new Evaluator(settings, progress);
         try (Scope scope = Scope.open()) {
             TestImages test = TestImages.load(data, testSubset, settings.seed(), b);
-            for (int i = 0; i < refs.size(); i++) Models.checkFits(refs.get(i).spec().toString(), specs.get(i), test.chw(), test.data().numClasses());
+            for (int i = 0; i < refs.size(); i++) {
+                if (specs.get(i) != null) Models.checkFits(refs.get(i).spec().toString(), specs.get(i), test.chw(), test.data().numClasses());
+            }
             List<Evaluator.ModelReport> reports = new ArrayList<>();
             Map<String, double[]> grads = new LinkedHashMap<>();
             for (int i = 0; i < refs.size(); i++) {
                 ModelRef r = refs.get(i);
                 try (Scope model = Scope.open()) {
-                    Module m = r.load(specs.get(i), b);
-                    Evaluator.Result res = evaluator.evaluate(unique(r.name(), grads), r.checkpoint().toString(), specs.get(i), m, test, b);
+                    ModelRef.Loaded m = r.open(r.checkpoint().toString(), test.chw(), test.data().numClasses(), b);
+                    Evaluator.Result res = evaluator.evaluate(unique(r.name(), grads), r.checkpoint().toString(), m.modelName(), m.input(), m.module(), test, b);
                     reports.add(res.report());
                     grads.put(res.report().name(), res.gradL2());
                 }

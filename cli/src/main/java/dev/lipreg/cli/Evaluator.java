@@ -10,6 +10,8 @@ import dev.lipreg.eval.LipschitzUpperBound;
 import dev.lipreg.eval.Robustness;
 import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.ModelSpec;
+import dev.lipreg.onnx.OnnxException;
+import dev.lipreg.onnx.OnnxModel;
 import dev.lipreg.nn.Module;
 import dev.lipreg.regularizers.CleanMetrics;
 import dev.lipreg.tensor.Backend;
@@ -83,6 +85,11 @@ final class Evaluator {
     }
 
     Result evaluate(String name, String checkpoint, ModelSpec spec, Module model, TestImages test, Backend backend) {
+        return evaluate(name, checkpoint, spec.name(), spec.input(), model, test, backend);
+    }
+
+    /** As above for any model taking images of shape {@code input} [C,H,W] (e.g. an imported ONNX graph). */
+    Result evaluate(String name, String checkpoint, String modelName, int[] input, Module model, TestImages test, Backend backend) {
         long start = System.nanoTime();
         int batch = settings.attack().batch, n = test.count();
         double clean = 1 - CleanMetrics.of(model, Loss.crossEntropy(), test.data(), backend, batch).accuracy();
@@ -127,8 +134,8 @@ final class Evaluator {
         }
         GradientNorms.Report g = track(name + " ‖∇ₓℓ‖", n, p -> GradientNorms.of(model, test.images(), test.labels(), Loss.crossEntropy(), batch, p));
         Gradients grads = new Gradients(g.maxL2(), g.meanL2(), median(g.l2()), g.maxL1(), g.meanL1());
-        Certification cert = settings.certify() ? certify(name, model, spec, test, batch) : null;
-        ModelReport r = new ModelReport(name, checkpoint, spec.name(), n, clean, errors, median, distanceAttacks, seconds, grads, cert,
+        Certification cert = settings.certify() ? certify(name, model, input, test, batch) : null;
+        ModelReport r = new ModelReport(name, checkpoint, modelName, n, clean, errors, median, distanceAttacks, seconds, grads, cert,
                 (System.nanoTime() - start) / 1e9);
         return new Result(r, g.l2());
     }
@@ -147,11 +154,22 @@ final class Evaluator {
                 settings.attack().bisectionSteps, settings.attack().batch, p));
     }
 
-    private Certification certify(String name, Module model, ModelSpec spec, TestImages test, int batch) {
-        LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(model, spec.input());
+    private Certification certify(String name, Module model, int[] input, TestImages test, int batch) {
+        // An imported graph is bounded through its LipReg layers (same function, same weights).
+        Module layers = model instanceof OnnxModel onnx ? nativeLayers(onnx) : model;
+        LipschitzUpperBound.Bound bound = LipschitzUpperBound.of(layers, input);
         CertifiedRadius.Certificates c = track(name + " certify", test.count(),
                 p -> CertifiedRadius.of(model, test.images(), test.labels(), bound.value(), batch, p));
         return new Certification(bound.value(), LipschitzUpperBound.Bound.DESCRIPTION, settings.epsL2(), c.certifiedAccuracy(settings.epsL2()), c.medianRadius());
+    }
+
+    private static Module nativeLayers(OnnxModel m) {
+        try {
+            return m.toNative().build(m.parameters().values().iterator().next().backend());
+        } catch (OnnxException e) {
+            throw new BadInputException("--certify: no Lipschitz bound for " + m.name() + ": " + e.getMessage()
+                    + "; pass --no-certify to evaluate it without certification", e);
+        }
     }
 
     /** Runs one measurement under a progress display of {@code total} images. */

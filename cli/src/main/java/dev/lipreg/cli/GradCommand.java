@@ -4,6 +4,7 @@ import dev.lipreg.autograd.Autograd;
 import dev.lipreg.autograd.Variable;
 import dev.lipreg.nn.Init;
 import dev.lipreg.nn.ModelSpec;
+import dev.lipreg.onnx.OnnxModel;
 import dev.lipreg.nn.Module;
 import dev.lipreg.nn.Parameter;
 import dev.lipreg.regularizers.GradientTarget;
@@ -28,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +48,13 @@ final class GradCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "SPEC.json", required = true, description = "Model spec JSON (e.g. a run's model.json).")
+    @Option(names = "--model", paramLabel = "SPEC.json|MODEL.onnx", required = true,
+            description = "Model spec JSON (e.g. a run's model.json), or an ONNX file (weights included; " + OnnxModels.ASSUMPTION + ").")
     Path model;
 
-    @Option(names = "--weights", paramLabel = "FILE", required = true,
-            description = "Weights (safetensors with PyTorch state_dict names; a training checkpoint works too).")
+    @Option(names = "--weights", paramLabel = "FILE",
+            description = "Weights (safetensors with PyTorch state_dict names; a training checkpoint works too). Required with a spec; "
+                    + "with an ONNX file they replace its initializers, by name.")
     Path weights;
 
     @Option(names = "--input", paramLabel = "FILE", required = true, description = "Batch: safetensors with x [N,C,H,W] float32 and y [N] int64.")
@@ -71,18 +75,35 @@ final class GradCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RobustObjective objective = penalties.objective();
-        ModelSpec modelSpec = Models.read("--model", model);
-        requireFile("--weights", weights);
+        boolean onnx = OnnxModels.isOnnx(model);
+        ModelSpec modelSpec = onnx ? null : Models.read("--model", model);
+        if (!onnx && weights == null) throw BadInputException.of("--weights", "a weights file (required with a model spec)", "none");
+        if (weights != null) requireFile("--weights", weights);
         requireFile("--input", input);
         Backend b = backend.resolve();
         try (Scope scope = Scope.open()) {
-            Module net = modelSpec.build(new Init(b, 0));
-            RunDir.loadWeights(weights, net);
+            Module net;
+            int[] chw;
+            int classes;
+            if (onnx) {
+                OnnxModel m = OnnxModels.load("--model", model, b);
+                chw = OnnxModels.chw(m);
+                if (chw == null) throw BadInputException.of("--model", "an ONNX model declaring its input [N,C,H,W]", Arrays.toString(m.inputDims()));
+                int[] out = OnnxModels.outputDims("--model", m, chw);
+                if (out.length != 2) throw BadInputException.of("--model", "an ONNX model returning logits [N, classes]", Arrays.toString(out));
+                classes = out[1];
+                net = m;
+            } else {
+                net = modelSpec.build(new Init(b, 0));
+                chw = modelSpec.input();
+                classes = modelSpec.classes();
+            }
+            if (weights != null) RunDir.loadWeights(weights, net);
             net.train(!evalMode);
             // Read on the host: the file may hold tensors (an attack's float64 distances) the compute
             // backend cannot store; only x and y move to it.
             SafeTensorFile batch = SafeTensors.read(input, Backends.reference());
-            Tensor x = images(batch, modelSpec).to(b), y = labels(batch, x.dim(0), modelSpec.classes()).to(b);
+            Tensor x = images(batch, chw).to(b), y = labels(batch, x.dim(0), classes).to(b);
 
             InputGradient ig = InputGradient.compute(net, objective.loss(), x, y, GradientTarget.LOSS, false);
             StepValues v = objective.evaluate(net, x, y);
@@ -106,9 +127,8 @@ final class GradCommand implements Callable<Integer> {
         return Lipreg.OK;
     }
 
-    private Tensor images(SafeTensorFile batch, ModelSpec m) {
+    private Tensor images(SafeTensorFile batch, int[] chw) {
         Tensor x = batch.tensors().get("x");
-        int[] chw = m.input();
         String expected = "x as float32 [N," + chw[0] + "," + chw[1] + "," + chw[2] + "] (the model's input)";
         if (x == null) throw BadInputException.of("--input", expected, "no tensor 'x' (the file has " + batch.tensors().keySet() + ")");
         if (x.dtype() != DType.FLOAT32 || x.rank() != 4 || x.dim(0) < 1 || x.dim(1) != chw[0] || x.dim(2) != chw[1] || x.dim(3) != chw[2]) {

@@ -33,6 +33,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "Preset (fashion-cnn, mlp, resnet-small, resnext34-2x32) or model spec JSON file. Default: ${DEFAULT-VALUE}.")
     String model;
 
+    @Option(names = "--init", paramLabel = "MODEL.onnx",
+            description = "Fine-tune an imported ONNX model (conv, linear, batch norm, activation, pool, flatten and dropout layers "
+                    + "and residual/bottleneck blocks; " + OnnxModels.ASSUMPTION + "): its layers become the run's model.json, "
+                    + "its weights the starting point.")
+    Path init;
+
     @Mixin
     DataOptions data;
 
@@ -117,14 +123,22 @@ final class TrainCommand implements Callable<Integer> {
                 return Lipreg.OK;
             }
         } else {
-            s = settings();
             if (dir.hasCheckpoint()) {
                 throw new BadInputException("--out: " + out + " already holds a training run; pass --resume to continue it or choose another directory");
             }
+            if (init != null) {
+                if (spec.commandLine().getParseResult().hasMatchedOption("--model")) {
+                    throw new BadInputException("--init: the model comes from " + init + "; drop --model");
+                }
+                model = OnnxInit.prepare("--init", init, out).toString();
+            }
+            s = settings();
         }
+        if (resume && init != null) throw new BadInputException("--init: starts a new run; --resume continues " + out + " from its checkpoint");
         s.validate();
         Backend b = backend.resolve();
         TrainingRun run = new TrainingRun(s, out, b, data.dir, parent.progress(spec), spec.commandLine().getOut());
+        if (init != null) run.initialWeights(OnnxInit.weights(out));
         TrainingRun.Result r = run.run(resume, firstEpoch, resetOptimizer);
         spec.commandLine().getOut().printf("trained %d epoch(s) in %s; checkpoint: %s%n", r.epochs().size(), Progress.duration(r.seconds()),
                 dir.checkpoint());

@@ -33,6 +33,7 @@ final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     private static final int EVAL_BATCH = 500;
 
+    private Path initialWeights;
     private final TrainSettings settings;
     private final RunDir runDir;
     private final Backend backend;
@@ -78,6 +79,12 @@ final class TrainingRun {
         }
     }
 
+    /** Starts a new run from these weights (e.g. an imported ONNX model's) instead of a random initialization. */
+    TrainingRun initialWeights(Path weights) {
+        this.initialWeights = weights;
+        return this;
+    }
+
     Result run(boolean resume, int firstEpoch) {
         return run(resume, firstEpoch, false);
     }
@@ -99,6 +106,7 @@ final class TrainingRun {
                 throw new BadInputException("--out: " + runDir.dir() + " already holds a training run; pass --resume to continue it or choose another directory");
             }
             Module model = spec.build(new Init(backend, settings.seed()));
+            if (!resume && initialWeights != null) RunDir.loadWeights(initialWeights, model);
             Optimizer optimizer = Optimizers.build(settings.optimizer(), model.parameters(), settings.lr(), settings.momentum(),
                     settings.weightDecay());
             ArrayNode history = Json.MAPPER.createArrayNode();

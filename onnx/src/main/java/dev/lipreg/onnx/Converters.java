@@ -233,8 +233,9 @@ final class Converters {
         }
     }
 
-    private Window window(Attrs a, int[] kernelFromWeights) {
-        int[] k = a.intArray("kernel_shape", kernelFromWeights);
+    /** The window attributes; without kernel_shape, {@code unknownKernel} ([-1, -1]: read from the weights) or an error. */
+    private Window window(Attrs a, int[] unknownKernel) {
+        int[] k = a.intArray("kernel_shape", unknownKernel);
         if (k == null) throw fail("attribute 'kernel_shape' is required");
         if (k.length != 2) throw fail("only 2-d windows are supported, got kernel_shape " + Arrays.toString(k));
         int[] s = a.intArray("strides", new int[]{1, 1});
@@ -300,7 +301,7 @@ final class Converters {
         requireInputs(2, 3);
         singleOutput();
         int groups = a.intValue("group", 1);
-        Window win = window(a, null == a.ints("kernel_shape") ? new int[]{-1, -1} : null);
+        Window win = window(a, new int[]{-1, -1});
         return (in, c) -> {
             Variable x = v(in[0], c), w = v(in[1], c);
             Variable b = in.length > 2 && in[2] != null ? v(in[2], c) : null;

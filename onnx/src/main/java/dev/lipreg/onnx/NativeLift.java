@@ -13,6 +13,8 @@ import dev.lipreg.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +23,9 @@ import java.util.Set;
 /**
  * Converts an imported chain of layers (Conv, BatchNormalization, Gemm/MatMul(+Add),
  * activations, MaxPool, AveragePool, GlobalAveragePool/ReduceMean, Flatten/Reshape,
- * Dropout) into a LipReg {@link ModelSpec} and state dict computing the same function.
- * Shape subgraphs are skipped; any branch (e.g. a residual Add) is refused by name.
+ * Dropout) and LipReg's residual and bottleneck blocks (as PyTorch ResNets export them)
+ * into a LipReg {@link ModelSpec} and state dict computing the same function. Shape
+ * subgraphs are skipped; any other branch is refused by node.
  */
 final class NativeLift {
     private final OnnxModel model;
@@ -45,7 +48,7 @@ final class NativeLift {
 
     private OnnxException fail(String message) {
         return new OnnxException((where == null ? model.name() : where) + ": " + message
-                + " (LipReg layers are needed here: a chain of Conv, BatchNormalization, Gemm/MatMul, activations, pools, Flatten and Dropout)");
+                + " (converting needs LipReg's layers: Conv, BatchNormalization, Gemm/MatMul, activations, pools, Flatten, Dropout, residual and bottleneck blocks)");
     }
 
     private NativeModel run() {
@@ -63,35 +66,163 @@ final class NativeLift {
                 dense[i] = probe[i].isDense() && model.constant(i) == null;
             }
         }
-        {
-            int current = model.inputSlot();
-            Pending linearWithoutBias = null;
-            for (OnnxModel.Step step : model.steps()) {
+        // dense consumers of each slot (shape computations read tensors too, but only their dims)
+        Map<Integer, List<OnnxModel.Step>> users = new HashMap<>();
+        for (OnnxModel.Step step : model.steps()) {
+            if (step.node().getOpType().equals("Shape")) continue;
+            for (int i : step.in()) if (i >= 0 && dense[i]) users.computeIfAbsent(i, k -> new ArrayList<>()).add(step);
+        }
+        Set<OnnxModel.Step> used = new HashSet<>();
+        int current = model.inputSlot();
+        Pending linearWithoutBias = null;
+        while (current != model.outputSlot()) {
+            List<OnnxModel.Step> next = users.getOrDefault(current, List.of());
+            if (next.isEmpty()) throw fail("the chain of layers stops before the graph's output");
+            if (next.size() == 1 && !isJoin(next.getFirst())) {
+                OnnxModel.Step step = next.getFirst();
                 where = step.where();
-                int chain = current;
-                boolean readsCurrent = Arrays.stream(step.in()).anyMatch(i -> i == chain);
-                if (!readsCurrent || step.node().getOpType().equals("Shape")) {
-                    if (Arrays.stream(step.out()).anyMatch(o -> o >= 0 && dense[o])) {
-                        throw fail("it computes a tensor beside the chain of layers");
-                    }
-                    continue;
-                }
                 if (step.in()[0] != current) throw fail("the previous layer's output is not its first input");
                 for (int i = 1; i < step.in().length; i++) {
-                    if (step.in()[i] >= 0 && dense[step.in()[i]]) {
-                        throw fail("input " + i + " is computed from the input, so the graph branches");
-                    }
+                    if (step.in()[i] >= 0 && dense[step.in()[i]]) throw fail("input " + i + " is computed from the input, so the graph branches");
                 }
-                Pending p = layer(step, linearWithoutBias);
-                linearWithoutBias = p;
+                linearWithoutBias = layer(step, linearWithoutBias);
+                used.add(step);
                 current = step.out()[0];
+            } else {
+                current = block(current, next, users, used);
+                linearWithoutBias = null;
             }
-            if (current != model.outputSlot()) throw fail("the chain does not end at the graph's output");
-            int[] out = dims[current];
-            if (out.length != 2) throw fail("the output must be [N, classes], got " + Arrays.toString(out));
-            String name = model.name().replaceFirst("(?i)\\.onnx$", "");
-            return new NativeModel(new ModelSpec(name, new int[]{in[1], in[2], in[3]}, out[1], layers), state);
         }
+        for (OnnxModel.Step step : model.steps()) {
+            where = step.where();
+            if (!used.contains(step) && Arrays.stream(step.out()).anyMatch(o -> o >= 0 && dense[o])) {
+                throw fail("it computes a tensor beside the chain of layers");
+            }
+        }
+        where = null;
+        int[] out = dims[current];
+        if (out.length != 2) throw fail("the output must be [N, classes], got " + Arrays.toString(out));
+        String name = model.name().replaceFirst("(?i)\\.onnx$", "");
+        return new NativeModel(new ModelSpec(name, new int[]{in[1], in[2], in[3]}, out[1], layers), state);
+    }
+
+    private boolean isJoin(OnnxModel.Step step) {
+        return step.node().getOpType().equals("Add") && step.in().length == 2 && dense[step.in()[0]] && dense[step.in()[1]];
+    }
+
+    /**
+     * A residual or bottleneck block starting at {@code x}: two paths from x (the
+     * branch, and a 1x1 Conv + BatchNormalization projection or nothing) joined by
+     * Add, then Relu. Returns the block's output slot.
+     */
+    private int block(int x, List<OnnxModel.Step> starts, Map<Integer, List<OnnxModel.Step>> users, Set<OnnxModel.Step> used) {
+        where = starts.getFirst().where();
+        if (starts.size() != 2) throw fail("the graph branches " + starts.size() + " ways here; only residual blocks convert");
+        List<List<OnnxModel.Step>> paths = new ArrayList<>();
+        OnnxModel.Step join = null;
+        for (OnnxModel.Step first : starts) {
+            List<OnnxModel.Step> path = new ArrayList<>();
+            OnnxModel.Step s = first;
+            while (!isJoin(s)) {
+                path.add(s);
+                List<OnnxModel.Step> u = users.getOrDefault(s.out()[0], List.of());
+                if (u.size() != 1 || path.size() > 12) throw fail("a branch that is not a residual block");
+                s = u.getFirst();
+            }
+            if (join != null && join != s) throw fail("branches that do not meet at one Add");
+            join = s;
+            paths.add(path);
+        }
+        paths.sort((a, b) -> b.size() - a.size());
+        List<OnnxModel.Step> branch = paths.get(0), skip = paths.get(1);
+        where = join.where();
+        List<OnnxModel.Step> after = users.getOrDefault(join.out()[0], List.of());
+        if (after.size() != 1 || !after.getFirst().node().getOpType().equals("Relu")) throw fail("a residual Add not followed by Relu");
+        OnnxModel.Step relu = after.getFirst();
+        List<String> ops = branch.stream().map(st -> st.node().getOpType()).toList();
+        int i = layers.size();
+        String prefix = i + ".";
+        int in = dims[x][1];
+        if (ops.equals(List.of("Conv", "BatchNormalization", "Relu", "Conv", "BatchNormalization"))) {
+            Tensor w1 = convWeight(branch.get(0), prefix + "conv1", 3, false);
+            Tensor w2 = convWeight(branch.get(3), prefix + "conv2", 3, false);
+            int stride = stride(branch.get(0)), groups = group(branch.get(0));
+            if (stride(branch.get(3)) != 1 || group(branch.get(3)) != groups || w1.dim(0) != w2.dim(0)) throw fail("a residual block LipReg does not have");
+            bn(branch.get(1), prefix + "bn1");
+            bn(branch.get(4), prefix + "bn2");
+            shortcut(skip, prefix, in, w1.dim(0), stride);
+            layers.add(LayerSpec.of("residual", "in", in, "out", w1.dim(0), "stride", stride, "groups", groups));
+        } else if (ops.equals(List.of("Conv", "BatchNormalization", "Relu", "Conv", "BatchNormalization", "Relu", "Conv", "BatchNormalization"))) {
+            Tensor w1 = convWeight(branch.get(0), prefix + "conv1", 1, false);
+            Tensor w2 = convWeight(branch.get(3), prefix + "conv2", 3, false);
+            Tensor w3 = convWeight(branch.get(6), prefix + "conv3", 1, false);
+            int stride = stride(branch.get(3)), card = group(branch.get(3)), inner = w1.dim(0);
+            if (stride(branch.get(0)) != 1 || stride(branch.get(6)) != 1 || group(branch.get(0)) != 1 || group(branch.get(6)) != 1
+                    || w2.dim(0) != inner || inner % card != 0) {
+                throw fail("a bottleneck block LipReg does not have");
+            }
+            bn(branch.get(1), prefix + "bn1");
+            bn(branch.get(4), prefix + "bn2");
+            bn(branch.get(7), prefix + "bn3");
+            shortcut(skip, prefix, in, w3.dim(0), stride);
+            layers.add(LayerSpec.of("bottleneck", "in", in, "out", w3.dim(0), "cardinality", card, "width", inner / card, "stride", stride));
+        } else {
+            throw fail("a branch " + ops + " that is neither LipReg's residual nor its bottleneck block");
+        }
+        used.addAll(branch);
+        used.addAll(skip);
+        used.add(join);
+        used.add(relu);
+        return relu.out()[0];
+    }
+
+    /** The identity when stride 1 and channels unchanged, else a 1x1 Conv + BatchNormalization (LipReg's Shortcut). */
+    private void shortcut(List<OnnxModel.Step> skip, String prefix, int in, int out, int stride) {
+        boolean projection = stride != 1 || in != out;
+        List<String> ops = skip.stream().map(st -> st.node().getOpType()).toList();
+        if (!projection && ops.isEmpty()) return;
+        if (!projection || !ops.equals(List.of("Conv", "BatchNormalization")) || stride(skip.get(0)) != stride) {
+            throw fail("a shortcut " + ops + " LipReg's blocks do not have (identity when shape is kept, else 1x1 conv + batch norm)");
+        }
+        convWeight(skip.get(0), prefix + "shortcut.0", 1, false);
+        bn(skip.get(1), prefix + "shortcut.1");
+    }
+
+    private Attrs attrs(OnnxModel.Step step) {
+        where = step.where();
+        return new Attrs(step.node(), where, Set.of("kernel_shape", "strides", "dilations", "pads", "auto_pad", "group", "epsilon", "momentum",
+                "training_mode", "spatial", "is_test"));
+    }
+
+    /** A bias-free square conv with kernel k, padding k/2, dilation 1; its weight goes to {@code name}.weight. */
+    private Tensor convWeight(OnnxModel.Step step, String name, int k, boolean bias) {
+        Attrs a = attrs(step);
+        Tensor w = param(step, 1);
+        if (w.dim(2) != k || w.dim(3) != k || symmetricPad(a) != k / 2 || square(a, "dilations", 1)[0] != 1
+                || (step.in().length > 2 && step.in()[2] >= 0) != bias) {
+            throw fail("a " + k + "x" + k + " convolution as LipReg's blocks have (padding " + k / 2 + ", no bias) was expected");
+        }
+        state.put(name + ".weight", w);
+        return w;
+    }
+
+    private int stride(OnnxModel.Step conv) {
+        return square(attrs(conv), "strides", 1)[0];
+    }
+
+    private int group(OnnxModel.Step conv) {
+        return attrs(conv).intValue("group", 1);
+    }
+
+    /** A batch norm as LipReg's blocks build it (eps 1e-5). */
+    private void bn(OnnxModel.Step step, String name) {
+        Attrs a = attrs(step);
+        if (Math.abs(a.f("epsilon", 1e-5f) - 1e-5f) > 1e-9) throw fail("a batch norm with eps 1e-5 (as in LipReg's blocks) was expected");
+        state.put(name + ".weight", param(step, 1));
+        state.put(name + ".bias", param(step, 2));
+        state.put(name + ".running_mean", param(step, 3));
+        state.put(name + ".running_var", param(step, 4));
+        state.put(name + ".num_batches_tracked", backend.full(Shape.scalar(), DType.INT64, 0));
     }
 
     /** A linear layer that an Add of a constant vector may still give a bias. */

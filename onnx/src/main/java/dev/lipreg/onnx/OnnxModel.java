@@ -410,10 +410,10 @@ public final class OnnxModel extends StateNode {
     }
 
     /**
-     * The same function as a LipReg model spec and state dict, for graphs that are a
-     * chain of layers LipReg has (what {@code train --init} fine-tunes and what the
-     * Lipschitz bound of {@code eval --certify} walks). Refused with the first node
-     * that does not fit.
+     * The same function as a LipReg model spec and state dict, for graphs built from
+     * layers and residual blocks LipReg has (what {@code train --init} fine-tunes and
+     * what the Lipschitz bound of {@code eval --certify} walks). Refused with the first
+     * node that does not fit.
      */
     public NativeModel toNative() {
         return NativeLift.lift(this);

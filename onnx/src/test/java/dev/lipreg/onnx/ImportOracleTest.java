@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Models PyTorch exported (fashion-cnn, resnet-small, a ResNeXt block, an MLP, a
- * BatchNorm/AvgPool/LeakyReLU/Sigmoid/Clip/Softmax mix) imported on the default backend:
+ * BatchNorm/AvgPool/LeakyReLU/Sigmoid/Clip/Softmax mix, and normalisation, Concat, Transpose,
+ * MatMul, ReduceMean, Squeeze/Unsqueeze at opset 12) imported on the default backend:
  * logits equal ONNX Runtime's and PyTorch's, and the input gradient and the penalty's
  * parameter gradients (double backprop) equal PyTorch's, all within 1e-4 relative (float32).
  */
@@ -41,11 +42,11 @@ class ImportOracleTest {
     @BeforeAll
     static void exportModels() throws Exception {
         TorchExports.assumeTorch();
-        TorchExports.export(dir, "fashion_cnn", "resnet_small", "resnext_block", "mlp", "mixed");
+        TorchExports.export(dir, "fashion_cnn", "resnet_small", "resnext_block", "mlp", "mixed", "graph_ops");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"fashion_cnn", "resnet_small", "resnext_block", "mlp", "mixed"})
+    @ValueSource(strings = {"fashion_cnn", "resnet_small", "resnext_block", "mlp", "mixed", "graph_ops"})
     void matchesOnnxRuntimeAndPyTorch(String name) throws Exception {
         check(dir, name, Backends.configured());
     }
@@ -106,6 +107,23 @@ class ImportOracleTest {
         float[] p = Oracles.softmaxRows(logits, classes);
         for (int i = 0; i < p.length; i++) p[i] = (float) Math.log(p[i]);
         return p;
+    }
+
+    /** PyTorch's resnet-small (basic blocks with projection shortcuts) converts to LipReg's residual blocks, same function. */
+    @Test
+    void pyTorchResNetConvertsToLipRegBlocks() {
+        Backend backend = Backends.configured();
+        try (Scope scope = Scope.open(); dev.lipreg.autograd.GradMode.Restore off = dev.lipreg.autograd.GradMode.disabled()) {
+            OnnxModel model = OnnxModel.load(dir.resolve("resnet_small.onnx"), backend);
+            NativeModel nm = model.toNative();
+            assertEquals(List.of("conv2d", "batchnorm2d", "relu", "residual", "residual", "residual", "adaptive_avgpool2d", "flatten", "linear"),
+                    nm.spec().layers().stream().map(l -> l.type()).toList());
+            float[] x = new float[3 * 784];
+            for (int i = 0; i < x.length; i++) x[i] = (i * 29 % 97) / 96f;
+            Variable in = Variable.constant(backend.fromArray(x, dev.lipreg.tensor.Shape.of(3, 1, 28, 28)));
+            double err = Oracles.scaledError(nm.build(backend).forward(in).value().toFloatArray(), model.forward(in).value().toFloatArray());
+            assertTrue(err <= 1e-5, "converted vs imported " + err);
+        }
     }
 
     @Test

@@ -133,6 +133,18 @@ class MalformedFileTest {
     }
 
     @Test
+    void deeplyNestedGraphs() {
+        // a subgraph in an attribute of a node of a subgraph ... 200 levels deep
+        GraphProto g = GraphProto.newBuilder().setName("leaf").build();
+        for (int i = 0; i < 200; i++) {
+            g = GraphProto.newBuilder().addNode(NodeProto.newBuilder().setOpType("If")
+                    .addAttribute(AttributeProto.newBuilder().setName("then_branch").setType(AttributeProto.AttributeType.GRAPH).setG(g))).build();
+        }
+        GraphProto nested = g;
+        contains(fails(b -> b.setGraph(nested)), "not a valid ONNX model");
+    }
+
+    @Test
     void graphStructure() {
         contains(fails(b -> b.setGraph(b.getGraph().toBuilder().setNode(1,
                 NodeProto.newBuilder().setOpType("Relu").setName("r").addInput("nope").addOutput("y")))), "'r'", "reads 'nope'");

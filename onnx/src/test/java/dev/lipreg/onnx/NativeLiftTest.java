@@ -36,6 +36,30 @@ class NativeLiftTest {
         }
     }
 
+    /** LipReg's exports (residual blocks with projections and groups, a bottleneck, every other layer) convert back to the same layers. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"fashion-cnn", "mlp", "resnet-small", "every-layer"})
+    void exportsConvertBackToTheSameLayersAndFunction(String name) {
+        Backend backend = Backends.configured();
+        var spec = ExportTest.spec(name);
+        try (Scope scope = Scope.open(); GradMode.Restore off = GradMode.disabled()) {
+            var original = spec.build(new dev.lipreg.nn.Init(backend, dev.lipreg.tensor.DType.FLOAT32, dev.lipreg.nn.Init.Scheme.PYTORCH_DEFAULT, 4));
+            ExportTest.randomizeStatistics(original, 5);
+            original.eval();
+            OnnxModel m = OnnxModel.load(name + ".onnx", OnnxExport.build(original, spec.input()).toByteArray(), backend, null);
+            NativeModel nm = m.toNative();
+            assertEquals(spec.layers().stream().map(l -> l.type()).filter(t -> !t.equals("dropout")).toList(),
+                    nm.spec().layers().stream().map(l -> l.type()).toList());
+            int[] d = spec.input();
+            float[] x = new float[4 * d[0] * d[1] * d[2]];
+            SplittableRandom rng = new SplittableRandom(2);
+            for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextDouble();
+            Variable in = Variable.constant(backend.fromArray(x, Shape.of(4, d[0], d[1], d[2])));
+            double err = Oracles.scaledError(nm.build(backend).forward(in).value().toFloatArray(), original.forward(in).value().toFloatArray());
+            assertTrue(err <= 1e-6, name + ": converted vs original " + err);
+        }
+    }
+
     @Test
     void branchesAreRefusedByNode() {
         try (Scope scope = Scope.open()) {
