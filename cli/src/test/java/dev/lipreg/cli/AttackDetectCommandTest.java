@@ -82,12 +82,19 @@ class AttackDetectCommandTest {
     void detectsAdversarialExamplesAndDrawsTheRoc() {
         Path out = tmp.resolve("detect");
         CliRun r = CliRun.of("detect", "--checkpoint", models.plain().toString(), "--data-dir", models.data().toString(), "--test-subset", "16",
-                "--attacks", "pgd,deepfool", "--eps", "1", "--pgd-steps", "3", "--backend", "reference", "--out", out.toString());
+                "--attacks", "pgd,deepfool", "--eps", "1", "--pgd-steps", "3", "--evasive", "--cw-steps", "3", "--backend", "reference",
+                "--out", out.toString());
         assertEquals(0, r.code(), r.dump());
         assertTrue(r.out().contains("| attack | adversarial examples |"), r.dump());
         JsonNode report = Json.read(out.resolve("detect.json"));
         assertTrue(report.get("falsePositiveRate").asDouble() <= 0.05 + 1e-12, report.toString());
-        assertEquals(2, report.get("attacks").size());
+        assertEquals(3, report.get("attacks").size());
+        assertEquals("probability", report.get("statistic").asText());
+        assertEquals("cw-l2-evasive", report.get("attacks").get(2).get("attack").asText());
+        for (JsonNode a : report.get("attacks")) {
+            double undetected = a.get("undetected").asDouble(), rate = a.get("detectionRate").asDouble(Double.NaN);
+            if (a.get("adversarials").asInt() > 0) assertEquals(a.get("adversarials").asInt() * (1 - rate) / 16, undetected, 1e-12, a.toString());
+        }
         for (JsonNode a : report.get("attacks")) {
             if (a.get("adversarials").asInt() == 0) continue;
             assertTrue(a.get("detectionRate").asDouble() >= 0 && a.get("detectionRate").asDouble() <= 1, a.toString());

@@ -2,6 +2,7 @@ package dev.lipreg.attacks;
 
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Norm;
+import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
 
@@ -98,20 +99,27 @@ public record Square(Norm norm, double epsilon, int queries, double pInit, long 
             for (int it = 0; it < queries; it++) {
                 int[] active = open(done);
                 if (active.length == 0) break;
-                int side = (int) Math.max(1, Math.min(Math.round(Math.sqrt(fraction(it) * h * w)), Math.min(h, w)));
-                double[] proposal = new double[active.length * d];
-                for (int a = 0; a < active.length; a++) propose(active[a], side, proposal, a);
-                double[] m = scoreMargins(proposal, active);
-                for (int a = 0; a < active.length; a++) {
-                    int i = active[a];
-                    if (m[a] < margin[i]) {
-                        margin[i] = m[a];
-                        System.arraycopy(proposal, a * d, adv, i * d, d);
-                        done[i] = m[a] < 0;
-                    }
+                try (Scope step = Scope.open()) { // each query's tensors freed at once
+                    query(it, active, margin, done);
                 }
             }
             return PerImage.fromDoubles(f.x.backend(), f.x.dtype(), adv, f.x.shape());
+        }
+
+        /** One query per open image: propose, score, keep what lowered the margin. */
+        private void query(int it, int[] active, double[] margin, boolean[] done) {
+            int side = (int) Math.max(1, Math.min(Math.round(Math.sqrt(fraction(it) * h * w)), Math.min(h, w)));
+            double[] proposal = new double[active.length * d];
+            for (int a = 0; a < active.length; a++) propose(active[a], side, proposal, a);
+            double[] m = scoreMargins(proposal, active);
+            for (int a = 0; a < active.length; a++) {
+                int i = active[a];
+                if (m[a] < margin[i]) {
+                    margin[i] = m[a];
+                    System.arraycopy(proposal, a * d, adv, i * d, d);
+                    done[i] = m[a] < 0;
+                }
+            }
         }
 
         /** The share of pixels a window covers at query {@code it}, on the schedule for 10,000 queries. */
