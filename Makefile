@@ -81,6 +81,7 @@ corpus:
 fuzz:
 	@mkdir -p target; for t in $(FUZZ_TESTS); do \
 	  JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) -pl cli -am test -Dtest="LoaderFuzzTest#$$t" -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dsurefire.jvm.args="--enable-native-access=ALL-UNNAMED -Xss8m -Xmx1g" \
 	    2>&1 | tee target/fuzz-$$t.log | grep -E '^#[0-9]+.*(DONE|pulse)|Done [0-9]+ runs|Tests run:.*LoaderFuzzTest|FAIL' ; \
 	done
 

@@ -1,5 +1,7 @@
 package dev.lipreg.nn;
 
+import dev.lipreg.tensor.io.MemoryBudget;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +19,7 @@ final class SpecCheck {
     static final int MAX_LAYERS = 1000;
     static final String PROPERTY = "lipreg.maxModelBytes";
     static final String ENV = "LIPREG_MAX_MODEL_BYTES";
-    private static final long DEFAULT_BUDGET = 4L << 30;
+    private static final MemoryBudget BUDGET = new MemoryBudget(PROPERTY, ENV, () -> 4L << 30);
 
     private long[] shape; // per image: [C,H,W] or [F]
     private long parameters;
@@ -48,8 +50,7 @@ final class SpecCheck {
             long out = elements(c.shape);
             if (sat(out, 4) > budget()) {
                 throw c.fail("outputs " + show(c.shape) + " per image, " + out + " values = " + human(sat(out, 4))
-                        + " as float32, over the model budget of " + human(budget()) + "; raise it with -D" + PROPERTY + "=BYTES or "
-                        + ENV + "=BYTES");
+                        + " as float32, over the model budget of " + human(budget()) + "; " + BUDGET.howToRaise());
             }
             c.largest = Math.max(c.largest, out);
         }
@@ -65,8 +66,7 @@ final class SpecCheck {
         long bytes = sat(Math.addExact(c.parameters, c.largest), 4);
         if (bytes > budget) {
             throw c.fail(String.format(Locale.ROOT, "%d parameters and a largest activation of %d values per image need %s as float32, over "
-                    + "the model budget of %s; raise it with -D%s=BYTES or %s=BYTES", c.parameters, c.largest, human(bytes), human(budget),
-                    PROPERTY, ENV));
+                    + "the model budget of %s; %s", c.parameters, c.largest, human(bytes), human(budget), BUDGET.howToRaise()));
         }
     }
 
@@ -77,11 +77,11 @@ final class SpecCheck {
                 if (!l.args().containsKey("kernel") && !(l.args().containsKey("kernel_h") && l.args().containsKey("kernel_w"))) {
                     throw fail("'kernel' (or kernel_h and kernel_w) is required");
                 }
-                long kh = positive(l, "kernel_h", l.optInt("kernel_h", k)), kw = positive(l, "kernel_w", l.optInt("kernel_w", k));
-                long in = positive(l, "in", l.reqInt("in")), out = positive(l, "out", l.reqInt("out"));
-                long groups = positive(l, "groups", l.optInt("groups", 1));
-                long stride = positive(l, "stride", l.optInt("stride", 1)), dil = positive(l, "dilation", l.optInt("dilation", 1));
-                long pad = nonNegative(l, "padding", l.optInt("padding", 0));
+                long kh = positive("kernel_h", l.optInt("kernel_h", k)), kw = positive("kernel_w", l.optInt("kernel_w", k));
+                long in = positive("in", l.reqInt("in")), out = positive("out", l.reqInt("out"));
+                long groups = positive("groups", l.optInt("groups", 1));
+                long stride = positive("stride", l.optInt("stride", 1)), dil = positive("dilation", l.optInt("dilation", 1));
+                long pad = nonNegative("padding", l.optInt("padding", 0));
                 divisible(in, out, groups, "groups");
                 image(in);
                 long oh = (shape[1] + 2 * pad - dil * (kh - 1) - 1), ow = (shape[2] + 2 * pad - dil * (kw - 1) - 1);
@@ -93,19 +93,19 @@ final class SpecCheck {
                 shape = new long[]{out, oh / stride + 1, ow / stride + 1};
             }
             case "linear" -> {
-                long in = positive(l, "in", l.reqInt("in")), out = positive(l, "out", l.reqInt("out"));
+                long in = positive("in", l.reqInt("in")), out = positive("out", l.reqInt("out"));
                 if (shape.length != 1) throw fail("takes a flat input [" + in + "], got " + show(shape) + "; put a flatten layer before it");
                 if (shape[0] != in) throw fail("'in' is " + in + " but the previous layer outputs " + shape[0] + " features");
                 addParameters(sat(in, out) + (l.optInt("bias", 1) != 0 ? out : 0));
                 shape = new long[]{out};
             }
             case "relu", "softplus", "tanh", "sigmoid" -> { }
-            case "leaky_relu" -> finite(l, "slope", l.optDouble("slope", 0.01));
-            case "elu" -> finite(l, "alpha", l.optDouble("alpha", 1.0));
+            case "leaky_relu" -> finite("slope", l.optDouble("slope", 0.01));
+            case "elu" -> finite("alpha", l.optDouble("alpha", 1.0));
             case "maxpool2d", "avgpool2d" -> {
-                long k = positive(l, "kernel", l.reqInt("kernel"));
-                long stride = positive(l, "stride", l.optInt("stride", (int) k));
-                long pad = nonNegative(l, "padding", l.optInt("padding", 0));
+                long k = positive("kernel", l.reqInt("kernel"));
+                long stride = positive("stride", l.optInt("stride", (int) k));
+                long pad = nonNegative("padding", l.optInt("padding", 0));
                 if (2 * pad > k) throw fail("'padding' " + pad + " exceeds half the kernel " + k);
                 image(shape.length == 3 ? shape[0] : -1);
                 long oh = shape[1] + 2 * pad - k, ow = shape[2] + 2 * pad - k;
@@ -118,7 +118,7 @@ final class SpecCheck {
             }
             case "flatten" -> shape = new long[]{elements(shape)};
             case "batchnorm2d" -> {
-                long c = positive(l, "channels", l.reqInt("channels"));
+                long c = positive("channels", l.reqInt("channels"));
                 image(c);
                 double eps = l.optDouble("eps", 1e-5), momentum = l.optDouble("momentum", 0.1);
                 if (!(eps > 0) || Double.isInfinite(eps)) throw fail("'eps' must be a finite number > 0, got " + eps);
@@ -130,8 +130,8 @@ final class SpecCheck {
                 if (!(p >= 0 && p < 1)) throw fail("'p' must be in [0, 1), got " + p);
             }
             case "residual" -> {
-                long in = positive(l, "in", l.reqInt("in")), out = positive(l, "out", l.reqInt("out"));
-                long stride = positive(l, "stride", l.optInt("stride", 1)), groups = positive(l, "groups", l.optInt("groups", 1));
+                long in = positive("in", l.reqInt("in")), out = positive("out", l.reqInt("out"));
+                long stride = positive("stride", l.optInt("stride", 1)), groups = positive("groups", l.optInt("groups", 1));
                 divisible(in, out, groups, "groups");
                 image(in);
                 long p = sat(9, sat(in / groups, out)) + sat(9, sat(out / groups, out)) + 4 * out;
@@ -140,9 +140,9 @@ final class SpecCheck {
                 shape = new long[]{out, (shape[1] - 1) / stride + 1, (shape[2] - 1) / stride + 1};
             }
             case "bottleneck" -> {
-                long in = positive(l, "in", l.reqInt("in")), out = positive(l, "out", l.reqInt("out"));
-                long card = positive(l, "cardinality", l.optInt("cardinality", 1)), width = positive(l, "width", l.reqInt("width"));
-                long stride = positive(l, "stride", l.optInt("stride", 1));
+                long in = positive("in", l.reqInt("in")), out = positive("out", l.reqInt("out"));
+                long card = positive("cardinality", l.optInt("cardinality", 1)), width = positive("width", l.reqInt("width"));
+                long stride = positive("stride", l.optInt("stride", 1));
                 image(in);
                 long inner = sat(card, width);
                 long p = sat(in, inner) + sat(9, sat(width, inner)) + sat(inner, out) + 4 * inner + 2 * out;
@@ -166,17 +166,17 @@ final class SpecCheck {
         if (in % groups != 0 || out % groups != 0) throw fail("channels " + in + " -> " + out + " not divisible by " + name + " " + groups);
     }
 
-    private long positive(LayerSpec l, String name, int v) {
+    private long positive(String name, int v) {
         if (v < 1) throw fail("'" + name + "' must be >= 1, got " + v);
         return v;
     }
 
-    private long nonNegative(LayerSpec l, String name, int v) {
+    private long nonNegative(String name, int v) {
         if (v < 0) throw fail("'" + name + "' must be >= 0, got " + v);
         return v;
     }
 
-    private void finite(LayerSpec l, String name, double v) {
+    private void finite(String name, double v) {
         if (!Double.isFinite(v)) throw fail("'" + name + "' must be a finite number, got " + v);
     }
 
@@ -208,30 +208,10 @@ final class SpecCheck {
     }
 
     static long budget() {
-        String v = System.getProperty(PROPERTY);
-        String source = "-D" + PROPERTY;
-        if (v == null || v.isBlank()) {
-            v = System.getenv(ENV);
-            source = ENV;
-        }
-        if (v == null || v.isBlank()) return DEFAULT_BUDGET;
-        String t = v.strip().toLowerCase(Locale.ROOT);
-        int shift = switch (t.charAt(t.length() - 1)) {
-            case 'k' -> 10;
-            case 'm' -> 20;
-            case 'g' -> 30;
-            default -> 0;
-        };
-        try {
-            long b = Math.multiplyExact(Long.parseLong(shift > 0 ? t.substring(0, t.length() - 1) : t), 1L << shift);
-            if (b > 0) return b;
-        } catch (NumberFormatException | ArithmeticException e) {
-            // fall through
-        }
-        throw new IllegalArgumentException(source + ": expected a byte count such as 8000000000 or 8g, got '" + v + "'");
+        return BUDGET.bytes();
     }
 
     private static String human(long bytes) {
-        return String.format(Locale.ROOT, "%.1f GiB (%d bytes)", bytes / (double) (1L << 30), bytes);
+        return MemoryBudget.human(bytes);
     }
 }

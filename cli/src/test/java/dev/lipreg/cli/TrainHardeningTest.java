@@ -90,6 +90,19 @@ class TrainHardeningTest {
     }
 
     @Test
+    void datasetOverTheMemoryBudgetIsRefusedSayingHowToRaiseIt() {
+        System.setProperty("lipreg.maxDataBytes", "4k"); // 20 8x8 images need 6400 bytes as bytes and floats
+        try {
+            CliRun r = train(tmp.resolve("o"), "--epochs", "1");
+            expectBadInput(r, "fashion-mnist dataset too large: ");
+            assertTrue(r.err().contains("over the data memory budget of 4096 bytes; raise it with -Dlipreg.maxDataBytes=BYTES or "
+                    + "LIPREG_MAX_DATA_BYTES=BYTES"), r.dump());
+        } finally {
+            System.clearProperty("lipreg.maxDataBytes");
+        }
+    }
+
+    @Test
     void outMustNameADirectory() throws IOException {
         expectBadInput(train(Path.of(""), "--epochs", "1"), "--out: expected a directory for the run, got ''");
         Path file = Files.writeString(tmp.resolve("a-file"), "keep me");

@@ -1,5 +1,7 @@
 package dev.lipreg.data;
 
+import dev.lipreg.tensor.io.MemoryBudget;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -82,7 +84,7 @@ public final class CifarReader {
                     + FileBytes.MAX_ARRAY / CifarFormat.IMAGE_BYTES + ")");
         }
         if (total == 0) throw new DatasetFormatException(last, name + ": no images, expected at least one record");
-        DataBudget.check(last, DataBudget.bytes(total, record + (long) Float.BYTES * CifarFormat.IMAGE_BYTES + Integer.BYTES, 0),
+        DataBudget.check(last, MemoryBudget.product(total, record + (long) Float.BYTES * CifarFormat.IMAGE_BYTES + Integer.BYTES, 0),
                 name + ": " + total + " images as bytes and floats");
         int count = (int) total;
         float[] x = new float[count * CifarFormat.IMAGE_BYTES];

@@ -1,5 +1,7 @@
 package dev.lipreg.data;
 
+import dev.lipreg.tensor.io.MemoryBudget;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +67,7 @@ final class FileBytes {
     static byte[] read(Path file, long cap, int perByte) throws IOException {
         try (Content c = open(file)) {
             if (!c.compressed()) {
-                if (c.length() > cap) DataBudget.check(file, DataBudget.bytes(c.length(), perByte, 0), "its content, as bytes and floats,");
+                if (c.length() > cap) DataBudget.check(file, MemoryBudget.product(c.length(), perByte, 0), "its content, as bytes and floats,");
                 if (c.length() > MAX_ARRAY) throw arrayLimit(file, c.length());
                 return c.read((int) c.length());
             }
@@ -76,7 +78,7 @@ final class FileBytes {
                     int b = c.in().read(); // probe before growing: an exact fit costs no copy
                     if (b < 0) return out;
                     if (n + 1L > cap) throw DataBudget.exceeded(file, "its content decompresses to more than " + n
-                            + " bytes, which as bytes and floats needs more than " + DataBudget.human(DataBudget.bytes(n, perByte, 0)));
+                            + " bytes, which as bytes and floats needs more than " + MemoryBudget.human(MemoryBudget.product(n, perByte, 0)));
                     if (n >= MAX_ARRAY) throw arrayLimit(file, n + 1L);
                     out = Arrays.copyOf(out, (int) Math.min(Math.min((long) n * 2, MAX_ARRAY), cap));
                     out[n++] = (byte) b;

@@ -1,5 +1,7 @@
 package dev.lipreg.data;
 
+import dev.lipreg.tensor.io.MemoryBudget;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -40,7 +42,7 @@ public final class IdxReader {
             checkHeaderLength(file, head, LABELS_HEADER, "magic, label count");
             int count = dimension(file, head, 4, "label count", 1);
             checkDeclared(file, c, LABELS_HEADER, count, "label data", count + " labels");
-            DataBudget.check(file, DataBudget.bytes(count, 1 + Integer.BYTES, 0), count + " labels");
+            DataBudget.check(file, MemoryBudget.product(count, 1 + Integer.BYTES, 0), count + " labels");
             byte[] b = readPayload(file, c, LABELS_HEADER, count, "label data", count + " labels");
             return parseLabels(file, b, numClasses);
         }
@@ -85,7 +87,7 @@ public final class IdxReader {
         Header h = new Header(dimension(file, b, 4, "image count", 1), dimension(file, b, 8, "rows", 1),
                 dimension(file, b, 12, "columns", 1));
         checkDeclared(file, c, IMAGES_HEADER, h.pixels(), "pixel data", h.describe());
-        DataBudget.check(file, DataBudget.bytes(h.pixels(), bytesPerPixel, 0), h.describe());
+        DataBudget.check(file, MemoryBudget.product(h.pixels(), bytesPerPixel, 0), h.describe());
         return h;
     }
 

@@ -59,7 +59,7 @@ final class SafeTensorsReader {
                 data = staging.allocate(header.dataLength(), 64);
             } catch (OutOfMemoryError e) {
                 // within the budget but more than the machine can give now: still a clear refusal, not a crash
-                throw new IllegalArgumentException("cannot load " + file + ": no " + TensorBudget.human(header.dataLength())
+                throw new IllegalArgumentException("cannot load " + file + ": no " + MemoryBudget.human(header.dataLength())
                         + " of native memory free for its tensor data (" + e.getMessage() + ")", e);
             }
             readFully(file, channel, data, header.dataStart());

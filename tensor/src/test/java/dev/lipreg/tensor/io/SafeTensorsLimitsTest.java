@@ -73,7 +73,7 @@ class SafeTensorsLimitsTest {
     @Test
     void badBudgetSettingIsNamed() {
         System.setProperty(TensorBudget.PROPERTY, "-5");
-        var e = assertThrows(IllegalArgumentException.class, TensorBudget::bytes);
+        var e = assertThrows(IllegalArgumentException.class, TensorBudget.BUDGET::bytes);
         assertTrue(e.getMessage().startsWith("-Dlipreg.maxTensorBytes: expected a byte count"), e.getMessage());
     }
 }
