@@ -4,8 +4,6 @@ import dev.lipreg.data.Dataset;
 import dev.lipreg.data.FashionMnist;
 import dev.lipreg.data.Split;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -29,19 +27,15 @@ public record BenchData(float[][] images, int[][] labels, int batch, String sour
         int need = batch * count, size = IMAGE[0] * IMAGE[1] * IMAGE[2];
         if (dir != null && Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz"))
                 || dir != null && Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"))) {
-            try {
-                Dataset d = FashionMnist.load(dir, Split.TRAIN);
-                if (d.count() >= need) {
-                    float[][] x = new float[count][];
-                    int[][] y = new int[count][];
-                    for (int b = 0; b < count; b++) {
-                        x[b] = Arrays.copyOfRange(d.images(), b * batch * size, (b + 1) * batch * size);
-                        y[b] = Arrays.copyOfRange(d.labels(), b * batch, (b + 1) * batch);
-                    }
-                    return new BenchData(x, y, batch, "fashion-mnist train[0:" + need + "]");
+            Dataset d = FashionMnist.load(dir, Split.TRAIN);
+            if (d.count() >= need) {
+                float[][] x = new float[count][];
+                int[][] y = new int[count][];
+                for (int b = 0; b < count; b++) {
+                    x[b] = Arrays.copyOfRange(d.images(), b * batch * size, (b + 1) * batch * size);
+                    y[b] = Arrays.copyOfRange(d.labels(), b * batch, (b + 1) * batch);
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException("reading Fashion-MNIST from " + dir, e);
+                return new BenchData(x, y, batch, "fashion-mnist train[0:" + need + "]");
             }
         }
         SplittableRandom rng = new SplittableRandom(seed);

@@ -1,5 +1,6 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.errors.BadInputFileException;
 import dev.lipreg.data.CifarReader;
 import dev.lipreg.data.Dataset;
 import dev.lipreg.data.DatasetFormatException;
@@ -7,7 +8,6 @@ import dev.lipreg.data.FashionMnist;
 import dev.lipreg.data.Mnist;
 import dev.lipreg.data.Split;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,14 +57,15 @@ enum DataSource {
                 case CIFAR10 -> CifarReader.cifar10(dir, split);
                 case CIFAR100 -> CifarReader.cifar100(dir, split);
             };
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(id + " dataset incomplete in " + dir + ": " + (e.getReason() != null ? e.getReason() : e.getFile())
-                    + "; " + howToGet, e);
         } catch (dev.lipreg.data.DataTooLargeException e) {
             throw new BadInputException(id + " dataset too large: " + e.getMessage(), e);
         } catch (DatasetFormatException e) {
             throw new BadInputException("corrupt " + id + " file: " + e.getMessage(), e);
-        } catch (IOException e) {
+        } catch (BadInputFileException e) {
+            if (e.getCause() instanceof NoSuchFileException n) {
+                throw new BadInputException(id + " dataset incomplete in " + dir + ": " + (n.getReason() != null ? n.getReason() : n.getFile())
+                        + "; " + howToGet, e);
+            }
             throw new BadInputException("cannot read " + id + " from " + dir + ": " + e.getMessage(), e);
         }
     }

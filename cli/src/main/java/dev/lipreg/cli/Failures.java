@@ -49,7 +49,6 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
             case NoSuchFileException n -> true;
             case FileNotFoundException f -> true;
             case AccessDeniedException a -> true;
-            case dev.lipreg.data.DatasetFormatException d -> true;
             case UncheckedIOException u -> u.getCause() instanceof NoSuchFileException || u.getCause() instanceof AccessDeniedException;
             default -> false;
         };

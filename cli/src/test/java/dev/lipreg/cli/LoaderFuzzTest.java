@@ -4,10 +4,10 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.lipreg.data.CifarFormat;
 import dev.lipreg.data.CifarReader;
 import dev.lipreg.data.IdxReader;
+import dev.lipreg.errors.BadInputFileException;
 import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.Scope;
-import dev.lipreg.tensor.io.CheckpointFormatException;
 import dev.lipreg.tensor.io.SafeTensors;
 
 import java.io.IOException;
@@ -54,7 +54,7 @@ class LoaderFuzzTest {
         Files.write(FILE, data);
         try (Scope s = Scope.open()) {
             load.from(FILE);
-        } catch (IOException | CheckpointFormatException | IllegalArgumentException e) {
+        } catch (BadInputFileException | IllegalArgumentException e) {
             String m = e.getMessage();
             assertNotNull(m, e.toString());
             assertFalse(m.isBlank() || m.contains("\n"), "one line: " + m);

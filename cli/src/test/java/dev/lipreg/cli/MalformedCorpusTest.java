@@ -3,11 +3,11 @@ package dev.lipreg.cli;
 import dev.lipreg.data.CifarFormat;
 import dev.lipreg.data.CifarReader;
 import dev.lipreg.data.IdxReader;
+import dev.lipreg.errors.BadInputFileException;
 import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Tensor;
-import dev.lipreg.tensor.io.CheckpointFormatException;
 import dev.lipreg.tensor.io.SafeTensors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,7 +84,7 @@ class MalformedCorpusTest {
                     case "spec" -> ModelSpec.read(c.file());
                     default -> throw new IllegalStateException("unknown kind " + c.kind());
                 }
-            } catch (IOException | CheckpointFormatException | IllegalArgumentException e) {
+            } catch (BadInputFileException | IllegalArgumentException e) {
                 thrown = e; // the documented failures
             } catch (Throwable e) {
                 failures.add(c + ": undocumented " + e);

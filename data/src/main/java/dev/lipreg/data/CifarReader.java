@@ -33,17 +33,21 @@ public final class CifarReader {
      * Loads CIFAR-10 from {@code dir} or its {@code cifar-10-batches-bin} subdirectory: TRAIN is
      * {@code data_batch_1.bin} .. {@code data_batch_5.bin}, TEST is {@code test_batch.bin}.
      */
-    public static Dataset cifar10(Path dir, Split split) throws IOException {
+    public static Dataset cifar10(Path dir, Split split) {
+        return DataIo.atEdge(dir, () -> readCifar10(dir, split));
+    }
+
+    private static Dataset readCifar10(Path dir, Split split) throws IOException {
         List<String> names = split == Split.TRAIN
                 ? List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
                         "data_batch_5.bin")
                 : List.of("test_batch.bin");
         List<Path> files = locate(dir, split, "cifar-10-batches-bin", names, "CIFAR-10");
-        return read(files, CifarFormat.CIFAR10, "cifar10-" + lower(split));
+        return readFiles(files, CifarFormat.CIFAR10, "cifar10-" + lower(split));
     }
 
     /** Loads CIFAR-100 with the fine (100-class) labels. */
-    public static Dataset cifar100(Path dir, Split split) throws IOException {
+    public static Dataset cifar100(Path dir, Split split) {
         return cifar100(dir, split, CifarFormat.CIFAR100_FINE);
     }
 
@@ -51,22 +55,30 @@ public final class CifarReader {
      * Loads CIFAR-100 from {@code dir} or its {@code cifar-100-binary} subdirectory ({@code train.bin},
      * {@code test.bin}), with the fine or coarse labels.
      */
-    public static Dataset cifar100(Path dir, Split split, CifarFormat labels) throws IOException {
+    public static Dataset cifar100(Path dir, Split split, CifarFormat labels) {
         Objects.requireNonNull(labels, "labels");
         if (!labels.isCifar100()) {
             throw new IllegalArgumentException("labels must be CIFAR100_FINE or CIFAR100_COARSE, got " + labels);
         }
+        return DataIo.atEdge(dir, () -> readCifar100(dir, split, labels));
+    }
+
+    private static Dataset readCifar100(Path dir, Split split, CifarFormat labels) throws IOException {
         String file = split == Split.TRAIN ? "train.bin" : "test.bin";
         List<Path> files = locate(dir, split, "cifar-100-binary", List.of(file), "CIFAR-100");
         String kind = labels == CifarFormat.CIFAR100_FINE ? "fine" : "coarse";
-        return read(files, labels, "cifar100-" + kind + "-" + lower(split));
+        return readFiles(files, labels, "cifar100-" + kind + "-" + lower(split));
     }
 
     /** Reads and concatenates record files of one format, in the order given. Files may be gzip. */
-    public static Dataset read(List<Path> files, CifarFormat format, String name) throws IOException {
+    public static Dataset read(List<Path> files, CifarFormat format, String name) {
         Objects.requireNonNull(files, "files");
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(name, "name");
+        return DataIo.atEdge(files.isEmpty() ? null : files.getFirst(), () -> readFiles(files, format, name));
+    }
+
+    private static Dataset readFiles(List<Path> files, CifarFormat format, String name) throws IOException {
         int record = format.recordBytes();
         List<byte[]> contents = new ArrayList<>(files.size());
         long total = 0, held = 0;

@@ -1,6 +1,7 @@
 package dev.lipreg.data;
 
-import java.io.IOException;
+import dev.lipreg.errors.BadInputFileException;
+
 import java.nio.file.Path;
 
 /**
@@ -10,37 +11,27 @@ import java.nio.file.Path;
  * 0x00000801 (IDX labels, unsigned byte, 1 dim)"}. Offsets count bytes of the decompressed content
  * (for uncompressed files, bytes of the file).
  *
- * <p>It is an {@link IOException}, as {@link java.util.zip.ZipException} is: a corrupt file is a
- * failure to read input, and callers that load data already handle a missing or unreadable file the
- * same way.
+ * <p>It is unchecked, a {@link BadInputFileException} like every rejected input file (docs/conventions.md,
+ * "Errors"): the loaders turn I/O failures into that type at their edge, so callers handle one kind.
  */
-public final class DatasetFormatException extends IOException {
-    private final transient Path file;
+public final class DatasetFormatException extends BadInputFileException {
     private final long offset;
 
     /** A problem at {@code offset} (bytes from the start of the decompressed content) of {@code file}. */
     public DatasetFormatException(Path file, long offset, String detail) {
-        super(file + ": offset " + offset + ": " + detail);
-        this.file = file;
+        super(file, file + ": offset " + offset + ": " + detail);
         this.offset = offset;
     }
 
     /** A problem about the file as a whole, at no particular offset. */
     public DatasetFormatException(Path file, String detail) {
-        super(file + ": " + detail);
-        this.file = file;
+        super(file, file + ": " + detail);
         this.offset = -1;
     }
 
     public DatasetFormatException(Path file, String detail, Throwable cause) {
-        super(file + ": " + detail, cause);
-        this.file = file;
+        super(file, file + ": " + detail, cause);
         this.offset = -1;
-    }
-
-    /** The file that failed to parse. */
-    public Path file() {
-        return file;
     }
 
     /** Byte offset of the problem in the decompressed content, or -1 when it concerns the whole file. */

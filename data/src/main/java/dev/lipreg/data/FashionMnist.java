@@ -1,6 +1,5 @@
 package dev.lipreg.data;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -23,8 +22,8 @@ public final class FashionMnist {
      * Loads a split from {@code dir} (file names as in {@link Mnist#load}, gzip or not). The dataset is
      * named {@code fashion-mnist-train} or {@code fashion-mnist-test}.
      */
-    public static Dataset load(Path dir, Split split) throws IOException {
-        return MnistFiles.load(dir, split, "fashion-mnist", "Fashion-MNIST");
+    public static Dataset load(Path dir, Split split) {
+        return DataIo.atEdge(dir, () -> MnistFiles.load(dir, split, "fashion-mnist", "Fashion-MNIST"));
     }
 
     /** The name of class {@code label}, e.g. 9 → "Ankle boot". */

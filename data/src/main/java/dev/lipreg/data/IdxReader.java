@@ -24,7 +24,11 @@ public final class IdxReader {
     private IdxReader() {}
 
     /** Reads an image file into its raw unsigned bytes. */
-    public static IdxImages readImages(Path file) throws IOException {
+    public static IdxImages readImages(Path file) {
+        return DataIo.atEdge(file, () -> readImagesFile(file));
+    }
+
+    private static IdxImages readImagesFile(Path file) throws IOException {
         try (FileBytes.Content c = FileBytes.open(file)) {
             Header h = readImagesHeader(file, c, 1);
             return new IdxImages(h.count, h.rows, h.cols, readPayload(file, c, IMAGES_HEADER, h.pixels(), "pixel data", h.describe()));
@@ -32,10 +36,14 @@ public final class IdxReader {
     }
 
     /** Reads a label file; every label must be below {@code numClasses}. */
-    public static int[] readLabels(Path file, int numClasses) throws IOException {
+    public static int[] readLabels(Path file, int numClasses) {
         if (numClasses <= 0 || numClasses > 256) {
             throw new IllegalArgumentException("numClasses must be in 1..256 for unsigned-byte labels, got " + numClasses);
         }
+        return DataIo.atEdge(file, () -> readLabelsFile(file, numClasses));
+    }
+
+    private static int[] readLabelsFile(Path file, int numClasses) throws IOException {
         try (FileBytes.Content c = FileBytes.open(file)) {
             byte[] head = c.read(LABELS_HEADER);
             checkMagic(file, head, LABELS_MAGIC, "IDX labels, unsigned byte, 1 dim");
@@ -52,9 +60,13 @@ public final class IdxReader {
      * Reads a matching pair of image and label files into a single-channel dataset with pixels
      * scaled to [0,1]. The two files must hold the same number of items, at least one.
      */
-    public static Dataset read(Path images, Path labels, int numClasses, String name) throws IOException {
+    public static Dataset read(Path images, Path labels, int numClasses, String name) {
         Objects.requireNonNull(name, "name");
         int[] y = readLabels(labels, numClasses);
+        return DataIo.atEdge(images, () -> readImagesFor(images, labels, y, numClasses, name));
+    }
+
+    private static Dataset readImagesFor(Path images, Path labels, int[] y, int numClasses, String name) throws IOException {
         try (FileBytes.Content c = FileBytes.open(images)) {
             // bytes as read plus their float copy
             Header h = readImagesHeader(images, c, 1 + Float.BYTES);

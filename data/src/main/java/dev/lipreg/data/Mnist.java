@@ -1,6 +1,5 @@
 package dev.lipreg.data;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /** MNIST handwritten digits: 60000 training and 10000 test images of 28x28, classes 0..9. */
@@ -14,7 +13,7 @@ public final class Mnist {
      * {@code train-labels-idx1-ubyte[.gz]}, {@code t10k-images-idx3-ubyte[.gz]} and
      * {@code t10k-labels-idx1-ubyte[.gz]}. The dataset is named {@code mnist-train} or {@code mnist-test}.
      */
-    public static Dataset load(Path dir, Split split) throws IOException {
-        return MnistFiles.load(dir, split, "mnist", "MNIST");
+    public static Dataset load(Path dir, Split split) {
+        return DataIo.atEdge(dir, () -> MnistFiles.load(dir, split, "mnist", "MNIST"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.lipreg.data;
 
+import dev.lipreg.errors.BadInputFileException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,7 +72,8 @@ class CifarReaderTest {
     @Test
     void cifar10MissingBatchIsNamed() {
         IdxWriter.write(dir.resolve("data_batch_1.bin"), records(new int[][] {{1}}));
-        var e = assertThrows(NoSuchFileException.class, () -> CifarReader.cifar10(dir, Split.TRAIN));
+        var e = assertThrows(BadInputFileException.class, () -> CifarReader.cifar10(dir, Split.TRAIN));
+        assertTrue(e.getCause() instanceof NoSuchFileException, e.toString());
         assertTrue(e.getMessage().contains("data_batch_2.bin"), e.getMessage());
         assertTrue(e.getMessage().contains("cifar-10-batches-bin"), e.getMessage());
     }

@@ -1,5 +1,6 @@
 package dev.lipreg.data;
 
+import dev.lipreg.errors.BadInputFileException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -361,7 +362,9 @@ class IdxReaderTest {
 
     @Test
     void missingFileIsNoSuchFile() {
-        assertThrows(NoSuchFileException.class, () -> IdxReader.readImages(dir.resolve("absent")));
+        var e = assertThrows(BadInputFileException.class, () -> IdxReader.readImages(dir.resolve("absent")));
+        assertTrue(e.getCause() instanceof NoSuchFileException, e.toString());
+        assertTrue(e.getMessage().startsWith("no such file: " + dir.resolve("absent")), e.getMessage());
     }
 
     @Test

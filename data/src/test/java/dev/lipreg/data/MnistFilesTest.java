@@ -1,5 +1,6 @@
 package dev.lipreg.data;
 
+import dev.lipreg.errors.BadInputFileException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,7 +53,8 @@ class MnistFilesTest {
     @Test
     void missingFilesListTheAcceptedNames() {
         writeSplit("train", "-", true, 3);
-        var e = assertThrows(NoSuchFileException.class, () -> FashionMnist.load(dir, Split.TEST));
+        var e = assertThrows(BadInputFileException.class, () -> FashionMnist.load(dir, Split.TEST));
+        assertTrue(e.getCause() instanceof NoSuchFileException, e.toString());
         assertTrue(e.getMessage().contains("no Fashion-MNIST TEST images file"), e.getMessage());
         assertTrue(e.getMessage().contains("t10k-images-idx3-ubyte.gz"), e.getMessage());
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
