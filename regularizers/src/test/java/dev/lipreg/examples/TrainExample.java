@@ -16,7 +16,6 @@ import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.Norm;
 import dev.lipreg.tensor.Scope;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,7 @@ import java.util.Map;
 /** Trains fashion-cnn with the paper's penalties on real Fashion-MNIST and saves the weights. */
 public class TrainExample {
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         Path dir = Path.of(args.length > 0 ? args[0] : "/usr/share/datasets/fashion-mnist");
         Dataset train = FashionMnist.load(dir, Split.TRAIN), test = FashionMnist.load(dir, Split.TEST);
         train(train, test, Path.of("model.safetensors"));
