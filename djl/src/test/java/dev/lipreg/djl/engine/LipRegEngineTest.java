@@ -194,6 +194,15 @@ class LipRegEngineTest {
         assertTrue(e.getMessage().startsWith("lstm.onnx: node 0") && e.getMessage().contains("op 'LSTM' is not supported"), e.getMessage());
     }
 
+    /** The onnx module's committed MLP fixture takes feature vectors, which the image engine refuses by its shape. */
+    @Test
+    void anOnnxModelThatTakesNoImagesIsRefused() {
+        Path mlp = Path.of("../onnx/src/test/resources/dev/lipreg/onnx/tiny_mlp.onnx");
+        Assumptions.assumeTrue(Files.isRegularFile(mlp), "the onnx module's fixture is not at " + mlp.toAbsolutePath());
+        MalformedModelException e = assertThrows(MalformedModelException.class, () -> criteria(mlp).loadModel());
+        assertTrue(e.getMessage().startsWith("tiny_mlp.onnx: expected an input of images [N, C, H, W] with fixed C, H and W, found ["), e.getMessage());
+    }
+
     @Test
     void whatIsNotARunDirectoryIsRefusedClearly(@TempDir Path empty) {
         MalformedModelException e = assertThrows(MalformedModelException.class, () -> criteria(empty).loadModel());
