@@ -10,22 +10,21 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.lipreg.autograd.GradMode;
 import dev.lipreg.autograd.Variable;
-import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * A loaded LipReg model as a DJL block: images [N, C, H, W] (float, any engine's
+ * A loaded LipReg model (or imported ONNX model) as a DJL block: images [N, C, H, W] (float, any engine's
  * arrays) to logits [N, K], computed by LipReg in evaluation mode. It cannot be
  * trained through DJL.
  */
 final class LipRegBlock extends AbstractSymbolBlock {
-    private final ModelSpec spec;
+    private final Signature spec;
     private final ModelThread model;
 
-    LipRegBlock(ModelSpec spec, ModelThread model) {
+    LipRegBlock(Signature spec, ModelThread model) {
         this.spec = spec;
         this.model = model;
         inputNames = List.of("images");
@@ -37,7 +36,7 @@ final class LipRegBlock extends AbstractSymbolBlock {
         if (inputs.size() != 1) throw new IllegalArgumentException("a LipReg model takes one input (images [N, C, H, W]), got " + inputs.size());
         NDArray x = inputs.singletonOrThrow();
         long[] s = x.getShape().getShape();
-        int[] chw = spec.input();
+        int[] chw = spec.chw();
         if (s.length != 4 || s[1] != chw[0] || s[2] != chw[1] || s[3] != chw[2]) {
             throw new IllegalArgumentException("model '" + spec.name() + "' takes images [N, " + chw[0] + ", " + chw[1] + ", " + chw[2]
                     + "], got " + x.getShape() + " (batch single images with a Batchifier)");
@@ -72,6 +71,6 @@ final class LipRegBlock extends AbstractSymbolBlock {
 
     @Override
     public String toString() {
-        return "LipRegBlock(" + spec.name() + ", input " + Arrays.toString(spec.input()) + ", " + spec.classes() + " classes)";
+        return "LipRegBlock(" + spec.name() + ", input " + Arrays.toString(spec.chw()) + ", " + spec.classes() + " classes)";
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.lipreg.nn.ModelSpec;
+import dev.lipreg.onnx.OnnxModel;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Backends;
 
@@ -13,7 +14,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A LipReg run directory or checkpoint loaded as a DJL {@link ai.djl.Model}.
+ * A LipReg run directory or checkpoint, or an ONNX file (through LipReg's ONNX
+ * import), loaded as a DJL {@link ai.djl.Model}.
  * Option "backend" (reference, dnnl, auto; default auto) picks LipReg's backend.
  */
 final class LipRegModel extends BaseModel {
@@ -29,6 +31,12 @@ final class LipRegModel extends BaseModel {
     @Override
     public void load(Path modelPath, String prefix, Map<String, ?> options) throws IOException, MalformedModelException {
         if (block != null) throw new IllegalStateException("model " + modelName + " is already loaded");
+        // DJL passes no prefix for a directory: the model name (optModelName, else the directory's name) picks its .onnx file
+        OnnxFile onnx = OnnxFile.resolve(modelPath, prefix != null ? prefix : modelName);
+        if (onnx != null) {
+            loadOnnx(onnx, options);
+            return;
+        }
         LipRegRun run;
         ModelSpec spec;
         try {
@@ -40,13 +48,32 @@ final class LipRegModel extends BaseModel {
         setModelDir(run.checkpoint().toAbsolutePath().getParent());
         ModelThread t = new ModelThread(modelName, backend(options));
         try {
-            t.load(run, spec);
+            t.load(b -> run.load(spec, b));
         } catch (RuntimeException e) {
             t.close();
             throw new MalformedModelException(e.getMessage(), e);
         }
+        serve(t, Signature.of(spec));
+    }
+
+    /** An ONNX file through LipReg's import; what the import refuses is a MalformedModelException with its message. */
+    private void loadOnnx(OnnxFile onnx, Map<String, ?> options) throws MalformedModelException {
+        setModelDir(onnx.file().toAbsolutePath().getParent());
+        ModelThread t = new ModelThread(modelName, backend(options));
+        Signature signature;
+        try {
+            t.load(onnx::load);
+            signature = t.call(m -> OnnxFile.signature((OnnxModel) m, t.backend()));
+        } catch (RuntimeException e) {
+            t.close();
+            throw new MalformedModelException(e.getMessage(), e);
+        }
+        serve(t, signature);
+    }
+
+    private void serve(ModelThread t, Signature signature) {
         thread = t;
-        block = new LipRegBlock(spec, t);
+        block = new LipRegBlock(signature, t);
         wasLoaded = true;
     }
 

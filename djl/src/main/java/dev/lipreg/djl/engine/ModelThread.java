@@ -1,6 +1,5 @@
 package dev.lipreg.djl.engine;
 
-import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Scope;
@@ -9,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 
 /**
  * One loaded LipReg model and the thread that owns it. LipReg scopes belong to
@@ -31,11 +31,12 @@ final class ModelThread implements AutoCloseable {
         });
     }
 
-    void load(LipRegRun run, ModelSpec spec) {
+    /** Builds the model on this thread, in the scope its weights live in until {@link #close()}. */
+    void load(Function<Backend, Module> loader) {
         submit(() -> {
             Scope s = Scope.open();
             try {
-                module = run.load(spec, backend);
+                module = loader.apply(backend);
             } catch (RuntimeException e) {
                 s.close();
                 throw e;
