@@ -82,7 +82,7 @@ public final class Compare {
             } else {
                 libtorchNote = "not requested (--libtorch CLASSPATH of lipreg-bench-torch; make bench-compare sets it)";
             }
-            List<GradientCheck> checks = check(lipreg, torch, libtorch, log);
+            List<GradientCheck> checks = check(lipreg, torch, libtorch, GradientCheck.gradientTolerance(config.model()), log);
             Map<String, Double> perOp = new LinkedHashMap<>();
             if (torch != null) perOp.put("pytorch", torch.perOpMicros());
             if (libtorch != null) perOp.put("libtorch", libtorch.perOpMicros());
@@ -117,7 +117,7 @@ public final class Compare {
      * ({@link GradientCheck}); a mismatch stops the run, as its timings would compare
      * different computations. The peers then hold LipReg's initial weights.
      */
-    private static List<GradientCheck> check(StepRunner lipreg, StepRunner torch, StepRunner libtorch, PrintStream log) {
+    private static List<GradientCheck> check(StepRunner lipreg, StepRunner torch, StepRunner libtorch, double gradTolerance, PrintStream log) {
         List<GradientCheck> checks = new ArrayList<>();
         if (torch == null && libtorch == null) return checks;
         Path dir = null;
@@ -129,7 +129,7 @@ public final class Compare {
                 if (peer.getValue() == lipreg) continue;
                 Path theirs = dir.resolve("grad-" + peer.getKey() + ".f32");
                 double o = peer.getValue().check(in, theirs);
-                GradientCheck c = GradientCheck.compare(peer.getKey(), objective, mine, o, theirs);
+                GradientCheck c = GradientCheck.compare(peer.getKey(), objective, mine, o, theirs, gradTolerance);
                 log.println("check " + (c.agrees() ? "ok: " : "FAILED: ") + c);
                 if (!c.agrees()) throw new IllegalStateException("the peers compute different steps, timing them compares nothing: " + c);
                 checks.add(c);

@@ -19,12 +19,29 @@ import java.nio.file.Path;
  * @param peerObjective the peer's objective
  * @param gradMaxAbsErr max |g_LipReg − g_peer| over every parameter element
  * @param gradMaxAbs   max |g_LipReg|, the scale of that error
+ * @param gradTolerance the largest gradRelErr that agrees
  */
-public record GradientCheck(String side, double objective, double peerObjective, double gradMaxAbsErr, double gradMaxAbs) {
-    /** Relative tolerances: float32 double backprop through different kernels (summation orders) stays well inside them. */
-    static final double OBJECTIVE_TOL = 1e-4, GRADIENT_TOL = 2e-3;
+public record GradientCheck(String side, double objective, double peerObjective, double gradMaxAbsErr, double gradMaxAbs,
+                            double gradTolerance) {
+    /**
+     * Relative tolerances: float32 double backprop through different kernels (summation orders). fashion-cnn and
+     * resnet-small agree to ~1e-5; the 34-layer ResNeXt amplifies rounding (batch statistics, the max over examples
+     * of ‖∇ₓℓ‖₂): PyTorch's own float32 gradient differs from its float64 one by 1.2e-2 of the largest element
+     * there (batch 16), so that model gets {@link #DEEP_GRADIENT_TOL}.
+     */
+    static final double OBJECTIVE_TOL = 1e-4, GRADIENT_TOL = 2e-3, DEEP_GRADIENT_TOL = 3e-2;
+
+    /** The gradient tolerance for a model preset. */
+    public static double gradientTolerance(String model) {
+        return model.equals("resnext34-2x32") ? DEEP_GRADIENT_TOL : GRADIENT_TOL;
+    }
 
     public static GradientCheck compare(String side, double objective, Path lipregGrad, double peerObjective, Path peerGrad) {
+        return compare(side, objective, lipregGrad, peerObjective, peerGrad, GRADIENT_TOL);
+    }
+
+    public static GradientCheck compare(String side, double objective, Path lipregGrad, double peerObjective, Path peerGrad,
+                                        double gradTolerance) {
         float[] a = readFloats(lipregGrad), b = readFloats(peerGrad);
         if (a.length != b.length) {
             throw new IllegalStateException(side + " wrote " + b.length + " gradient elements, LipReg " + a.length
@@ -35,7 +52,7 @@ public record GradientCheck(String side, double objective, double peerObjective,
             err = Math.max(err, Math.abs(a[i] - b[i]));
             scale = Math.max(scale, Math.abs(a[i]));
         }
-        return new GradientCheck(side, objective, peerObjective, err, scale);
+        return new GradientCheck(side, objective, peerObjective, err, scale, gradTolerance);
     }
 
     public double objectiveRelErr() {
@@ -47,7 +64,7 @@ public record GradientCheck(String side, double objective, double peerObjective,
     }
 
     public boolean agrees() {
-        return objectiveRelErr() <= OBJECTIVE_TOL && gradRelErr() <= GRADIENT_TOL;
+        return objectiveRelErr() <= OBJECTIVE_TOL && gradRelErr() <= gradTolerance;
     }
 
     @Override
