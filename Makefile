@@ -53,13 +53,15 @@ bench: launcher
 	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench -am package
 	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar
 
-# LipReg vs PyTorch (Debian's python3-torch) on this machine, alternating, same threads:
-# prints the table, writes target/bench/compare.json and compare.md.
+# LipReg vs libtorch 2.7.1 (DJL, offline) and PyTorch 1.13 (Debian's python3-torch) on this machine,
+# alternating, same threads; prints the table, writes target/bench/compare.json and compare.md.
+# Larger workloads: make bench-compare BENCH_ARGS='--model resnext34-2x32 --batch 32 --modes train,exact-penalty'
 BENCH_THREADS ?= 2
+LIBTORCH_CP = bench-torch/target/classes:$$(cat bench-torch/target/classpath.txt)
 bench-compare:
-	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench -am package
+	$(MVN) $(MVN_FLAGS) -DskipTests -pl bench,bench-torch -am package
 	OMP_NUM_THREADS=$(BENCH_THREADS) $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
-	  dev.lipreg.bench.Compare --threads $(BENCH_THREADS) --out target/bench $(BENCH_ARGS)
+	  dev.lipreg.bench.Compare --threads $(BENCH_THREADS) --out target/bench --libtorch "$(LIBTORCH_CP)" $(BENCH_ARGS)
 
 # Fresh-JVM latency a new user sees: JVM start -> Backends.auto() -> first finished exact-penalty step.
 first-step:

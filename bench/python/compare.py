@@ -23,6 +23,7 @@ import math
 import os
 import sys
 import time
+from typing import List
 
 MODES = ["forward", "input-gradient", "train", "exact-penalty", "fd-penalty", "fd-penalty-1dir", "pgd7"]
 
@@ -61,9 +62,9 @@ def find(directory, stem):
     return None
 
 
-def load_batches(data_dir, batch, count, seed):
-    """`count` consecutive training batches: real Fashion-MNIST when present, else seeded noise."""
-    images = find(data_dir, "train-images-idx3-ubyte") if data_dir else None
+def load_batches(data_dir, batch, count, seed, shape=(1, 28, 28)):
+    """`count` consecutive training batches: real Fashion-MNIST when present (and the shape is its), else seeded noise."""
+    images = find(data_dir, "train-images-idx3-ubyte") if data_dir and tuple(shape) == (1, 28, 28) else None
     labels = find(data_dir, "train-labels-idx1-ubyte") if data_dir else None
     need = batch * count
     if images and labels:
@@ -73,7 +74,7 @@ def load_batches(data_dir, batch, count, seed):
             source = "fashion-mnist train[0:%d]" % need
             return batches_of(x.reshape(-1, 1, 28, 28), y, batch), source
     rng = np.random.default_rng(seed)
-    x = rng.random((need, 1, 28, 28), dtype=np.float32)
+    x = rng.random((need,) + tuple(shape), dtype=np.float32)
     y = rng.integers(0, 10, need).astype(np.int64)
     return batches_of(x, y, batch), "uniform noise (seed %d)" % seed
 
@@ -93,10 +94,50 @@ def fashion_cnn():
         nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
+class ResidualBlock(nn.Module):
+    """LipReg's ResidualBlock: conv3x3-BN-ReLU-conv3x3-BN (grouped for ResNeXt) + shortcut, ReLU;
+    parameters registered in LipReg's order (conv1, bn1, conv2, bn2, shortcut.0, shortcut.1)."""
+
+    def __init__(self, cin, cout, stride, groups):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, groups=groups, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, groups=groups, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential() if stride == 1 and cin == cout else nn.Sequential(
+            nn.Conv2d(cin, cout, 1, stride, 0, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        h = self.bn2(self.conv2(h))
+        return F.relu(h + self.shortcut(x))
+
+
+def resnet(channels, width, blocks, groups, classes=10):
+    """LipReg's Presets.resnet: stem conv3x3 (no bias), BN, ReLU, stages of residual blocks, pool, linear."""
+    layers = [nn.Conv2d(channels, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+    cin = width
+    for stage, count in enumerate(blocks):
+        cout = width << stage
+        for b in range(count):
+            layers.append(ResidualBlock(cin, cout, 2 if b == 0 and stage > 0 else 1, groups))
+            cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes)]
+    return nn.Sequential(*layers)
+
+
+# name -> (builder, image shape [C,H,W]); LipReg's Presets of the same names
+MODELS = {
+    "fashion-cnn": (fashion_cnn, (1, 28, 28)),
+    "resnet-small": (lambda: resnet(3, 16, [1, 1, 1], 1), (3, 32, 32)),
+    "resnext34-2x32": (lambda: resnet(3, 64, [3, 4, 6, 3], 2), (3, 32, 32)),
+}
+
+
 class Steps:
-    def __init__(self, batches, seed):
+    def __init__(self, batches, seed, model="fashion-cnn"):
         torch.manual_seed(seed)
-        self.model = fashion_cnn().to(DEVICE)
+        self.model = MODELS[model][0]().to(DEVICE)
         self.opt = torch.optim.SGD(self.model.parameters(), lr=LR, momentum=MOMENTUM)
         self.batches = batches
         self.next = 0
@@ -123,13 +164,28 @@ class Steps:
     def train(self, x, y):
         self.update(F.cross_entropy(self.model(x), y))
 
-    def exact_penalty(self, x, y):
+    def exact_objective(self, x, y):
         x = x.clone().requires_grad_(True)
         per = F.cross_entropy(self.model(x), y, reduction="none")
         g, = torch.autograd.grad(per.sum(), x, create_graph=True)
         g = g.flatten(1)
-        total = per.mean() + LAMBDA * g.norm(2, dim=1).max() + EPSILON_TV * g.abs().sum(1).mean()
-        self.update(total)
+        return per.mean() + LAMBDA * g.norm(2, dim=1).max() + EPSILON_TV * g.abs().sum(1).mean()
+
+    def exact_penalty(self, x, y):
+        self.update(self.exact_objective(x, y))
+
+    def check(self, path, out):
+        """Loads parameters, x and y from `path` (see read_check), writes the exact objective's
+        parameter gradient to `out` (float32, parameter order) and returns the objective."""
+        params = list(self.model.parameters())
+        values, x, y = read_check(path, params, self.batches[0][0].shape)
+        with torch.no_grad():
+            for p, v in zip(params, values):
+                p.copy_(v)
+        total = self.exact_objective(x.to(DEVICE), y.to(DEVICE))
+        grads = torch.autograd.grad(total, params)
+        np.concatenate([g.detach().cpu().numpy().ravel() for g in grads]).astype("<f4").tofile(out)
+        return float(total)
 
     def fd_penalty(self, x, y, directions):
         x = x.clone().requires_grad_(True)
@@ -181,6 +237,165 @@ class Steps:
         return times
 
 
+def peak_rss_kib(reset):
+    """VmHWM of this process in KiB after (optionally) resetting it with clear_refs 5; -1 without /proc."""
+    try:
+        if reset:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def per_op_us(reps):
+    """Microseconds per tiny eager op from Python (1-element add): the interpreter's per-op cost."""
+    a, b = torch.ones(1), torch.ones(1)
+    for _ in range(reps // 10):
+        torch.add(a, b)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        torch.add(a, b)
+    return (time.perf_counter() - t0) * 1e6 / reps
+
+
+def read_check(path, params, x_shape):
+    """The check file Compare writes: float32 little-endian, every parameter in order, then x, then y (as floats)."""
+    flat = torch.from_numpy(np.fromfile(path, dtype="<f4"))
+    values, at = [], 0
+    for p in params:
+        values.append(flat[at:at + p.numel()].view(p.shape))
+        at += p.numel()
+    n = int(np.prod(x_shape))
+    x = flat[at:at + n].view(x_shape).clone()
+    y = flat[at + n:at + n + x_shape[0]].round().long()
+    if at + n + x_shape[0] != flat.numel():
+        raise ValueError("check file %s holds %d floats, expected %d" % (path, flat.numel(), at + n + x_shape[0]))
+    return values, x, y
+
+
+class ScriptSteps(nn.Module):
+    """The same steps as Steps, as one TorchScript module for libtorch (loaded by LipReg's DJL peer):
+    each step is one call into libtorch, so what is timed is libtorch, not the JNI per op.
+    torch.autograd.grad(create_graph=True) is aten's; SGD with momentum is written out
+    (torch.optim is not scriptable) as torch.optim.SGD computes it."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        # the parameters in order (parameters() is a generator TorchScript cannot compile);
+        # the list aliases them, also after torch.jit.save/load
+        self.plist = [p for p in model.parameters()]
+        self.buffers_ = [torch.zeros_like(p) for p in model.parameters()]
+        # the module-level constants as attributes (TorchScript does not close over globals)
+        self.lam, self.eps_tv, self.h = LAMBDA, EPSILON_TV, FD_H
+        self.pgd_eps, self.pgd_steps = PGD_EPS, PGD_STEPS
+        self.lr, self.momentum = LR, MOMENTUM
+
+    def forward(self, x):
+        return self.model(x)
+
+    @torch.jit.export
+    def params(self) -> List[torch.Tensor]:
+        return self.plist
+
+    def sgd(self, total: torch.Tensor):
+        params = self.params()
+        grads = torch.autograd.grad([total], params)
+        with torch.no_grad():
+            for i in range(len(params)):
+                g = grads[i]
+                assert g is not None
+                buf = self.buffers_[i]
+                buf.mul_(self.momentum).add_(g)
+                params[i].sub_(self.lr * buf)
+
+    def ce(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(self.model(x), y, reduction="none")
+
+    def input_grad(self, x: torch.Tensor, y: torch.Tensor, create_graph: bool) -> List[torch.Tensor]:
+        x = x.detach().clone().requires_grad_(True)
+        per = self.ce(x, y)
+        g = torch.autograd.grad([per.sum()], [x], create_graph=create_graph, retain_graph=True)[0]
+        assert g is not None
+        return [per, g]
+
+    @torch.jit.export
+    def exact_objective(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        per, g = self.input_grad(x, y, True)
+        g = g.flatten(1)
+        return per.mean() + self.lam * g.norm(2, dim=1).max() + self.eps_tv * g.abs().sum(1).mean()
+
+    def fd(self, x: torch.Tensor, y: torch.Tensor, directions: int) -> torch.Tensor:
+        per, g = self.input_grad(x, y, False)
+        g = g.detach()
+        x = x.detach()
+        norm2 = g.flatten(1).norm(2, dim=1).view(-1, 1, 1, 1)
+        d2 = g / (norm2 + (norm2 == 0).to(torch.float32))
+        shifted2 = self.ce(x + self.h * d2, y)
+        total = per.mean() + self.lam * ((shifted2 - per) / self.h).max()
+        if directions == 2:
+            root = math.sqrt(g[0].numel())
+            d1 = torch.sign(g) / root
+            shifted1 = self.ce(x + self.h * d1, y)
+            total = total + self.eps_tv * ((shifted1 - per) / self.h * root).mean()
+        return total
+
+    def pgd(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        alpha = 2.5 * self.pgd_eps / self.pgd_steps
+        adv = (x + torch.empty_like(x).uniform_(-self.pgd_eps, self.pgd_eps)).clamp(0, 1)
+        for _ in range(self.pgd_steps):
+            adv = adv.detach().requires_grad_(True)
+            g = torch.autograd.grad([self.ce(adv, y).sum()], [adv])[0]
+            assert g is not None
+            adv = torch.min(torch.max(adv.detach() + alpha * g.sign(), x - self.pgd_eps), x + self.pgd_eps).clamp(0, 1)
+        return adv.detach()
+
+    @torch.jit.export
+    def step(self, mode: str, x: torch.Tensor, y: torch.Tensor):
+        if mode == "forward":
+            with torch.no_grad():
+                self.model(x)
+        elif mode == "input-gradient":
+            self.input_grad(x, y, False)
+        elif mode == "train":
+            self.sgd(self.ce(x, y).mean())
+        elif mode == "exact-penalty":
+            self.sgd(self.exact_objective(x, y))
+        elif mode == "fd-penalty":
+            self.sgd(self.fd(x, y, 2))
+        elif mode == "fd-penalty-1dir":
+            self.sgd(self.fd(x, y, 1))
+        elif mode == "pgd7":
+            self.sgd(self.ce(self.pgd(x, y), y).mean())
+        else:
+            raise ValueError("unknown mode " + mode)
+
+    @torch.jit.export
+    def check(self, values: List[torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> List[torch.Tensor]:
+        """Loads `values` into the parameters; [objective] + its parameter gradient."""
+        params = self.params()
+        with torch.no_grad():
+            for i in range(len(params)):
+                params[i].copy_(values[i])
+        total = self.exact_objective(x, y)
+        out = [total.detach()]
+        for g in torch.autograd.grad([total], params):
+            assert g is not None
+            out.append(g)
+        return out
+
+
+def script(model_name, seed, path):
+    """Writes the TorchScript ScriptSteps of `model_name` (seeded init) to `path`."""
+    torch.manual_seed(seed)
+    torch.jit.script(ScriptSteps(MODELS[model_name][0]())).save(path)
+
+
 def info(args, source):
     return {
         "torch": torch.__version__,
@@ -192,6 +407,7 @@ def info(args, source):
         "cpu_capability": capability(),
         "data": source,
         "batch": args.batch,
+        "model": args.model,
         "device": DEVICE if DEVICE == "cpu" else "%s (%s)" % (DEVICE, torch.cuda.get_device_name()),
     }
 
@@ -214,11 +430,17 @@ def main():
     p.add_argument("--batches", type=int, default=8, help="distinct batches cycled through")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--serve", action="store_true")
+    p.add_argument("--model", default="fashion-cnn", choices=sorted(MODELS))
+    p.add_argument("--script", metavar="OUT.pt", help="write the TorchScript steps module for libtorch and exit")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = p.parse_args()
     if args.threads < 1 or args.batch < 1 or args.warmup < 0 or args.steps < 1:
         fail("threads, batch and steps must be >= 1 and warmup >= 0")
     torch.set_num_threads(args.threads)
+    if args.script:
+        script(args.model, args.seed, args.script)
+        print(json.dumps({"script": args.script, "torch": torch.__version__}), flush=True)
+        return
     if args.device == "cuda":
         if not torch.cuda.is_available():
             fail("--device cuda: torch.cuda.is_available() is False")
@@ -227,8 +449,8 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = False
         global DEVICE
         DEVICE = "cuda"
-    batches, source = load_batches(args.data, args.batch, args.batches, args.seed)
-    steps = Steps(batches, args.seed)
+    batches, source = load_batches(args.data, args.batch, args.batches, args.seed, MODELS[args.model][1])
+    steps = Steps(batches, args.seed, args.model)
     if args.serve:
         serve(steps, info(args, source))
         return
@@ -255,6 +477,12 @@ def serve(steps, about):
                 break
             if what == "info":
                 reply = {"info": about}
+            elif what == "peak":
+                reply = {"kib": peak_rss_kib(bool(cmd.get("reset")))}
+            elif what == "per-op":
+                reply = {"us": per_op_us(int(cmd.get("reps", 20000)))}
+            elif what == "check":
+                reply = {"objective": steps.check(cmd["file"], cmd["out"])}
             elif what == "run":
                 reply = {"mode": cmd["mode"], "ms": steps.run(cmd["mode"], int(cmd.get("n", 1)))}
             else:

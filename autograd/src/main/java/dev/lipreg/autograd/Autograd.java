@@ -1,5 +1,8 @@
 package dev.lipreg.autograd;
 
+import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Tensor;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -68,7 +71,7 @@ public final class Autograd {
                 Variable[] ins = node.inputs();
                 boolean[] needed = new boolean[ins.length];
                 for (int j = 0; j < ins.length; j++) needed[j] = ins[j].requiresGrad() && relevant.contains(ins[j]);
-                Variable[] gin = node.rule().apply(v, g, needed);
+                Variable[] gin = createGraph || !Scope.isActive() ? node.rule().apply(v, g, needed) : applyUnrecorded(node, v, g, needed);
                 for (int j = 0; j < ins.length; j++) {
                     if (needed[j] && gin[j] != null) {
                         if (!gin[j].shape().equals(ins[j].shape())) {
@@ -87,6 +90,27 @@ public final class Autograd {
             result.add(g != null ? g : Variable.constant(in.backend().full(in.shape(), in.dtype(), 0)));
         }
         return result;
+    }
+
+    /**
+     * A rule run while nothing is recorded: its temporaries (masks, products, relayouts)
+     * are dead once it returns, so it runs in a scope of its own whose slabs the pool
+     * hands to the next rule, and only the gradients it returns are copied out into
+     * the caller's scope. Without this, every temporary of the final backward of a step
+     * stayed allocated until the step's scope closed: with double backprop the step's
+     * peak memory was the sum of all of them.
+     */
+    private static Variable[] applyUnrecorded(Node node, Variable v, Variable g, boolean[] needed) {
+        Scope outer = Scope.current();
+        try (Scope rule = Scope.open(outer.pool())) {
+            Variable[] gin = node.rule().apply(v, g, needed);
+            for (int j = 0; j < gin.length; j++) {
+                if (gin[j] == null || gin[j].value().scope() != rule) continue; // e.g. g passed through: already outside
+                Tensor t = gin[j].value();
+                gin[j] = Variable.constant(outer.run(() -> t.backend().copy(t)));
+            }
+            return gin;
+        }
     }
 
     /** Gradient of a scalar with respect to one input. */

@@ -57,9 +57,9 @@ public final class Compare {
     }
 
     static CompareReport run(CompareConfig config, PrintStream log) {
-        BenchData data = BenchData.load(config.dataDir(), config.batch(), 8, config.seed());
-        String torchNote = null;
-        StepRunner torch = null, baseline = null;
+        BenchData data = BenchData.load(config.dataDir(), BenchData.imageFor(config.model()), config.batch(), 8, config.seed());
+        String torchNote = null, libtorchNote = null;
+        StepRunner torch = null, baseline = null, libtorch = null;
         try (StepRunner lipreg = startLipReg(config, data, log)) {
             if (config.baseline() != null) baseline = startWorkerJvm("baseline LipReg JVM", config.baseline(), config);
             if (config.torch()) {
@@ -72,18 +72,33 @@ public final class Compare {
             } else {
                 torchNote = "disabled by configuration";
             }
+            if (config.libtorch() != null) {
+                try {
+                    libtorch = startLibTorch(config);
+                } catch (ProcessRunner.WorkerException e) {
+                    libtorchNote = e.getMessage();
+                    log.println("libtorch side not run: " + libtorchNote);
+                }
+            } else {
+                libtorchNote = "not requested (--libtorch CLASSPATH of lipreg-bench-torch; make bench-compare sets it)";
+            }
+            List<GradientCheck> checks = check(lipreg, torch, libtorch, GradientCheck.gradientTolerance(config.model()), log);
+            Map<String, Double> perOp = new LinkedHashMap<>();
+            if (torch != null) perOp.put("pytorch", torch.perOpMicros());
+            if (libtorch != null) perOp.put("libtorch", libtorch.perOpMicros());
             Roofline.Result roof = lipreg.sgemm(SGEMM_N, SGEMM_REPS);
             log.printf(Locale.ROOT, "dnnl_sgemm %d³: %.1f GFLOP/s%n", SGEMM_N, roof.bestGflops());
             List<CompareReport.ModeResult> results = new ArrayList<>();
             for (Mode m : config.modes()) {
-                results.add(measure(m, config, lipreg, torch, baseline, log));
+                results.add(measure(m, config, lipreg, torch, baseline, libtorch, log));
             }
             Roofline.Result again = lipreg.sgemm(SGEMM_N, SGEMM_REPS);
             if (again.bestGflops() > roof.bestGflops()) roof = again;
             Map<String, Object> machine = machine(lipreg.info(), config.threads());
             CompareReport report = new CompareReport(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine,
                     config.threads(), config.batch(), config.warmup(), config.steps(), data.source(), roof,
-                    torch == null ? null : torch.info(), torchNote, config.baseline(), results);
+                    torch == null ? null : torch.info(), torchNote, config.baseline(), results, config.model(),
+                    libtorch == null ? null : libtorch.info(), libtorchNote, checks, perOp);
             if (config.outDir() != null) {
                 writeAtomically(config.outDir().resolve("compare.json"), report.toJson());
                 writeAtomically(config.outDir().resolve("compare.md"), report.toMarkdown());
@@ -92,6 +107,45 @@ public final class Compare {
         } finally {
             if (torch != null) torch.close();
             if (baseline != null) baseline.close();
+            if (libtorch != null) libtorch.close();
+        }
+    }
+
+    /**
+     * Before timing: LipReg's parameters and first batch go to every peer, and each
+     * peer's exact objective and parameter gradient must match LipReg's
+     * ({@link GradientCheck}); a mismatch stops the run, as its timings would compare
+     * different computations. The peers then hold LipReg's initial weights.
+     */
+    private static List<GradientCheck> check(StepRunner lipreg, StepRunner torch, StepRunner libtorch, double gradTolerance, PrintStream log) {
+        List<GradientCheck> checks = new ArrayList<>();
+        if (torch == null && libtorch == null) return checks;
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("lipreg-check");
+            Path in = dir.resolve("params-and-batch.f32"), mine = dir.resolve("grad-lipreg.f32");
+            double objective = lipreg.exportCheck(in, mine);
+            for (var peer : List.of(Map.entry("PyTorch", torch == null ? lipreg : torch), Map.entry("libtorch", libtorch == null ? lipreg : libtorch))) {
+                if (peer.getValue() == lipreg) continue;
+                Path theirs = dir.resolve("grad-" + peer.getKey() + ".f32");
+                double o = peer.getValue().check(in, theirs);
+                GradientCheck c = GradientCheck.compare(peer.getKey(), objective, mine, o, theirs, gradTolerance);
+                log.println("check " + (c.agrees() ? "ok: " : "FAILED: ") + c);
+                if (!c.agrees()) throw new IllegalStateException("the peers compute different steps, timing them compares nothing: " + c);
+                checks.add(c);
+            }
+            return checks;
+        } catch (IOException e) {
+            throw new UncheckedIOException("agreement check", e);
+        } finally {
+            if (dir != null) {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.toList()) Files.deleteIfExists(f);
+                    Files.deleteIfExists(dir);
+                } catch (IOException ignored) {
+                    // a temp dir left behind
+                }
+            }
         }
     }
 
@@ -101,10 +155,12 @@ public final class Compare {
      * machine state on average.
      */
     private static CompareReport.ModeResult measure(Mode m, CompareConfig c, StepRunner lipreg, StepRunner torch, StepRunner baseline,
-                                                    PrintStream log) {
+                                                    StepRunner libtorch, PrintStream log) {
         List<StepRunner> sides = new ArrayList<>(List.of(lipreg));
         if (torch != null) sides.add(torch);
         if (baseline != null) sides.add(baseline);
+        if (libtorch != null) sides.add(libtorch);
+        for (StepRunner s : sides) s.peakKib(true);
         if (c.warmup() > 0) for (StepRunner s : sides) s.run(m, c.warmup());
         double[][] ms = new double[sides.size()][c.steps()];
         int round = 0;
@@ -117,11 +173,18 @@ public final class Compare {
             done += n;
         }
         var lip = CompareReport.Stats.of(ms[0]);
-        var tor = torch == null ? null : CompareReport.Stats.of(ms[1]);
-        var base = baseline == null ? null : CompareReport.Stats.of(ms[sides.size() - 1]);
-        var r = new CompareReport.ModeResult(m, Flops.step(m, c.batch()) / 1e9, lip, tor, base, CompareReport.target(m));
-        log.printf(Locale.ROOT, "%-16s LipReg %8.1f ms (min %8.1f)   PyTorch %s%s%n", m.id(), lip.medianMs(), lip.minMs(),
-                tor == null ? "-" : String.format(Locale.ROOT, "%8.1f ms (min %8.1f)   ratio %.2f", tor.medianMs(), tor.minMs(), r.ratio()),
+        var tor = torch == null ? null : CompareReport.Stats.of(ms[sides.indexOf(torch)]);
+        var base = baseline == null ? null : CompareReport.Stats.of(ms[sides.indexOf(baseline)]);
+        var lib = libtorch == null ? null : CompareReport.Stats.of(ms[sides.indexOf(libtorch)]);
+        var peak = new CompareReport.PeakMib(mib(lipreg.peakKib(false)), torch == null ? -1 : mib(torch.peakKib(false)),
+                libtorch == null ? -1 : mib(libtorch.peakKib(false)));
+        var r = new CompareReport.ModeResult(m, Flops.step(m, c.batch(), c.model()) / 1e9, lip, tor, base, CompareReport.target(m), lib, peak);
+        log.printf(Locale.ROOT, "%-16s LipReg %8.1f ms (min %8.1f, %s MiB)   PyTorch %s   libtorch %s%s%n", m.id(), lip.medianMs(), lip.minMs(),
+                CompareReport.PeakMib.fmt(peak.lipreg()),
+                tor == null ? "-" : String.format(Locale.ROOT, "%8.1f ms (min %8.1f, %s MiB)   ratio %.2f", tor.medianMs(), tor.minMs(),
+                        CompareReport.PeakMib.fmt(peak.torch()), r.ratio()),
+                lib == null ? "-" : String.format(Locale.ROOT, "%8.1f ms (min %8.1f, %s MiB)   ratio %.2f", lib.medianMs(), lib.minMs(),
+                        CompareReport.PeakMib.fmt(peak.libtorch()), r.libtorchRatio()),
                 base == null ? "" : String.format(Locale.ROOT, "   baseline %8.1f ms (min %8.1f)", base.medianMs(), base.minMs()));
         return r;
     }
@@ -137,7 +200,7 @@ public final class Compare {
         boolean dnnl = c.backend().equals("dnnl");
         if (c.baseline() == null && (!dnnl || ompStartsWith(c.threads()))) {
             if (dnnl) Dnnl.setThreads(c.threads());
-            return new LipRegSteps(Backends.byName(c.backend()), data, c.seed());
+            return new LipRegSteps(Backends.byName(c.backend()), data, c.seed(), c.model());
         }
         if (c.baseline() == null) {
             log.println("OMP_NUM_THREADS is " + System.getenv("OMP_NUM_THREADS") + ", not " + c.threads() + ": LipReg runs in a child JVM");
@@ -149,9 +212,48 @@ public final class Compare {
     private static StepRunner startWorkerJvm(String name, String classPath, CompareConfig c) {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED", "-cp", classPath,
                 Compare.class.getName(), "--worker",
-                "--batch", Integer.toString(c.batch()), "--seed", Long.toString(c.seed()), "--backend", c.backend()));
+                "--batch", Integer.toString(c.batch()), "--seed", Long.toString(c.seed()), "--backend", c.backend(), "--model", c.model()));
         if (c.dataDir() != null) cmd.addAll(List.of("--data", c.dataDir().toString()));
         return ProcessRunner.start(name, cmd, Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())));
+    }
+
+    private static double mib(long kib) {
+        return kib < 0 ? -1 : kib / 1024.0;
+    }
+
+    /**
+     * The libtorch 2.7.1 side: compare.py --script writes the TorchScript steps of
+     * the same model (under Debian's torch, which must be importable), and a child
+     * JVM on {@code config.libtorch()}'s class path serves them through DJL.
+     */
+    private static StepRunner startLibTorch(CompareConfig c) {
+        Path script;
+        try {
+            script = Files.createTempFile("lipreg-steps-" + c.model() + "-", ".pt");
+            script.toFile().deleteOnExit();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String python = c.python() != null ? c.python().toString() : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        List<String> scripting = List.of(python, script().toString(), "--script", script.toString(), "--model", c.model(),
+                "--seed", Long.toString(c.seed()));
+        try {
+            Process p = new ProcessBuilder(scripting).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new ProcessRunner.WorkerException("the TorchScript steps could not be written (" + String.join(" ", scripting) + "): " + output.strip());
+            }
+        } catch (IOException e) {
+            throw new ProcessRunner.WorkerException("the TorchScript steps could not be written: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProcessRunner.WorkerException("interrupted while writing the TorchScript steps");
+        }
+        List<String> cmd = List.of(javaBinary(), "-Dai.djl.offline=true", "--enable-native-access=ALL-UNNAMED", "-cp", c.libtorch(),
+                "dev.lipreg.bench.torch.LibTorchWorker", "--script", script.toString(), "--model", c.model(),
+                "--threads", Integer.toString(c.threads()), "--batch", Integer.toString(c.batch()), "--seed", Long.toString(c.seed()),
+                "--data", c.dataDir() == null ? "" : c.dataDir().toString());
+        return ProcessRunner.start("libtorch (DJL worker JVM)", cmd, Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())));
     }
 
     /** Whether libgomp starts (started) with {@code threads}: OMP_NUM_THREADS, or LipReg's default of all processors. */
@@ -173,7 +275,7 @@ public final class Compare {
             if (python.startsWith("/") && !Files.isExecutable(Path.of(python))) continue;
             List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--serve", "--threads", Integer.toString(c.threads()),
                     "--batch", Integer.toString(c.batch()), "--seed", Long.toString(c.seed()),
-                    "--data", c.dataDir() == null ? "" : c.dataDir().toString()));
+                    "--data", c.dataDir() == null ? "" : c.dataDir().toString(), "--model", c.model()));
             try {
                 return ProcessRunner.start("PyTorch (" + python + ")", cmd, Map.of("OPENBLAS_NUM_THREADS", "1",
                         "OMP_NUM_THREADS", Integer.toString(c.threads()), "PYTHONDONTWRITEBYTECODE", "1"));
@@ -247,9 +349,13 @@ public final class Compare {
     static final String USAGE = """
             usage: Compare [--threads N] [--batch N] [--warmup N] [--steps N] [--modes all|m1,m2,...] [--chunk N]
                            [--python PATH] [--no-torch] [--data DIR] [--out DIR] [--seed N] [--backend dnnl|reference]
-                           [--baseline CLASSPATH]
+                           [--baseline CLASSPATH] [--model fashion-cnn|resnet-small|resnext34-2x32] [--libtorch CLASSPATH]
             modes: forward, input-gradient, train, exact-penalty, fd-penalty, fd-penalty-1dir, pgd7
             --baseline times another LipReg build (e.g. an older benchmarks.jar) in the same run: before/after.
+            --libtorch times libtorch 2.7.1 through DJL too: the class path of lipreg-bench-torch (its target/classpath.txt
+            plus its classes); the model's TorchScript steps are written by compare.py under Debian's python3-torch.
+            Every side's peak RSS per mode is measured; LipReg's exact objective and gradient are checked against
+            each peer's before timing.
             Prints the table and writes OUT/compare.json and OUT/compare.md (default out: target/bench).""";
 
     public static void main(String[] args) {
@@ -300,6 +406,8 @@ public final class Compare {
                 case "--backend" -> c.withBackend(v);
                 case "--seed" -> c.withSeed(Long.parseLong(v));
                 case "--baseline" -> c.withBaseline(v);
+                case "--model" -> c.withModel(v);
+                case "--libtorch" -> c.withLibtorch(v);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             };
         }
@@ -320,7 +428,7 @@ public final class Compare {
         System.setOut(System.err); // stdout carries the protocol only
         int batch = 128;
         long seed = 42;
-        String backend = "dnnl";
+        String backend = "dnnl", model = "fashion-cnn";
         Path data = null;
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
@@ -328,12 +436,13 @@ public final class Compare {
                 case "--seed" -> seed = Long.parseLong(args[i + 1]);
                 case "--backend" -> backend = args[i + 1];
                 case "--data" -> data = Path.of(args[i + 1]);
+                case "--model" -> model = args[i + 1];
                 default -> throw new IllegalArgumentException("worker: unknown option " + args[i]);
             }
         }
         LipRegSteps steps;
         try {
-            steps = new LipRegSteps(Backends.byName(backend), BenchData.load(data, batch, 8, seed), seed);
+            steps = new LipRegSteps(Backends.byName(backend), BenchData.load(data, BenchData.imageFor(model), batch, 8, seed), seed, model);
         } catch (RuntimeException e) {
             out.println(ProcessRunner.JSON.createObjectNode().put("error", e.toString()));
             out.flush();
@@ -360,6 +469,9 @@ public final class Compare {
                             var arr = reply.putArray("ms");
                             for (double v : steps.run(Mode.parse(cmd.path("mode").asText()), cmd.path("n").asInt(1))) arr.add(v);
                         }
+                        case "peak" -> reply.put("kib", steps.peakKib(cmd.path("reset").asBoolean(false)));
+                        case "export-check" -> reply.put("objective",
+                                steps.exportCheck(Path.of(cmd.path("file").asText()), Path.of(cmd.path("out").asText())));
                         case "sgemm" -> {
                             Roofline.Result r = steps.sgemm(cmd.path("n").asInt(SGEMM_N), cmd.path("reps").asInt(SGEMM_REPS));
                             reply.put("n", r.n()).put("best_gflops", r.bestGflops()).put("median_gflops", r.medianGflops());

@@ -22,9 +22,14 @@ import java.util.Objects;
  * @param baseline class path of another LipReg build (e.g. an older benchmarks.jar) timed in the same run
  *                 as a third side, for before/after comparisons of an optimization; null for none.
  *                 Both LipReg builds then run in child JVMs, set up alike.
+ * @param model    the model preset all sides run: fashion-cnn (on Fashion-MNIST), resnet-small or
+ *                 resnext34-2x32 (on 3x32x32 noise)
+ * @param libtorch class path of the lipreg-bench-torch worker (libtorch 2.7.1 through DJL), timed as
+ *                 a further side; null for none
  */
 public record CompareConfig(int threads, int batch, int warmup, int steps, List<Mode> modes, boolean torch, Path python,
-                            Path outDir, Path dataDir, int chunk, long seed, String backend, String baseline) {
+                            Path outDir, Path dataDir, int chunk, long seed, String backend, String baseline,
+                            String model, String libtorch) {
 
     public static final Path DEFAULT_DATA = Path.of("/usr/share/datasets/fashion-mnist");
 
@@ -38,58 +43,70 @@ public record CompareConfig(int threads, int batch, int warmup, int steps, List<
         if (modes.isEmpty()) throw new IllegalArgumentException("modes must name at least one mode");
         modes = List.copyOf(modes);
         Objects.requireNonNull(backend, "backend");
+        if (!MODELS.contains(model)) throw new IllegalArgumentException("model must be one of " + MODELS + ", got '" + model + "'");
     }
+
+    /** The presets compare.py defines too. */
+    public static final List<String> MODELS = List.of("fashion-cnn", "resnet-small", "resnext34-2x32");
 
     /** 2 threads, batch 128, 5 warm-up and 30 timed steps of every mode, PyTorch probed, output to target/bench. */
     public static CompareConfig defaults() {
-        return new CompareConfig(2, 128, 5, 30, List.of(Mode.values()), true, null, Path.of("target", "bench"), DEFAULT_DATA, 5, 42, "dnnl", null);
+        return new CompareConfig(2, 128, 5, 30, List.of(Mode.values()), true, null, Path.of("target", "bench"), DEFAULT_DATA, 5, 42, "dnnl", null, "fashion-cnn", null);
     }
 
     public CompareConfig withThreads(int t) {
-        return new CompareConfig(t, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline);
+        return new CompareConfig(t, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withBatch(int b) {
-        return new CompareConfig(threads, b, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline);
+        return new CompareConfig(threads, b, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withSteps(int warm, int timed) {
-        return new CompareConfig(threads, batch, warm, timed, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline);
+        return new CompareConfig(threads, batch, warm, timed, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withModes(List<Mode> m) {
-        return new CompareConfig(threads, batch, warmup, steps, m, torch, python, outDir, dataDir, chunk, seed, backend, baseline);
+        return new CompareConfig(threads, batch, warmup, steps, m, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withTorch(boolean on) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, on, python, outDir, dataDir, chunk, seed, backend, baseline);
+        return new CompareConfig(threads, batch, warmup, steps, modes, on, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withPython(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, p, outDir, dataDir, chunk, seed, backend, baseline);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, p, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withOutDir(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, p, dataDir, chunk, seed, backend, baseline);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, p, dataDir, chunk, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withDataDir(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, p, chunk, seed, backend, baseline);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, p, chunk, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withChunk(int c) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, c, seed, backend, baseline);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, c, seed, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withSeed(long s) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, s, backend, baseline);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, s, backend, baseline, model, libtorch);
     }
 
     public CompareConfig withBaseline(String classPath) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, classPath);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, classPath, model, libtorch);
+    }
+
+    public CompareConfig withModel(String m) {
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, m, libtorch);
+    }
+
+    public CompareConfig withLibtorch(String classPath) {
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, classPath);
     }
 
     public CompareConfig withBackend(String b) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, b, baseline);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, b, baseline, model, libtorch);
     }
 }

@@ -28,15 +28,32 @@ import java.util.Map;
  * @param torchNote why PyTorch did not run, or null
  * @param baseline  class path of the baseline LipReg build timed alongside, or null
  * @param results   one entry per mode, in run order
+ * @param model     the model preset every side ran
+ * @param libtorch  libtorch's versions and settings (the DJL worker), empty when it did not run
+ * @param libtorchNote why libtorch did not run, or null
+ * @param checks    the agreement checks run before timing, one per peer
+ * @param perOpUs   microseconds per tiny op from each side's host language ("pytorch": Python eager,
+ *                  "libtorch": DJL's Java NDArray API), the overhead of driving a framework op by op
  */
 public record CompareReport(String date, Map<String, Object> machine, int threads, int batch, int warmup, int steps, String data,
                             Roofline.Result sgemm, Map<String, Object> torch, String torchNote, String baseline,
-                            List<ModeResult> results) {
+                            List<ModeResult> results, String model, Map<String, Object> libtorch, String libtorchNote,
+                            List<GradientCheck> checks, Map<String, Double> perOpUs) {
 
     public CompareReport {
         machine = Map.copyOf(machine);
         torch = torch == null ? Map.of() : Map.copyOf(torch);
         results = List.copyOf(results);
+        libtorch = libtorch == null ? Map.of() : Map.copyOf(libtorch);
+        checks = List.copyOf(checks);
+        perOpUs = Map.copyOf(perOpUs);
+    }
+
+    /** Peak RSS in MiB of each side's process over one mode's steps (warm-up included); -1 where not measured. */
+    public record PeakMib(double lipreg, double torch, double libtorch) {
+        static String fmt(double mib) {
+            return mib < 0 ? "-" : String.format(Locale.ROOT, "%.0f", mib);
+        }
     }
 
     /** Median and minimum of a side's step times. */
@@ -58,7 +75,12 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
      * @param gflop  the step's FLOPs (see {@link Flops}) in units of 10⁹
      * @param target the ratio LipReg aims to stay at or below
      */
-    public record ModeResult(Mode mode, double gflop, Stats lipreg, Stats torch, Stats baseline, double target) {
+    public record ModeResult(Mode mode, double gflop, Stats lipreg, Stats torch, Stats baseline, double target, Stats libtorch, PeakMib peak) {
+        /** LipReg median / libtorch median, NaN without libtorch. */
+        public double libtorchRatio() {
+            return libtorch == null ? Double.NaN : lipreg.medianMs() / libtorch.medianMs();
+        }
+
         /** LipReg median / baseline median: the before/after ratio of an optimization (NaN without baseline). */
         public double vsBaseline() {
             return baseline == null ? Double.NaN : lipreg.medianMs() / baseline.medianMs();
@@ -125,6 +147,24 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
         root.put("torch", torch.isEmpty() ? null : torch);
         root.put("torch_note", torchNote);
         root.put("baseline", baseline);
+        root.put("model", model);
+        root.put("libtorch", libtorch.isEmpty() ? null : libtorch);
+        root.put("libtorch_note", libtorchNote);
+        List<Object> cs = new ArrayList<>();
+        for (GradientCheck c : checks) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("side", c.side());
+            m.put("objective_lipreg", c.objective());
+            m.put("objective_peer", c.peerObjective());
+            m.put("objective_rel_err", c.objectiveRelErr());
+            m.put("grad_max_abs_err", c.gradMaxAbsErr());
+            m.put("grad_max_abs", c.gradMaxAbs());
+            m.put("agrees", c.agrees());
+            cs.add(m);
+        }
+        root.put("checks", cs);
+        root.put("per_op_us", perOpUs);
+        root.put("peak_rss", "VmHWM of each side's process, reset (clear_refs 5) before the mode's warm-up, read after its last step");
         List<Object> rs = new ArrayList<>();
         for (ModeResult r : results) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -134,6 +174,9 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
             m.put("gflop", round(r.gflop(), 4));
             m.put("lipreg", side(r.lipreg()));
             m.put("torch", r.torch() == null ? null : side(r.torch()));
+            m.put("libtorch", r.libtorch() == null ? null : side(r.libtorch()));
+            m.put("libtorch_ratio_median", nullIfNaN(round(r.libtorchRatio(), 4)));
+            m.put("peak_rss_mib", Map.of("lipreg", r.peak().lipreg(), "torch", r.peak().torch(), "libtorch", r.peak().libtorch()));
             if (r.baseline() != null) {
                 m.put("baseline", side(r.baseline()));
                 m.put("baseline_ratio_median", nullIfNaN(round(r.baselineRatio(), 4)));
@@ -189,6 +232,24 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
                     .append(" | ≤ ").append(fmt(r.target(), 1)).append(r.torch() == null ? "" : r.ratio() <= r.target() ? " ✓" : " ✗")
                     .append(" | ").append(fmt(utilization(r), 1))
                     .append(" | ").append(r.torch() == null ? "-" : fmt(torchUtilization(r), 1))
+                    .append(" |\n");
+        }
+        sb.append("\nmodel ").append(model).append("; libtorch: ").append(libtorch.isEmpty() ? "not run (" + libtorchNote + ")"
+                : libtorch.get("torch") + ", " + libtorch.get("threads") + " threads").append('\n');
+        for (GradientCheck c : checks) sb.append("check ").append(c.agrees() ? "✓ " : "✗ ").append(c).append('\n');
+        if (!perOpUs.isEmpty()) sb.append("per tiny op (host language → framework): ").append(perOpUs).append(" µs\n");
+        sb.append("\n| mode | LipReg ms | libtorch 2.7.1 ms | PyTorch ").append(torch.getOrDefault("torch", "-"))
+                .append(" ms | LipReg / libtorch | LipReg / PyTorch | peak RSS MiB LipReg / libtorch / PyTorch |\n");
+        sb.append("|---|---|---|---|---|---|---|\n");
+        for (ModeResult r : results) {
+            sb.append("| ").append(r.mode().id())
+                    .append(" | ").append(fmt(r.lipreg().medianMs(), 1))
+                    .append(" | ").append(r.libtorch() == null ? "-" : fmt(r.libtorch().medianMs(), 1))
+                    .append(" | ").append(r.torch() == null ? "-" : fmt(r.torch().medianMs(), 1))
+                    .append(" | ").append(r.libtorch() == null ? "-" : fmt(r.libtorchRatio(), 2))
+                    .append(" | ").append(r.torch() == null ? "-" : fmt(r.ratio(), 2))
+                    .append(" | ").append(PeakMib.fmt(r.peak().lipreg())).append(" / ").append(PeakMib.fmt(r.peak().libtorch()))
+                    .append(" / ").append(PeakMib.fmt(r.peak().torch()))
                     .append(" |\n");
         }
         if (baseline != null) {

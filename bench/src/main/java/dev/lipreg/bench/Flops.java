@@ -23,4 +23,9 @@ public final class Flops {
     public static double step(Mode mode, int batch) {
         return mode.forwardPasses() * fashionCnnForward(batch);
     }
+
+    /** The step's FLOPs for {@code model}: counted for fashion-cnn only, NaN (not reported) for the others. */
+    public static double step(Mode mode, int batch, String model) {
+        return model.equals("fashion-cnn") ? step(mode, batch) : Double.NaN;
+    }
 }

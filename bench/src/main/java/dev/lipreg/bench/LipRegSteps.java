@@ -49,21 +49,27 @@ public final class LipRegSteps implements StepRunner {
     private final Loss ce = Loss.crossEntropy();
     private final RobustObjective exact, fd2, fd1;
     private final SplittableRandom rng;
-    private final String source;
+    private final String source, modelName;
     private int next;
 
     public LipRegSteps(Backend backend, BenchData data, long seed) {
+        this(backend, data, seed, "fashion-cnn");
+    }
+
+    /** {@code model}: a {@link Presets} name; its input shape is {@code data}'s. */
+    public LipRegSteps(Backend backend, BenchData data, long seed, String model) {
         this.k = backend;
         this.source = data.source();
+        this.modelName = model;
         this.rng = new SplittableRandom(seed);
         this.home = Scope.open();
         try {
-            model = Presets.fashionCnn(BenchData.IMAGE, BenchData.CLASSES).build(new Init(backend, seed));
-            sgd = new Sgd(model.parameters(), LR, MOMENTUM, 0);
+            this.model = Presets.spec(model, data.image(), BenchData.CLASSES).build(new Init(backend, seed));
+            sgd = new Sgd(this.model.parameters(), LR, MOMENTUM, 0);
             xs = new Tensor[data.count()];
             ys = new Tensor[data.count()];
             for (int b = 0; b < xs.length; b++) {
-                xs[b] = backend.fromArray(data.images()[b], Shape.of(data.batch(), BenchData.IMAGE[0], BenchData.IMAGE[1], BenchData.IMAGE[2]));
+                xs[b] = backend.fromArray(data.images()[b], Shape.of(data.batch(), data.image()[0], data.image()[1], data.image()[2]));
                 ys[b] = Tensor.ofLabels(backend, data.labels()[b]);
             }
         } catch (RuntimeException e) {
@@ -161,6 +167,35 @@ public final class LipRegSteps implements StepRunner {
     }
 
     @Override
+    public long peakKib(boolean reset) {
+        if (reset) PeakRss.reset();
+        return PeakRss.kib();
+    }
+
+    /** Parameters (in {@code model.parameters()} order), the first batch, and the exact objective's parameter gradient. */
+    @Override
+    public double exportCheck(java.nio.file.Path in, java.nio.file.Path out) {
+        try (Scope check = Scope.open()) {
+            List<float[]> values = new java.util.ArrayList<>(), grads = new java.util.ArrayList<>();
+            for (var p : model.parameters().values()) values.add(p.value().toFloatArray());
+            long[] labels = ys[0].toLongArray();
+            float[] y = new float[labels.length];
+            for (int i = 0; i < y.length; i++) y[i] = labels[i];
+            values.add(xs[0].toFloatArray());
+            values.add(y);
+            GradientCheck.writeFloats(in, values.toArray(float[][]::new));
+            sgd.zeroGrad();
+            Variable total = exact.evaluate(model, xs[0], ys[0]).total();
+            double objective = total.item();
+            total.backward();
+            for (var p : model.parameters().values()) grads.add(p.grad().toFloatArray());
+            sgd.zeroGrad();
+            GradientCheck.writeFloats(out, grads.toArray(float[][]::new));
+            return objective;
+        }
+    }
+
+    @Override
     public Map<String, Object> info() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("backend", k.name());
@@ -173,6 +208,7 @@ public final class LipRegSteps implements StepRunner {
         m.put("java", Runtime.version().toString());
         m.put("data", source);
         m.put("batch", xs[0].dim(0));
+        m.put("model", modelName);
         return m;
     }
 

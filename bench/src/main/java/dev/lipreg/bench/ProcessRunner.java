@@ -83,6 +83,28 @@ final class ProcessRunner implements StepRunner {
     }
 
     @Override
+    public long peakKib(boolean reset) {
+        return request(JSON.createObjectNode().put("cmd", "peak").put("reset", reset)).path("kib").asLong(-1);
+    }
+
+    @Override
+    public double exportCheck(java.nio.file.Path in, java.nio.file.Path out) {
+        return request(JSON.createObjectNode().put("cmd", "export-check").put("file", in.toString()).put("out", out.toString()))
+                .path("objective").asDouble(Double.NaN);
+    }
+
+    @Override
+    public double check(java.nio.file.Path in, java.nio.file.Path out) {
+        return request(JSON.createObjectNode().put("cmd", "check").put("file", in.toString()).put("out", out.toString()))
+                .path("objective").asDouble(Double.NaN);
+    }
+
+    @Override
+    public double perOpMicros() {
+        return request(JSON.createObjectNode().put("cmd", "per-op")).path("us").asDouble(-1);
+    }
+
+    @Override
     public Map<String, Object> info() {
         return info;
     }

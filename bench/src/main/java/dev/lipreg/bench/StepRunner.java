@@ -16,6 +16,27 @@ interface StepRunner extends AutoCloseable {
         throw new UnsupportedOperationException("this runner measures no sgemm roofline");
     }
 
+    /** This side's peak RSS in KiB since the last reset ({@link PeakRss}); resets it first when asked. -1 when unknown. */
+    long peakKib(boolean reset);
+
+    /**
+     * LipReg's side of the {@link GradientCheck}: writes its parameters and first batch to {@code in},
+     * its exact objective's parameter gradient to {@code out}; returns the objective.
+     */
+    default double exportCheck(java.nio.file.Path in, java.nio.file.Path out) {
+        throw new UnsupportedOperationException("this runner is not LipReg");
+    }
+
+    /** A peer's side of the {@link GradientCheck}: reads {@code in}, writes its gradient to {@code out}; returns the objective. */
+    default double check(java.nio.file.Path in, java.nio.file.Path out) {
+        throw new UnsupportedOperationException("this runner checks nothing");
+    }
+
+    /** Microseconds per tiny op issued from this side's host language (-1 when not measured). */
+    default double perOpMicros() {
+        return -1;
+    }
+
     @Override
     void close();
 }

@@ -104,5 +104,47 @@ class CompareSmokeTest {
         assertEquals("a.jar", Compare.parse(new String[]{"--baseline", "a.jar"}).baseline());
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--modes", "nope"}));
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--steps", "0"}));
+        CompareConfig big = Compare.parse(new String[]{"--model", "resnext34-2x32", "--libtorch", "x.jar"});
+        assertEquals("resnext34-2x32", big.model());
+        assertEquals("x.jar", big.libtorch());
+        var e = assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--model", "vgg"}));
+        assertTrue(e.getMessage().contains("resnet-small"), e.getMessage());
+    }
+
+    /**
+     * When PyTorch runs, the harness has checked LipReg's exact objective and parameter gradient against
+     * it on one batch of resnet-small (batch norm, residual blocks) before timing, and measured each side's peak RSS.
+     */
+    @Test
+    void resnetSmallIsCheckedAgainstPyTorchBeforeTiming() throws Exception {
+        CompareReport r = Compare.run(tiny(null).withBatch(4).withSteps(0, 1).withModel("resnet-small"), QUIET);
+        var m = r.results().getFirst();
+        assertTrue(m.peak().lipreg() > 0, "LipReg's peak RSS is measured on Linux");
+        if (r.torch().isEmpty()) {
+            assertTrue(r.checks().isEmpty());
+            return;
+        }
+        assertEquals(1, r.checks().size());
+        GradientCheck c = r.checks().getFirst();
+        assertTrue(c.agrees(), c.toString());
+        assertTrue(c.gradMaxAbs() > 0 && Double.isFinite(c.objective()), c.toString());
+        assertTrue(m.peak().torch() > 0);
+        assertTrue(JSON.readTree(r.toJson()).get("checks").get(0).get("agrees").asBoolean());
+    }
+
+    /** A gradient that differs in one element beyond the tolerance fails the check; one equal in all passes. */
+    @Test
+    void gradientCheckCatchesADifference(@TempDir Path dir) {
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        GradientCheck.writeFloats(a, new float[]{1f, -2f}, new float[]{0.5f});
+        GradientCheck.writeFloats(b, new float[]{1f, -2f, 0.5f});
+        assertTrue(GradientCheck.compare("same", 1.0, a, 1.0, b).agrees());
+        GradientCheck.writeFloats(b, new float[]{1f, -2.01f, 0.5f});
+        GradientCheck bad = GradientCheck.compare("off", 1.0, a, 1.0, b);
+        assertFalse(bad.agrees());
+        assertEquals(0.005, bad.gradRelErr(), 1e-6);
+        assertFalse(GradientCheck.compare("objective", 1.0, a, 1.01, a).agrees());
+        GradientCheck.writeFloats(b, new float[]{1f});
+        assertThrows(IllegalStateException.class, () -> GradientCheck.compare("short", 1.0, a, 1.0, b));
     }
 }

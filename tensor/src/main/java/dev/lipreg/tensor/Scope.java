@@ -115,6 +115,11 @@ public final class Scope implements AutoCloseable {
         return open;
     }
 
+    /** The pool this scope draws its slabs from. */
+    public MemoryPool pool() {
+        return pool;
+    }
+
     /** Bytes handed out by {@link #allocate} so far. */
     public long allocatedBytes() {
         return allocatedBytes;
