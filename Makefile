@@ -74,11 +74,11 @@ bindings:
 
 # Hardening (docs/hardening.md): regenerate the malformed-input corpus; fuzz every loader with
 # Jazzer for FUZZ_TESTS (each method fuzzes 60 s); a soak of SOAK_STEPS exact-penalty steps.
-FUZZ_TESTS ?= idxImages idxLabels cifar10 cifar100 safetensors modelSpec
+FUZZ_TESTS ?= idxImages idxLabels cifar10 cifar100 safetensors modelSpec onnx
 SOAK_STEPS ?= 10000
 corpus:
-	$(MVN) $(MVN_FLAGS) -q -pl cli -am test-compile
-	$(JAVA_HOME)/bin/java -cp cli/target/test-classes dev.lipreg.cli.MalformedCorpus cli/src/test/resources/corpus
+	$(MVN) $(MVN_FLAGS) -q -pl cli -am test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test
+	$(JAVA_HOME)/bin/java -cp cli/target/test-classes:$$(cat cli/target/test.classpath) dev.lipreg.cli.MalformedCorpus cli/src/test/resources/corpus
 
 fuzz:
 	@mkdir -p target; for t in $(FUZZ_TESTS); do \

@@ -49,6 +49,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
             case NoSuchFileException n -> true;
             case FileNotFoundException f -> true;
             case AccessDeniedException a -> true;
+            case dev.lipreg.onnx.OnnxException o -> true; // a model file that does not run on the data (a Reshape frozen to another batch size)
             case UncheckedIOException u -> u.getCause() instanceof NoSuchFileException || u.getCause() instanceof AccessDeniedException;
             default -> false;
         };

@@ -1,13 +1,17 @@
 package dev.lipreg.cli;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.lipreg.autograd.Variable;
 import dev.lipreg.data.CifarFormat;
 import dev.lipreg.data.CifarReader;
 import dev.lipreg.data.IdxReader;
 import dev.lipreg.errors.BadInputFileException;
 import dev.lipreg.nn.ModelSpec;
+import dev.lipreg.onnx.OnnxModel;
 import dev.lipreg.tensor.Backends;
+import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.io.SafeTensors;
 
 import java.io.IOException;
@@ -21,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of every loader: IDX images and labels, CIFAR-10/100 records,
- * safetensors and model-spec JSON. Each input is written to a file and loaded through the public
+ * safetensors, model-spec JSON and ONNX models. Each input is written to a file and loaded through the public
  * API; the only acceptable failures are the documented exceptions with a one-line message. Any
  * other exception, an OutOfMemoryError or a hang (Jazzer's per-input timeout) is a finding.
  *
@@ -91,5 +95,12 @@ class LoaderFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void modelSpec(byte[] data) throws IOException {
         fuzz(data, ModelSpec::read);
+    }
+
+    /** Loads the model and runs it on a batch of two 1x8x8 images (as the corpus does). */
+    @FuzzTest(maxDuration = "60s")
+    void onnx(byte[] data) throws IOException {
+        fuzz(data, f -> OnnxModel.load(f, Backends.reference())
+                .forward(Variable.constant(Backends.reference().full(Shape.of(2, 1, 8, 8), DType.FLOAT32, 0.5))));
     }
 }

@@ -1,5 +1,18 @@
 package dev.lipreg.cli;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnknownFieldSet;
+import dev.lipreg.onnx.gen.OnnxProto.AttributeProto;
+import dev.lipreg.onnx.gen.OnnxProto.GraphProto;
+import dev.lipreg.onnx.gen.OnnxProto.ModelProto;
+import dev.lipreg.onnx.gen.OnnxProto.NodeProto;
+import dev.lipreg.onnx.gen.OnnxProto.OperatorSetIdProto;
+import dev.lipreg.onnx.gen.OnnxProto.TensorProto;
+import dev.lipreg.onnx.gen.OnnxProto.TensorShapeProto;
+import dev.lipreg.onnx.gen.OnnxProto.TypeProto;
+import dev.lipreg.onnx.gen.OnnxProto.ValueInfoProto;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +33,7 @@ import java.util.zip.GZIPOutputStream;
  * files every time. Each case is one file plus a manifest row saying what the public API and the
  * CLI must do with it:
  * <pre>file \t kind \t partner \t api outcome \t cli outcome</pre>
- * where kind is idx-images, idx-labels, cifar10, cifar100, safetensors or spec; partner is the
+ * where kind is idx-images, idx-labels, cifar10, cifar100, safetensors, spec or onnx; partner is the
  * item count of the matching valid IDX file the runner writes beside it (IDX cases only); and an
  * outcome is {@code ok}, {@code error:FRAGMENT} (a documented exception / exit 2 with one line
  * containing FRAGMENT) or {@code any} (either, for random damage: never a crash, an
@@ -28,8 +41,9 @@ import java.util.zip.GZIPOutputStream;
  *
  * <p>IDX cases are the training split of a tiny 8x8, 10-class dataset; CIFAR cases one batch file;
  * safetensors cases weights of the tiny CNN of {@link TinyData#cnnSpec}; spec cases model specs
- * for 1x8x8 images in 10 classes. ONNX files join once the ONNX import exists (TODO(onnx): add an
- * "onnx" kind generated from valid exports, mutated the same way).
+ * for 1x8x8 images in 10 classes; ONNX cases two valid models for such images (a small CNN with raw
+ * weight bytes, an MLP with typed float data and a final LogSoftmax), built here with the ONNX
+ * protobuf classes, then damaged in one documented way or by random byte flips.
  *
  * <p>Run {@code make corpus} (this class's main) to regenerate {@code cli/src/test/resources/corpus}.
  */
@@ -61,6 +75,7 @@ final class MalformedCorpus {
         c.cifar();
         c.safetensors();
         c.specs();
+        c.onnx();
         Files.writeString(root.resolve(MANIFEST), String.join("\n", c.rows) + "\n");
         return c.rows.size();
     }
@@ -379,6 +394,303 @@ final class MalformedCorpus {
             }
             add("spec", "json", out.getBytes(StandardCharsets.UTF_8), 0, expected);
         }
+    }
+
+    // ------------------------------------------------------------------ ONNX
+
+    private static final String[] UNSUPPORTED_OPS = {"LSTM", "ConvTranspose", "Loop", "NonZero", "Resize", "TopK"};
+
+    private static ValueInfoProto value(String name, long... dims) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (long d : dims) s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N") : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        return ValueInfoProto.newBuilder().setName(name)
+                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(s))).build();
+    }
+
+    private static AttributeProto ints(String name, long... v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long x : v) a.addInts(x);
+        return a.build();
+    }
+
+    private static AttributeProto attr(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static NodeProto node(String op, String name, List<String> in, String out, AttributeProto... attrs) {
+        return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(in).addOutput(out).addAllAttribute(List.of(attrs)).build();
+    }
+
+    /** float32 weights of {@code dims}, as raw little-endian bytes (PyTorch's way) or as float_data. */
+    private TensorProto weights(String name, boolean raw, long... dims) {
+        int n = (int) Arrays.stream(dims).reduce(1, (a, b) -> a * b);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);
+        for (long d : dims) t.addDims(d);
+        ByteBuffer bb = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            float v = (float) (random.nextGaussian() * 0.3);
+            if (raw) bb.putFloat(v);
+            else t.addFloatData(v);
+        }
+        if (raw) t.setRawData(ByteString.copyFrom(bb.array()));
+        return t.build();
+    }
+
+    private static ModelProto model(GraphProto.Builder g) {
+        return ModelProto.newBuilder().setIrVersion(8).setProducerName("lipreg-corpus")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17)).setGraph(g).build();
+    }
+
+    /** input [N,1,8,8] → Conv 1→4 3x3 pad 1 → Relu → MaxPool 2 → Flatten → Gemm 64→{@code classes}: the tiny CNN. */
+    private GraphProto.Builder cnn(int channels, int side, int classes) {
+        int pooled = side / 2;
+        return GraphProto.newBuilder().setName("tiny-cnn")
+                .addNode(node("Conv", "conv", List.of("input", "conv.weight", "conv.bias"), "c", ints("kernel_shape", 3, 3), ints("pads", 1, 1, 1, 1)))
+                .addNode(node("Relu", "relu", List.of("c"), "r"))
+                .addNode(node("MaxPool", "pool", List.of("r"), "p", ints("kernel_shape", 2, 2), ints("strides", 2, 2)))
+                .addNode(node("Flatten", "flatten", List.of("p"), "f", attr("axis", 1)))
+                .addNode(node("Gemm", "fc", List.of("f", "fc.weight", "fc.bias"), "logits", attr("transB", 1)))
+                .addInitializer(weights("conv.weight", true, 4, channels, 3, 3)).addInitializer(weights("conv.bias", true, 4))
+                .addInitializer(weights("fc.weight", true, classes, 4L * pooled * pooled)).addInitializer(weights("fc.bias", true, classes))
+                .addInput(value("input", -1, channels, side, side)).addOutput(value("logits", -1, classes));
+    }
+
+    /** input [N,1,8,8] → Flatten → MatMul 64→16 → Add → Sigmoid → Gemm 16→10 → LogSoftmax (dropped on import). */
+    private GraphProto.Builder mlp() {
+        return GraphProto.newBuilder().setName("tiny-mlp")
+                .addNode(node("Flatten", "flatten", List.of("input"), "f"))
+                .addNode(node("MatMul", "fc1", List.of("f", "fc1.weight"), "m"))
+                .addNode(node("Add", "fc1.add", List.of("m", "fc1.bias"), "h"))
+                .addNode(node("Sigmoid", "act", List.of("h"), "s"))
+                .addNode(node("Gemm", "fc2", List.of("s", "fc2.weight", "fc2.bias"), "z", attr("transB", 1)))
+                .addNode(node("LogSoftmax", "out", List.of("z"), "logp", attr("axis", 1)))
+                .addInitializer(weights("fc1.weight", false, 64, 16)).addInitializer(weights("fc1.bias", false, 16))
+                .addInitializer(weights("fc2.weight", false, 10, 16)).addInitializer(weights("fc2.bias", false, 10))
+                .addInput(value("input", -1, 1, 8, 8)).addOutput(value("logp", -1, 10));
+    }
+
+    private static UnknownFieldSet wrongWire(int field, boolean varint) {
+        var f = UnknownFieldSet.Field.newBuilder();
+        if (varint) f.addVarint(3);
+        else f.addFixed32(3);
+        return UnknownFieldSet.newBuilder().addField(field, f.build()).build();
+    }
+
+    /** Offsets of the graph field's bytes in a serialized model: [start, end). */
+    private static int[] graphSpan(ModelProto m) {
+        int before = m.toBuilder().clearGraph().clearOpsetImport().build().getSerializedSize();
+        return new int[]{before, before + CodedOutputStream.computeMessageSize(7, m.getGraph())};
+    }
+
+    private void onnx() {
+        for (int k = 0; k < 120; k++) {
+            GraphProto.Builder g = k % 24 < 12 ? cnn(1, 8, 10) : mlp();
+            boolean isCnn = k % 24 < 12;
+            int compiled = isCnn ? g.getNodeCount() : g.getNodeCount() - 1; // the MLP's final LogSoftmax is dropped unread
+            byte[] out;
+            String api, cli;
+            switch (k % 12) {
+                case 0, 1 -> { // valid
+                    out = model(g).toByteArray();
+                    api = cli = "ok";
+                }
+                case 2 -> { // cut inside the graph: its declared length runs past the end
+                    ModelProto m = model(g);
+                    int[] span = graphSpan(m);
+                    out = Arrays.copyOf(m.toByteArray(), span[0] + 1 + random.nextInt(span[1] - span[0] - 1));
+                    api = cli = "error:not a valid ONNX model file";
+                }
+                case 3 -> { // a known field sent with the wrong wire type
+                    ModelProto.Builder m = model(g).toBuilder();
+                    String which;
+                    switch (random.nextInt(4)) {
+                        case 0 -> { m.setUnknownFields(wrongWire(7, true)); which = "ModelProto.graph"; }
+                        case 1 -> { m.getGraphBuilder().setUnknownFields(wrongWire(1, true)); which = "GraphProto.node"; }
+                        case 2 -> { m.getGraphBuilder().getNodeBuilder(random.nextInt(g.getNodeCount())).setUnknownFields(wrongWire(4, true)); which = "NodeProto.op_type"; }
+                        default -> { m.getGraphBuilder().getInitializerBuilder(random.nextInt(4)).setUnknownFields(wrongWire(2, false)); which = "TensorProto.data_type"; }
+                    }
+                    out = m.build().toByteArray();
+                    api = cli = "error:" + which + " has the wrong wire type";
+                }
+                case 4 -> { // huge declared sizes, never allocated
+                    int w = random.nextInt(4);
+                    TensorProto.Builder t = g.getInitializerBuilder(w);
+                    String name = t.getName();
+                    switch (random.nextInt(4)) {
+                        case 0 -> {
+                            long d = (1L << 31) + random.nextInt(1 << 30);
+                            t.clearDims().addDims(d).addDims(64);
+                            api = "error:initializer '" + name + "': dimension 0 is " + d;
+                        }
+                        case 1 -> {
+                            t.clearDims().addDims(65536).addDims(65536 + random.nextInt(1000));
+                            api = "error:initializer '" + name + "': declares [65536, ";
+                        }
+                        case 2 -> {
+                            int have = t.hasRawData() ? t.getRawData().size() : t.getFloatDataCount();
+                            int keep = random.nextInt(have);
+                            if (t.hasRawData()) t.setRawData(t.getRawData().substring(0, keep));
+                            else {
+                                List<Float> v = new ArrayList<>(t.getFloatDataList().subList(0, keep));
+                                t.clearFloatData().addAllFloatData(v);
+                            }
+                            api = "error:initializer '" + name + "': holds " + keep + (isCnn ? " bytes of data" : " values");
+                        }
+                        default -> {
+                            api = "error:not a valid ONNX model file";
+                        }
+                    }
+                    out = model(g).toByteArray();
+                    if (api.equals("error:not a valid ONNX model file")) { // the graph field declares about 2 GB
+                        out = ByteBuffer.allocate(8 + 16).put(new byte[]{0x08, 0x08, 0x3A, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07})
+                                .put(Arrays.copyOf(out, 16)).array();
+                    }
+                    cli = api;
+                }
+                case 5 -> { // a cycle: the first node reads a later node's output
+                    int n = g.getNodeCount();
+                    int from = 1 + random.nextInt(n - 1);
+                    String later = g.getNode(from).getOutput(0);
+                    g.getNodeBuilder(0).setInput(0, later);
+                    if (random.nextBoolean()) g.getNodeBuilder(from).setInput(0, later); // or a node reading its own output
+                    out = model(g).toByteArray();
+                    api = cli = "error:the graph has a cycle";
+                }
+                case 6 -> { // a missing initializer, graph input or output
+                    switch (random.nextInt(3)) {
+                        case 0 -> {
+                            int w = random.nextInt(4);
+                            String name = g.getInitializer(w).getName();
+                            g.removeInitializer(w);
+                            api = "error:reads '" + name + "', which is neither the graph input, an initializer nor any node's output";
+                        }
+                        case 1 -> {
+                            g.clearInput();
+                            api = "error:expected one graph input (an image or feature batch), found 0";
+                        }
+                        default -> {
+                            g.setOutput(0, value("missing", -1, 10));
+                            api = "error:graph output 'missing' is not produced by any node";
+                        }
+                    }
+                    out = model(g).toByteArray();
+                    cli = api;
+                }
+                case 7 -> { // an unsupported op
+                    String op = UNSUPPORTED_OPS[random.nextInt(UNSUPPORTED_OPS.length)];
+                    int at = random.nextInt(g.getNodeCount());
+                    g.getNodeBuilder(at).setOpType(op).clearAttribute();
+                    out = model(g).toByteArray();
+                    api = cli = "error:op '" + op + "' is not supported (supported: ";
+                }
+                case 8 -> { // an unsupported attribute or attribute value
+                    int at = random.nextInt(compiled);
+                    NodeProto.Builder n = g.getNodeBuilder(at);
+                    switch (random.nextInt(isCnn ? 3 : 1)) {
+                        case 0 -> {
+                            n.addAttribute(attr("lipreg_bogus", random.nextInt(9)));
+                            api = "error:attribute 'lipreg_bogus' is not supported";
+                        }
+                        case 1 -> {
+                            String pad = List.of("BOGUS", "same", "").get(random.nextInt(2));
+                            g.getNodeBuilder(0).addAttribute(AttributeProto.newBuilder().setName("auto_pad").setType(AttributeProto.AttributeType.STRING)
+                                    .setS(ByteString.copyFromUtf8(pad))).removeAttribute(1);
+                            api = "error:auto_pad '" + pad + "' is not supported";
+                        }
+                        default -> {
+                            g.getNodeBuilder(2).addAttribute(ints("dilations", 2, 2));
+                            api = "error:pooling dilations [2, 2] are not supported (only 1)";
+                        }
+                    }
+                    out = model(g).toByteArray();
+                    cli = api;
+                }
+                case 9 -> { // unsupported data types, opsets and domains
+                    ModelProto.Builder m = model(g).toBuilder();
+                    switch (random.nextInt(4)) {
+                        case 0 -> {
+                            int type = List.of(11, 10, 16, 3).get(random.nextInt(4));
+                            String typeName = List.of("DOUBLE", "FLOAT16", "BFLOAT16", "INT8").get(List.of(11, 10, 16, 3).indexOf(type));
+                            TensorProto.Builder t = m.getGraphBuilder().getInitializerBuilder(random.nextInt(4)).setDataType(type);
+                            api = "error:initializer '" + t.getName() + "': data type " + typeName + " is not supported (float32, int64 and int32 are)";
+                        }
+                        case 1 -> {
+                            int type = List.of(7, 11, 10).get(random.nextInt(3));
+                            m.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().setElemType(type);
+                            api = "error:input 'input' has type " + List.of("INT64", "DOUBLE", "FLOAT16").get(List.of(7, 11, 10).indexOf(type)) + ", only FLOAT is supported";
+                        }
+                        case 2 -> {
+                            int opset = random.nextBoolean() ? 1 + random.nextInt(10) : 23 + random.nextInt(100);
+                            m.setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(opset));
+                            api = "error:opset " + opset + " is not supported (11..22 are)";
+                        }
+                        default -> {
+                            m.getGraphBuilder().getNodeBuilder(random.nextInt(compiled)).setDomain("com.microsoft");
+                            api = "error:domain 'com.microsoft' is not supported (only the default ONNX domain is)";
+                        }
+                    }
+                    out = m.build().toByteArray();
+                    cli = api;
+                }
+                case 10 -> { // valid models that do not fit the data (1x8x8 images, 10 classes, a batch of 2)
+                    switch (random.nextInt(isCnn ? 4 : 1)) {
+                        case 0 -> { // input [N,3,8,8]
+                            g = cnn(3, 8, 10);
+                            api = "error:input 'input' must be [N,3,8,8], got [2, 1, 8, 8]";
+                            cli = "error:--input: expected x as float32 [N,3,8,8] (the model's input)";
+                        }
+                        case 1 -> { // input [N,1,16,16]
+                            g = cnn(1, 16, 10);
+                            api = "error:input 'input' must be [N,1,16,16], got [2, 1, 8, 8]";
+                            cli = "error:--input: expected x as float32 [N,1,16,16] (the model's input)";
+                        }
+                        case 2 -> { // 5 classes: the labels 3 and 7 do not fit
+                            g = cnn(1, 8, 5);
+                            api = "ok";
+                            cli = "error:--input: expected y as int64 [2] with classes in [0, 5)";
+                        }
+                        default -> { // a Reshape frozen to batch 1 where Flatten was
+                            g.setNode(3, node("Reshape", "flatten", List.of("p", "shape"), "f"))
+                                    .addInitializer(TensorProto.newBuilder().setName("shape").setDataType(7).addDims(2).addInt64Data(1).addInt64Data(64));
+                            api = cli = "error:node 3 'flatten' (Reshape): cannot reshape [2, 4, 4, 4] to [1, 64]";
+                        }
+                    }
+                    out = model(g).toByteArray();
+                }
+                default -> { // random byte flips, anywhere or only outside the weight bytes
+                    out = model(g).toByteArray();
+                    boolean structure = random.nextBoolean();
+                    for (int f = 0; f < 1 + random.nextInt(3); f++) {
+                        int at;
+                        do {
+                            at = random.nextInt(out.length);
+                        } while (structure && inWeights(g, out, at));
+                        out[at] ^= (byte) (1 + random.nextInt(255));
+                    }
+                    api = cli = "any";
+                }
+            }
+            add("onnx", "onnx", out, 0, api, cli);
+        }
+    }
+
+    /** Whether byte {@code at} of {@code file} lies in the weight data of one of the graph's initializers. */
+    private static boolean inWeights(GraphProto.Builder g, byte[] file, int at) {
+        for (TensorProto t : g.getInitializerList()) {
+            byte[] data = t.hasRawData() ? t.getRawData().toByteArray() : t.toBuilder().clearDims().clearName().clearDataType().build().toByteArray();
+            int from = indexOf(file, data);
+            if (from >= 0 && at >= from && at < from + data.length) return true;
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
     }
 
     static byte[] z(byte[] raw, boolean gz) {

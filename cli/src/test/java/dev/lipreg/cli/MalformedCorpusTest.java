@@ -1,12 +1,16 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.autograd.Variable;
 import dev.lipreg.data.CifarFormat;
 import dev.lipreg.data.CifarReader;
 import dev.lipreg.data.IdxReader;
 import dev.lipreg.errors.BadInputFileException;
 import dev.lipreg.nn.ModelSpec;
+import dev.lipreg.onnx.OnnxModel;
 import dev.lipreg.tensor.Backends;
+import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
 import dev.lipreg.tensor.io.SafeTensors;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,6 +86,8 @@ class MalformedCorpusTest {
                     case "cifar100" -> CifarReader.read(List.of(c.file()), CifarFormat.CIFAR100_FINE, "c");
                     case "safetensors" -> SafeTensors.read(c.file(), Backends.reference());
                     case "spec" -> ModelSpec.read(c.file());
+                    case "onnx" -> OnnxModel.load(c.file(), Backends.reference()) // and a forward pass on a batch of two 1x8x8 images
+                            .forward(Variable.constant(Backends.reference().full(Shape.of(2, 1, 8, 8), DType.FLOAT32, 0.5)));
                     default -> throw new IllegalStateException("unknown kind " + c.kind());
                 }
             } catch (BadInputFileException | IllegalArgumentException e) {
@@ -154,6 +160,8 @@ class MalformedCorpusTest {
                 case "safetensors" -> new String[]{"grad", "--model", tinySpec.toString(), "--weights", c.file().toString(), "--input", batch.toString(),
                         "--backend", "reference", "--out", out + ".safetensors"};
                 case "spec" -> train("--model", c.file().toString(), "--data-dir", idxData.toString(), "--out", out.toString());
+                case "onnx" -> new String[]{"grad", "--model", c.file().toString(), "--input", batch.toString(), "--backend", "reference",
+                        "--out", out + ".safetensors"};
                 default -> throw new IllegalStateException(c.kind());
             };
             if (c.kind().equals("spec") && !restored) restored = TinyData.write(idxData, 20, 10) != null; // IDX cases left theirs

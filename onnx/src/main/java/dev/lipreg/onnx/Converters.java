@@ -250,6 +250,26 @@ final class Converters {
         return new Window(k, s, d, p, auto);
     }
 
+    /**
+     * Refuses pads that would make x, padded, larger than the import supports (with {@code channels}
+     * in place of x's channel count: a conv output), before anything is allocated: a file declaring
+     * pads of 10^5 is one clear error, not an out-of-memory. {@code p} in ONNX's layout.
+     */
+    private void checkPadded(Variable x, int[] p, int channels) {
+        int r = x.shape().rank();
+        double n = 1;
+        for (int axis = 0; axis < r; axis++) n *= (axis == 1 ? channels : x.dim(axis)) + (double) p[axis] + p[axis + r];
+        if (n > HostTensor.MAX_ELEMENTS) {
+            throw fail("pads " + Arrays.toString(p) + " on input " + x.shape() + " make " + (long) n + " elements, more than the "
+                    + HostTensor.MAX_ELEMENTS + " supported");
+        }
+    }
+
+    /** {@link #checkPadded} for [top, left, bottom, right] pads of x [N,C,H,W]. */
+    private void checkPadded2d(Variable x, int[] p, int channels) {
+        checkPadded(x, new int[]{0, 0, p[0], p[1], 0, 0, p[2], p[3]}, channels);
+    }
+
     /** Pads the spatial axes of x [N,C,H,W] with {@code value}: [top, left, bottom, right]. */
     private static Variable pad(Variable x, int[] p, double value) {
         return padAxes(x, new int[]{0, 0, p[0], p[1], 0, 0, p[2], p[3]}, value);
@@ -292,6 +312,7 @@ final class Converters {
                 if (pads[i] < 0 || pads[i] > Integer.MAX_VALUE) throw fail("pads " + Arrays.toString(pads) + " are not supported (only >= 0)");
                 p[i] = (int) pads[i];
             }
+            checkPadded(x, p, r > 1 ? x.dim(1) : 1);
             return new Value[]{Value.dense(padAxes(x, p, value))};
         };
     }
@@ -313,6 +334,7 @@ final class Converters {
                 throw fail("kernel_shape " + Arrays.toString(g.kernel()) + " does not match weights " + w.shape());
             }
             int[] p = g.padsFor(x.dim(2), x.dim(3));
+            checkPadded2d(x, p, Math.max(x.dim(1), w.dim(0)));
             boolean symmetric = p[0] == p[2] && p[1] == p[3];
             if (!symmetric) x = pad(x, p, 0);
             int ph = symmetric ? p[0] : 0, pw = symmetric ? p[1] : 0;
@@ -335,6 +357,7 @@ final class Converters {
             Variable x = v(in[0], c);
             if (x.shape().rank() != 4) throw fail("input must be [N,C,H,W], got " + x.shape());
             int[] p = win.padsFor(x.dim(2), x.dim(3)).clone();
+            checkPadded2d(x, p, x.dim(1));
             int[] k = win.kernel(), s = win.strides();
             if (ceil) {
                 int[] size = {x.dim(2), x.dim(3)};

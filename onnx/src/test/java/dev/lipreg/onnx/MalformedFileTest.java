@@ -196,6 +196,44 @@ class MalformedFileTest {
                         .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"))))), "has 24 bytes");
     }
 
+    /** Names come from the file: a line break in one (found by fuzzing, in a node's domain) is escaped, not printed. */
+    @Test
+    void namesWithLineBreaksStayOnOneLine() {
+        contains(fails(b -> b.setGraph(b.getGraph().toBuilder().setNode(1, NodeProto.newBuilder().setOpType("Relu").setDomain("x\nstrides\u2028")
+                .addInput("h").addOutput("y")))), "domain 'x\\u000astrides\\u2028' is not supported");
+        contains(fails(b -> b.setGraph(b.getGraph().toBuilder().setNode(1, NodeProto.newBuilder().setOpType("Relu").setName("r")
+                .addInput("h\r\n").addOutput("y")))), "reads 'h\\u000d\\u000a'");
+    }
+
+    /** Pads of 10^5 on an 8x8 image would need 10^11 floats: refused by size when the node runs, never allocated. */
+    @Test
+    void hugePadsAreRefusedBeforeAllocating() {
+        AttributeProto hugePads = AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS)
+                .addAllInts(List.of(100_000L, 100_000L, 100_000L, 100_000L)).build();
+        AttributeProto unitKernel = AttributeProto.newBuilder().setName("kernel_shape").setType(AttributeProto.AttributeType.INTS)
+                .addAllInts(List.of(1L, 1L)).build();
+        TensorProto padsInput = TensorProto.newBuilder().setName("p").setDataType(7).addDims(8)
+                .addAllInt64Data(List.of(0L, 0L, 100_000L, 100_000L, 0L, 0L, 100_000L, 100_000L)).build();
+        List<GraphProto.Builder> graphs = List.of(
+                GraphProto.newBuilder().addInitializer(padsInput).addNode(NodeProto.newBuilder().setOpType("Pad").setName("pad").addInput("x").addInput("p").addOutput("y")),
+                GraphProto.newBuilder().addInitializer(floats("w", new float[]{1}, 1, 1, 1, 1))
+                        .addNode(NodeProto.newBuilder().setOpType("Conv").setName("conv").addInput("x").addInput("w").addOutput("y").addAttribute(hugePads)),
+                GraphProto.newBuilder().addNode(NodeProto.newBuilder().setOpType("MaxPool").setName("pool").addInput("x").addOutput("y")
+                        .addAttribute(unitKernel).addAttribute(hugePads)));
+        for (GraphProto.Builder g : graphs) {
+            byte[] bytes = valid().setGraph(g.setName("g").addInput(input("x", -1, 1, 8, 8)).addOutput(ValueInfoProto.newBuilder().setName("y")))
+                    .build().toByteArray();
+            String m = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                try (Scope s = Scope.open()) {
+                    OnnxModel model = OnnxModel.load("m.onnx", bytes, backend, dir);
+                    return assertThrows(OnnxException.class,
+                            () -> model.forward(Variable.constant(backend.fromArray(new float[128], Shape.of(2, 1, 8, 8))))).getMessage();
+                }
+            });
+            contains(m, "m.onnx: node 0 '" + g.getNode(0).getName() + "'", "pads", "on input [2, 1, 8, 8]", "more than the 536870911 supported");
+        }
+    }
+
     @Test
     void badInputShapeAtRunTime() {
         try (Scope s = Scope.open()) {
