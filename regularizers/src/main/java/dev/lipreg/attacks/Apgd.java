@@ -207,7 +207,7 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
         /** Loss and gradient at xAdv (the loss maximized: CE, or −CE toward the target); records adversarial iterates. */
         private double[] evaluate() {
             InputGradients.LossGradient lg = InputGradients.ofLoss(model, xAdv, f.labels, loss == null ? Loss.crossEntropy() : loss);
-            Pgd.keepNewlyFound(f, PerImage.argmax(lg.logits()), found, xAdv, bestAdv);
+            f.keepNewlyFound(PerImage.argmax(lg.logits()), found, xAdv, bestAdv);
             boolean negate = targeted && loss == null; // −CE toward the target
             k.copyInto(grad, negate ? k.affine(lg.gradient(), -1, 0) : lg.gradient());
             double[] values = lg.loss().toDoubleArray();

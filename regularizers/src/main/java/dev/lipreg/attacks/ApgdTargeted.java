@@ -52,12 +52,7 @@ public record ApgdTargeted(Norm norm, double epsilon, int steps, int targets, lo
                 int[] target = new int[n];
                 for (int i = 0; i < n; i++) target[i] = ranked(z, i, classes, f.classOf[i], rank);
                 AttackResult r = apgd.runTargeted(model, images, Tensor.ofLabels(images.backend(), target), epsilons);
-                boolean[] fresh = new boolean[n];
-                for (int i = 0; i < n; i++) {
-                    fresh[i] = !found[i] && r.predictions()[i] != f.classOf[i];
-                    found[i] |= fresh[i];
-                }
-                images.backend().copyInto(best, PerImage.select(PerImage.mask(fresh, images), r.adversarial(), best));
+                f.keepNewlyFound(r.predictions(), found, r.adversarial(), best); // untargeted success: not the label
             }
             return f.finish(best);
         }

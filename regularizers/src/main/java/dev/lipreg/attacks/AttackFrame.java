@@ -70,6 +70,22 @@ final class AttackFrame implements AutoCloseable {
         return new AttackResult(name, out, success, pred, l2, linf, (System.nanoTime() - start) * 1e-9);
     }
 
+    /**
+     * Marks the images whose {@code predictions} are adversarial in {@code found} and copies the
+     * ones not found before from {@code cur} into {@code best}: the first success per image is kept.
+     */
+    void keepNewlyFound(int[] predictions, boolean[] found, Tensor cur, Tensor best) {
+        boolean[] hit = isAdversarial(predictions);
+        boolean[] fresh = new boolean[hit.length];
+        boolean any = false;
+        for (int i = 0; i < hit.length; i++) {
+            fresh[i] = hit[i] && !found[i];
+            any |= fresh[i];
+            found[i] |= hit[i];
+        }
+        if (any) cur.backend().copyInto(best, PerImage.select(PerImage.mask(fresh, cur), cur, best));
+    }
+
     static boolean all(boolean[] b) {
         for (boolean v : b) if (!v) return false;
         return true;

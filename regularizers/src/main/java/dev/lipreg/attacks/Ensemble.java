@@ -60,18 +60,12 @@ public record Ensemble(Norm norm, double epsilon, List<FixedBudgetAttack> member
         Inputs.checkModel(model, images);
         Inputs.checkEpsilons(epsilons, images.dim(0));
         try (AttackFrame f = AttackFrame.open(name(), new ModelOracle(model), images, labels, false)) {
-            int n = images.dim(0);
             boolean[] found = f.initiallyAdversarial.clone();
             Tensor best = images.backend().copy(images);
             for (FixedBudgetAttack a : members) {
                 if (AttackFrame.all(found)) break;
                 AttackResult r = a.run(model, images, labels, epsilons);
-                boolean[] fresh = new boolean[n];
-                for (int i = 0; i < n; i++) {
-                    fresh[i] = !found[i] && r.success()[i];
-                    found[i] |= fresh[i];
-                }
-                images.backend().copyInto(best, PerImage.select(PerImage.mask(fresh, images), r.adversarial(), best));
+                f.keepNewlyFound(r.predictions(), found, r.adversarial(), best); // members attack the same labels
             }
             return f.finish(best);
         }

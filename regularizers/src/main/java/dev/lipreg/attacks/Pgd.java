@@ -101,7 +101,7 @@ public record Pgd(String name, Norm norm, double epsilon, double stepFraction, i
                         boolean last = t == steps;
                         InputGradients.LossGradient lg = last ? null : InputGradients.ofLoss(model, cur, labels, Loss.crossEntropy());
                         Tensor logits = last ? PerImage.logits(model, cur) : lg.logits();
-                        keepNewlyFound(f, PerImage.argmax(logits), found, cur, best);
+                        f.keepNewlyFound(PerImage.argmax(logits), found, cur, best);
                         if (last || AttackFrame.all(found)) break;
                         k.copyInto(cur, ball.project(PerImage.addScaled(cur, step, ball.ascent(lg.gradient()))));
                     }
@@ -109,18 +109,5 @@ public record Pgd(String name, Norm norm, double epsilon, double stepFraction, i
             }
             return f.finish(PerImage.select(PerImage.mask(found, x), best, cur));
         }
-    }
-
-    /** Copies the iterates that just became adversarial into {@code best}. */
-    static void keepNewlyFound(AttackFrame f, int[] predictions, boolean[] found, Tensor cur, Tensor best) {
-        boolean[] hit = f.isAdversarial(predictions);
-        boolean[] fresh = new boolean[hit.length];
-        boolean any = false;
-        for (int i = 0; i < hit.length; i++) {
-            fresh[i] = hit[i] && !found[i];
-            any |= fresh[i];
-            found[i] |= hit[i];
-        }
-        if (any) cur.backend().copyInto(best, PerImage.select(PerImage.mask(fresh, cur), cur, best));
     }
 }
