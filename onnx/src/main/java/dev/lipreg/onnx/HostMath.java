@@ -1,5 +1,7 @@
 package dev.lipreg.onnx;
 
+import dev.lipreg.tensor.Shape;
+
 import java.util.Arrays;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.LongBinaryOperator;
@@ -10,17 +12,11 @@ final class HostMath {
     }
 
     static int[] broadcast(int[] a, int[] b, String where) {
-        int r = Math.max(a.length, b.length);
-        int[] out = new int[r];
-        for (int i = 0; i < r; i++) {
-            int da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
-            int db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
-            if (da != db && da != 1 && db != 1) {
-                throw new OnnxException(where + ": shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            }
-            out[i] = da == 1 ? db : da;
+        try {
+            return Shape.broadcast(Shape.of(a), Shape.of(b)).dims();
+        } catch (IllegalArgumentException e) {
+            throw new OnnxException(where + ": shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
         }
-        return out;
     }
 
     /** Flat index into a tensor of {@code dims} for output position {@code idx} of {@code out}. */
