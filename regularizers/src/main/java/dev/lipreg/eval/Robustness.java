@@ -30,8 +30,8 @@ public final class Robustness {
     /**
      * The report of {@code lipreg eval} for one model on a test set, in this process: clean error, error under the
      * settings' attacks at each ε, median minimal distances, gradient norms and (if {@code settings.certify()})
-     * certified accuracy from a sound Lipschitz bound. Tensors live on the backend of the model's parameters,
-     * in their dtype.
+     * certified accuracy from a sound Lipschitz bound. The model is evaluated in inference mode (its mode is
+     * restored after); tensors live on the backend of the model's parameters, in their dtype.
      */
     public static EvalReport evaluate(Module model, Dataset test, EvalSettings settings) {
         if (model == null || test == null || settings == null) throw new IllegalArgumentException("model, test and settings must not be null");
@@ -44,14 +44,18 @@ public final class Robustness {
     public static EvalReport.ModelReport evaluate(String name, Module model, Dataset test, EvalSettings settings, Backend backend,
                                                   Evaluation.Monitor monitor) {
         long start = System.nanoTime();
-        LipschitzUpperBound.Bound bound = settings.certify() ? Evaluation.bound(model, new int[]{test.channels(), test.height(), test.width()}) : null;
+        boolean training = model.isTraining();
+        model.eval(); // batch norm on its running statistics, no dropout; restored below
         try (Scope s = Scope.open()) {
+            LipschitzUpperBound.Bound bound = settings.certify() ? Evaluation.bound(model, new int[]{test.channels(), test.height(), test.width()}) : null;
             Tensor images = test.images(backend);
             DType dtype = model.parameters().values().stream().findFirst().map(p -> p.value().dtype()).orElse(images.dtype());
             if (images.dtype() != dtype) images = backend.cast(images, dtype); // a float64 model (the reference backend's oracle)
             EvalPart all = Evaluation.run(model, images, test.labels(backend), 0, settings,
                     bound == null ? Double.NaN : bound.value(), monitor);
             return EvalReport.ModelReport.of(name, "", model.getClass().getSimpleName(), settings, all, bound, (System.nanoTime() - start) / 1e9);
+        } finally {
+            model.train(training);
         }
     }
 

@@ -76,6 +76,26 @@ class ExamplesTest {
     }
 
     @Test
+    void theWholeReportInOneCall() {
+        Assumptions.assumeTrue(history != null, "real Fashion-MNIST not installed (Debian dataset-fashion-mnist)");
+        Backend backend = Backends.auto();
+        try (Scope scope = Scope.open()) {
+            Module net = Presets.fashionCnn(new int[]{1, 28, 28}, 10).build(new Init(backend, 0));
+            Checkpoint.load(out.resolve("model.safetensors"), net);
+            Dataset few = test.subset(0, 64);
+            dev.lipreg.eval.EvalReport[] report = new dev.lipreg.eval.EvalReport[1];
+            String printed = captured(() -> report[0] = ReportExample.report(net, few));
+            var m = report[0].models().getFirst();
+            double accuracy = dev.lipreg.regularizers.CleanMetrics.of(net, dev.lipreg.nn.Loss.crossEntropy(), few, backend, 64).accuracy();
+            assertEquals(1 - accuracy, m.cleanError(), 1e-12);
+            assertTrue(printed.startsWith("| model | clean err | err ℓ2 0.500 | err ℓ2 1.00 | err ℓ∞ 0.0200 | err ℓ∞ 0.0500 |"), printed);
+            assertTrue(printed.contains("| model | " + dev.lipreg.eval.EvalReport.pct(m.cleanError()) + " | "), printed);
+            assertTrue(m.medianDistance().get("l2") >= 0 && m.certification().lipschitzBound() > 0, printed);
+            for (int j = 0; j < 2; j++) assertTrue(m.certification().accuracy()[j] <= 1 - m.errors().get("l2").error()[j], printed);
+        }
+    }
+
+    @Test
     void gradientAndHessianVectorProductMatchCalculus() {
         String printed = captured(() -> AutogradExample.main(new String[0]));
         double[] x = {0.5, -1.0, 2.0};
