@@ -103,6 +103,17 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        FreshRunFiles before = FreshRunFiles.before(out);
+        try {
+            return train();
+        } catch (RuntimeException | Error e) {
+            // a fresh run that failed before its first checkpoint leaves nothing it wrote behind
+            if (!resume && !new RunDir(out).hasCheckpoint()) before.discardNew();
+            throw e;
+        }
+    }
+
+    private Integer train() {
         RunDir.checkOut("--out", out);
         if (resetOptimizer && !resume) throw BadInputException.of("--reset-optimizer", "--resume as well", "a fresh run");
         RunDir dir = new RunDir(out);

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -197,6 +198,11 @@ class OnnxCommandsTest {
         assertTrue(scaledError(after, before) > 1e-4, "fine-tuning changed the model");
         CliRun bad = CliRun.of("train", "--init", onnx.toString(), "--model", "mlp", "--data-dir", DATA.toString(), "--out", dir.resolve("x").toString());
         assertTrue(bad.code() != 0 && bad.err().contains("--init: the model comes from"), bad.dump());
+        // a start that fails after the import (here: the batch size) leaves no OUT/onnx-init behind
+        Path failed = dir.resolve("failed");
+        CliRun late = CliRun.of("train", "--init", onnx.toString(), "--data-dir", DATA.toString(), "--batch", "0", "--out", failed.toString());
+        assertTrue(late.code() == 2 && late.err().contains("--batch"), late.dump());
+        assertFalse(Files.exists(failed), "nothing left of the failed start: " + failed);
     }
 
     /** y = g(x) + g(x) for a linear g: runs everywhere, but has no LipReg layers to bound it through. */
