@@ -134,6 +134,10 @@ final class GradCommand implements Callable<Integer> {
         if (x.dtype() != DType.FLOAT32 || x.rank() != 4 || x.dim(0) < 1 || x.dim(1) != chw[0] || x.dim(2) != chw[1] || x.dim(3) != chw[2]) {
             throw BadInputException.of("--input", expected, "x " + x.dtype() + x.shape());
         }
+        float[] v = x.toFloatArray();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) throw BadInputException.of("--input", "finite pixels in x", "x[" + i + "] = " + v[i]);
+        }
         return x;
     }
 

@@ -124,6 +124,16 @@ class GradCommandTest {
     }
 
     @Test
+    void nonFinitePixels() {
+        try (Scope s = Scope.open()) {
+            float[] x = new float[N * 64];
+            x[70] = Float.NaN;
+            SafeTensors.write(batch, Map.of("x", ref.fromArray(x, Shape.of(N, 1, 8, 8)), "y", Tensor.ofLabels(ref, new long[]{0, 1, 2, 3, 4})));
+        }
+        expectBadInput(grad(), "--input: expected finite pixels in x, got x[70] = NaN");
+    }
+
+    @Test
     void labelsOfTheWrongCountOrRange() {
         writeBatch(new int[]{N, 1, 8, 8}, new long[]{0, 1, 2});
         expectBadInput(grad(), "--input: expected y as int64 [5] with classes in [0, 10), got y INT64[3]");

@@ -84,6 +84,7 @@ public final class OnnxModel extends StateNode {
             HostTensor h = HostTensor.decode(t, name + ": initializer '" + init + "'", baseDir);
             Value v;
             if (h.isFloat() && h.dims().length > 0) {
+                checkNoNaN(h.floats(), name + ": initializer '" + init + "'");
                 var tensor = backend.fromArray(h.floats(), Shape.of(h.dims()));
                 if (bnStats.contains(init)) {
                     Buffer b = addBuffer(init, tensor);
@@ -453,5 +454,12 @@ public final class OnnxModel extends StateNode {
         }
         return "OnnxModel(" + name + ", input " + (inputDims == null ? "?" : describeDims()) + ", " + steps.size() + " nodes " + ops
                 + (droppedOutputOp != null ? ", final " + droppedOutputOp + " dropped" : "") + ")";
+    }
+
+    /** A NaN weight makes every output NaN: refuse the file at load instead of reporting NaN errors later. */
+    private static void checkNoNaN(float[] v, String what) {
+        for (int i = 0; i < v.length; i++) {
+            if (Float.isNaN(v[i])) throw new OnnxException(what + " holds NaN at element " + i + " of " + v.length + ": expected finite weights");
+        }
     }
 }

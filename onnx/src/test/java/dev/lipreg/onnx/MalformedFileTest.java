@@ -133,6 +133,12 @@ class MalformedFileTest {
     }
 
     @Test
+    void nanWeightsAreRefusedAtLoad() {
+        contains(fails(b -> b.setGraph(b.getGraph().toBuilder().setInitializer(0, floats("w", new float[]{1, 2, 3, Float.NaN, 5, 6}, 3, 2)))),
+                "initializer 'w' holds NaN at element 3 of 6");
+    }
+
+    @Test
     void deeplyNestedGraphs() {
         // a subgraph in an attribute of a node of a subgraph ... 200 levels deep
         GraphProto g = GraphProto.newBuilder().setName("leaf").build();
