@@ -1,5 +1,6 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.eval.EvalReport;
 import dev.lipreg.attacks.Attack;
 import dev.lipreg.attacks.AttackResult;
 import dev.lipreg.tensor.Norm;

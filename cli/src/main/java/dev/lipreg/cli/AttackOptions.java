@@ -1,36 +1,20 @@
 package dev.lipreg.cli;
 
-import dev.lipreg.attacks.Apgd;
-import dev.lipreg.attacks.ApgdTargeted;
 import dev.lipreg.attacks.Attack;
-import dev.lipreg.attacks.BoundaryAttack;
-import dev.lipreg.attacks.CarliniWagnerL2;
-import dev.lipreg.attacks.DeepFool;
-import dev.lipreg.attacks.Ensemble;
-import dev.lipreg.attacks.Fgsm;
 import dev.lipreg.attacks.FixedBudgetAttack;
+import dev.lipreg.eval.AttackSettings;
 import dev.lipreg.tensor.Norm;
-import dev.lipreg.attacks.Pgd;
-import dev.lipreg.attacks.Square;
 import picocli.CommandLine.Option;
 
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Attack names of the command line and their settings. Fixed-budget attacks
- * (pgd, fgsm, apgd, apgd-dlr, square, bim, ensemble) give the error at each ε;
- * minimal-distance attacks (deepfool, cw, boundary, and bisect = PGD with
- * bisection over ε) give per-image distances. {@code ensemble} is APGD-CE +
- * APGD-DLR targeted + Square, worst case per image, and brings the strong
- * minimal-distance attacks (bisect, cw, deepfool) with it.
+ * The command line's attack options: the names and effort of the library's
+ * {@link AttackSettings}, checked with messages that name the option.
  */
 final class AttackOptions {
-    static final List<String> FIXED = List.of("pgd", "fgsm", "apgd", "apgd-dlr", "square", "bim", "ensemble");
-    static final List<String> MINIMAL = List.of("deepfool", "cw", "boundary", "bisect");
-    /** What {@code ensemble} adds for minimal distances: the smallest over these per image. */
-    static final List<String> ENSEMBLE_DISTANCES = List.of("bisect", "cw", "deepfool");
-    static final String NAMES = "pgd, fgsm, apgd, apgd-dlr, square, bim, ensemble (fixed budget); deepfool, cw, boundary, bisect (minimal distance)";
+    static final String NAMES = AttackSettings.NAMES;
 
     @Option(names = "--pgd-steps", paramLabel = "N", defaultValue = "10", description = "Steps of pgd, apgd, bim and bisect. Default: ${DEFAULT-VALUE}.")
     int pgdSteps;
@@ -71,53 +55,30 @@ final class AttackOptions {
         if (names.isEmpty()) throw BadInputException.of(option, "at least one attack of " + NAMES, "none");
         for (String n : names) {
             String k = n.toLowerCase(Locale.ROOT);
-            if (!FIXED.contains(k) && !MINIMAL.contains(k)) throw BadInputException.of(option, "attacks among " + NAMES, "'" + n + "'");
+            if (!AttackSettings.FIXED.contains(k) && !AttackSettings.MINIMAL.contains(k)) throw BadInputException.of(option, "attacks among " + NAMES, "'" + n + "'");
         }
         return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).distinct().toList();
     }
 
-    /** The names with {@code ensemble} followed by its minimal-distance attacks (each name once). */
-    static List<String> expand(List<String> names) {
-        List<String> out = new java.util.ArrayList<>();
-        for (String n : names) {
-            out.add(n);
-            if (n.equals("ensemble")) out.addAll(ENSEMBLE_DISTANCES);
-        }
-        return out.stream().distinct().toList();
-    }
-
     static boolean supports(String name, Norm norm) {
-        return switch (name) {
-            case "cw", "boundary" -> norm == Norm.L2;
-            case "bim" -> norm == Norm.LINF;
-            default -> true;
-        };
+        return AttackSettings.supports(name, norm);
     }
 
     static boolean isFixedBudget(String name) {
-        return FIXED.contains(name);
+        return AttackSettings.isFixedBudget(name);
+    }
+
+    /** The library's settings of these options (call {@link #validate()} first for option-named messages). */
+    AttackSettings settings() {
+        return new AttackSettings(pgdSteps, bisectionSteps, cwSteps, boundarySteps, squareQueries, batch);
     }
 
     FixedBudgetAttack fixedBudget(String name, Norm norm, double eps, long seed) {
-        return switch (name) {
-            case "pgd", "bisect" -> (norm == Norm.L2 ? Pgd.l2(eps, pgdSteps) : Pgd.linf(eps, pgdSteps)).withSeed(seed);
-            case "fgsm" -> new Fgsm(norm, eps);
-            case "apgd" -> new Apgd(norm, eps, pgdSteps, 1, seed);
-            case "apgd-dlr" -> new ApgdTargeted(norm, eps, pgdSteps, 3, seed);
-            case "square" -> Square.of(norm, eps, squareQueries, seed);
-            case "ensemble" -> Ensemble.standard(norm, eps, pgdSteps, squareQueries, seed);
-            case "bim" -> Pgd.bim(eps, pgdSteps);
-            default -> throw new IllegalArgumentException(name + " is not a fixed-budget attack");
-        };
+        return settings().fixedBudget(name, norm, eps, seed);
     }
 
     Attack minimal(String name, Norm norm, long seed) {
-        return switch (name) {
-            case "deepfool" -> DeepFool.of(norm);
-            case "cw" -> CarliniWagnerL2.defaults().withSearch(5, cwSteps);
-            case "boundary" -> BoundaryAttack.of(boundarySteps, seed);
-            default -> throw new IllegalArgumentException(name + " is not a minimal-distance attack");
-        };
+        return settings().minimal(name, norm, seed);
     }
 
     /** A threat norm the attacks implement: l2 or linf. */

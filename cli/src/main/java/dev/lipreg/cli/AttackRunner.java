@@ -25,8 +25,16 @@ record AttackRunner(AttackOptions options, String name, Norm norm, double eps, l
         double medianSuccessDistance(Norm n) {
             double[] d = (n == Norm.L2 ? l2 : linf).clone();
             for (int i = 0; i < d.length; i++) if (!success[i]) d[i] = Double.POSITIVE_INFINITY;
-            return Evaluator.median(d);
+            return median(d);
         }
+    }
+
+    /** The median; +∞ sorts last, so it is +∞ when at least half the values are. */
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        int m = s.length / 2;
+        return s.length == 0 ? Double.NaN : s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
     }
 
     Attack attack() {

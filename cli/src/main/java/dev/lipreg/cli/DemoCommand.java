@@ -1,5 +1,7 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.eval.EvalSettings;
+import dev.lipreg.eval.EvalReport;
 import dev.lipreg.eval.DetectionStatistic;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Norm;
@@ -109,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
         attacks.squareQueries = 300;
         attacks.batch = 250;
         // errors: the ensemble (APGD-CE, APGD-DLR-T, Square), worst case per image; distances: smallest of PGD bisection, CW, DeepFool
-        Evaluator.Settings eval = new Evaluator.Settings(l2, linf, List.of("ensemble"), List.of("ensemble"), true, attacks, 0);
+        EvalSettings eval = new EvalSettings(l2, linf, List.of("ensemble"), List.of("ensemble"), true, attacks.settings(), 0);
         List<ModelRef> refs = List.of(ModelRef.resolve("--out", plainDir), ModelRef.resolve("--out", robustDir));
         stdout.println();
         stdout.println("== evaluation on " + evalImages + " test images: ensemble of APGD-CE, APGD-DLR-T and Square (" + attacks.squareQueries
@@ -198,13 +200,13 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Rows are metrics, columns the two models. */
     static String sideBySide(EvalReport report, double epsL2, double epsLinf, double plainSeconds, double robustSeconds) {
-        Evaluator.ModelReport a = report.models().get(0), c = report.models().get(1);
+        EvalReport.ModelReport a = report.models().get(0), c = report.models().get(1);
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "| %-40s | %12s | %20s |%n", "Fashion-MNIST, fashion-cnn", "undefended", "TV(ℓ2) " + TV + " + Lip " + LAMBDA));
         sb.append("|").append("-".repeat(42)).append("|").append("-".repeat(14)).append("|").append("-".repeat(22)).append("|\n");
         row(sb, "clean error", EvalReport.pct(a.cleanError()), EvalReport.pct(c.cleanError()));
         for (String norm : List.of("l2", "linf")) {
-            Evaluator.Curve ca = a.errors().get(norm), cc = c.errors().get(norm);
+            EvalReport.Curve ca = a.errors().get(norm), cc = c.errors().get(norm);
             if (ca == null) continue;
             int j = java.util.Arrays.binarySearch(ca.epsilons(), norm.equals("l2") ? epsL2 : epsLinf);
             row(sb, "error at " + EvalReport.normLabel(norm) + " ε = " + EvalReport.num(ca.epsilons()[j]) + " (worst attack)",

@@ -1,5 +1,6 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.eval.EvalReport;
 import dev.lipreg.tensor.Norm;
 import dev.lipreg.attacks.CarliniWagnerL2;
 import dev.lipreg.eval.DetectionScores;
@@ -161,7 +162,7 @@ final class DetectCommand implements Callable<Integer> {
                     sc.length * (1 - rate) / test.count()));
         }
         Report report = new Report(checkpoint, test.data().name(), test.count(), s.statistic().label(), s.norm().label(), s.fpr(), detector.threshold(),
-                detector.falsePositiveRate(), Evaluator.median(clean), results);
+                detector.falsePositiveRate(), AttackRunner.median(clean), results);
         return new Detection(report, rocs);
     }
 

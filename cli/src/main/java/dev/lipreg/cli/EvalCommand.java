@@ -1,5 +1,7 @@
 package dev.lipreg.cli;
 
+import dev.lipreg.eval.EvalSettings;
+import dev.lipreg.eval.EvalReport;
 import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
@@ -71,10 +73,10 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<String> names = AttackOptions.names("--attacks", attacks);
-        Evaluator.Settings settings = new Evaluator.Settings(budgets("--eps-l2", epsL2), budgets("--eps-linf", epsLinf), names, names,
-                certify, attackOptions, seed);
         attackOptions.validate();
-        if (settings.epsL2().length + settings.epsLinf().length == 0) throw BadInputException.of("--eps-l2/--eps-linf", "at least one budget", "none");
+        double[] l2 = budgets("--eps-l2", epsL2), linf = budgets("--eps-linf", epsLinf);
+        if (l2.length + linf.length == 0) throw BadInputException.of("--eps-l2/--eps-linf", "at least one budget", "none");
+        EvalSettings settings = new EvalSettings(l2, linf, names, names, certify, attackOptions.settings(), seed);
         List<ModelRef> refs = new ArrayList<>();
         for (Path p : checkpoints) refs.add(ModelRef.resolve("--checkpoint", p));
         Backend b = backend.resolve();
@@ -83,7 +85,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** Evaluates every model on one test sample, writes the report files and prints the table and paths. */
-    static EvalReport run(List<ModelRef> refs, Evaluator.Settings settings, DataOptions data, int testSubset, Backend b, Progress.Factory progress,
+    static EvalReport run(List<ModelRef> refs, EvalSettings settings, DataOptions data, int testSubset, Backend b, Progress.Factory progress,
                           Path out, PrintWriter stdout) {
         List<ModelSpec> specs = new ArrayList<>();
         for (ModelRef r : refs) specs.add(r.isOnnx() ? null : r.readSpec());
@@ -93,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
             for (int i = 0; i < refs.size(); i++) {
                 if (specs.get(i) != null) Models.checkFits(refs.get(i).spec().toString(), specs.get(i), test.chw(), test.data().numClasses());
             }
-            List<Evaluator.ModelReport> reports = new ArrayList<>();
+            List<EvalReport.ModelReport> reports = new ArrayList<>();
             Map<String, double[]> grads = new LinkedHashMap<>();
             for (int i = 0; i < refs.size(); i++) {
                 ModelRef r = refs.get(i);
@@ -104,11 +106,8 @@ final class EvalCommand implements Callable<Integer> {
                     grads.put(res.report().name(), res.gradL2());
                 }
             }
-            Map<String, double[]> eps = new LinkedHashMap<>();
-            eps.put("l2", settings.epsL2());
-            eps.put("linf", settings.epsLinf());
-            EvalReport report = new EvalReport(test.data().name(), test.count(), eps, settings.allAttacks(), reports);
-            EvalReport.Files files = report.write(out, grads);
+            EvalReport report = EvalReport.of(test.data().name(), settings, reports);
+            ReportFiles.Files files = ReportFiles.write(report, out, grads);
             stdout.print(report.markdown());
             stdout.println();
             stdout.println("report: " + files.json() + ", " + files.markdown());

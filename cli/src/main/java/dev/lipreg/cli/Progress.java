@@ -99,9 +99,6 @@ abstract sealed class Progress implements AutoCloseable {
     }
 
     static String duration(double seconds) {
-        long s = Math.round(seconds);
-        if (s < 60) return String.format(Locale.ROOT, "%.1fs", seconds);
-        if (s < 3600) return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-        return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+        return dev.lipreg.eval.EvalReport.duration(seconds);
     }
 }

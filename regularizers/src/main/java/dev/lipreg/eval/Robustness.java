@@ -5,10 +5,16 @@ import dev.lipreg.attacks.AttackResult;
 import dev.lipreg.attacks.FixedBudgetAttack;
 import dev.lipreg.attacks.Inputs;
 import dev.lipreg.tensor.Norm;
+import dev.lipreg.data.Dataset;
 import dev.lipreg.nn.Module;
+import dev.lipreg.nn.Parameter;
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.DType;
+import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Robustness of a model on a dataset held as tensors: error at fixed budgets,
@@ -19,6 +25,34 @@ import java.util.Arrays;
  */
 public final class Robustness {
     private Robustness() {
+    }
+
+    /**
+     * The report of {@code lipreg eval} for one model on a test set, in this process: clean error, error under the
+     * settings' attacks at each ε, median minimal distances, gradient norms and (if {@code settings.certify()})
+     * certified accuracy from a sound Lipschitz bound. Tensors live on the backend of the model's parameters,
+     * in their dtype.
+     */
+    public static EvalReport evaluate(Module model, Dataset test, EvalSettings settings) {
+        if (model == null || test == null || settings == null) throw new IllegalArgumentException("model, test and settings must not be null");
+        Parameter any = model.parameters().values().stream().findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the model has no parameters to take a backend from: use evaluate(name, model, test, settings, backend, monitor)"));
+        return EvalReport.of(test.name(), settings, List.of(evaluate("model", model, test, settings, any.backend(), Evaluation.Monitor.none())));
+    }
+
+    /** As {@link #evaluate(Module, Dataset, EvalSettings)} for one named model, on {@code backend}, showing progress per task. */
+    public static EvalReport.ModelReport evaluate(String name, Module model, Dataset test, EvalSettings settings, Backend backend,
+                                                  Evaluation.Monitor monitor) {
+        long start = System.nanoTime();
+        LipschitzUpperBound.Bound bound = settings.certify() ? Evaluation.bound(model, new int[]{test.channels(), test.height(), test.width()}) : null;
+        try (Scope s = Scope.open()) {
+            Tensor images = test.images(backend);
+            DType dtype = model.parameters().values().stream().findFirst().map(p -> p.value().dtype()).orElse(images.dtype());
+            if (images.dtype() != dtype) images = backend.cast(images, dtype); // a float64 model (the reference backend's oracle)
+            EvalPart all = Evaluation.run(model, images, test.labels(backend), 0, settings,
+                    bound == null ? Double.NaN : bound.value(), monitor);
+            return EvalReport.ModelReport.of(name, "", model.getClass().getSimpleName(), settings, all, bound, (System.nanoTime() - start) / 1e9);
+        }
     }
 
     /** The error under {@code attack} at each ε (misclassified clean images count as errors at every ε). */
