@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "lipreg-spark", mixinStandardHelpOptions = true, sortOptions = false,
         description = "LipReg on Apache Spark: distributed robustness evaluation and hyperparameter sweeps.",
-        subcommands = {SweepCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {EvalCommand.class, SweepCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 bad usage, settings or data, 1 a failed Spark job."})
 public final class LipregSpark implements Callable<Integer> {
     static final int OK = 0, FAILURE = 1, BAD_INPUT = 2;
