@@ -1,0 +1,8 @@
+package dev.lipreg.spark;
+
+/** A distributed job whose task failed every attempt Spark allowed; the message is the task's own error, on one line. */
+public final class JobFailedException extends RuntimeException {
+    public JobFailedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

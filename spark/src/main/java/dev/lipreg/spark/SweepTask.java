@@ -1,0 +1,111 @@
+package dev.lipreg.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lipreg.attacks.FixedBudgetAttack;
+import dev.lipreg.attacks.Pgd;
+import dev.lipreg.data.Dataset;
+import dev.lipreg.data.Split;
+import dev.lipreg.eval.ErrorCurve;
+import dev.lipreg.eval.Robustness;
+import dev.lipreg.nn.Checkpoint;
+import dev.lipreg.nn.Init;
+import dev.lipreg.nn.Loss;
+import dev.lipreg.nn.LrSchedule;
+import dev.lipreg.nn.ModelSpec;
+import dev.lipreg.nn.Module;
+import dev.lipreg.nn.Presets;
+import dev.lipreg.nn.Sgd;
+import dev.lipreg.regularizers.CleanMetrics;
+import dev.lipreg.regularizers.EpochReport;
+import dev.lipreg.regularizers.Trainer;
+import dev.lipreg.regularizers.TrainerConfig;
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.Norm;
+import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One sweep point on an executor: trains a model with the library's {@link Trainer},
+ * evaluates it (clean error, error under PGD at each ε of its norm) and publishes
+ * {@code OUT/runs/NAME/} with {@code model.json}, {@code checkpoint.safetensors} (the
+ * weights; {@code lipreg eval --checkpoint OUT/runs/NAME} reads it), {@code history.json}
+ * (one entry per epoch) and {@code result.json}. Same settings, same bits: the run
+ * depends on its seed and thread count only, so a retried task rewrites the same run.
+ */
+final class SweepTask {
+    static final String MODEL = "model.json", CHECKPOINT = "checkpoint.safetensors", HISTORY = "history.json", RESULT = "result.json";
+    static final String FORMAT = "lipreg-sweep-1";
+    private static final int EVAL_BATCH = 500;
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private SweepTask() {
+    }
+
+    static Path runDir(SweepSettings s, SweepPoint p) {
+        return Path.of(s.out(), "runs", p.name());
+    }
+
+    static SweepResult run(SweepSettings s, SweepPoint p, int attempt) {
+        DataSet source = DataSet.parse("--data", s.data());
+        Dataset train = subset(source.load(Path.of(s.dataDir()), Split.TRAIN), s.trainSubset(), s.seed());
+        Dataset test = subset(source.load(Path.of(s.dataDir()), Split.TEST), s.testSubset(), s.seed() + 1);
+        Path target = runDir(s, p), staged = RunDirectory.staging(target);
+        try (TaskBackend tb = TaskBackend.open(s.taskThreads()); Scope scope = Scope.open()) {
+            Backend b = tb.backend();
+            ModelSpec spec = Presets.spec(s.model(), new int[]{train.channels(), train.height(), train.width()}, train.numClasses());
+            Module model = spec.build(new Init(b, s.seed()));
+            Sgd sgd = new Sgd(model.parameters(), s.lr(), s.momentum(), 0);
+            long t0 = System.nanoTime();
+            List<EpochReport> history = new Trainer(model, p.objective(), sgd, LrSchedule.constant(s.lr()), b,
+                    new TrainerConfig(s.epochs(), s.batch(), s.seed(), null, EVAL_BATCH)).fit(train, test);
+            double trainSeconds = (System.nanoTime() - t0) / 1e9;
+            model.eval();
+            long t1 = System.nanoTime();
+            double clean = 1 - CleanMetrics.of(model, Loss.crossEntropy(), test, b, s.attackBatch()).accuracy();
+            double[] eps = s.epsilons(p.norm());
+            FixedBudgetAttack pgd = (p.norm() == Norm.L2 ? Pgd.l2(eps[0], s.pgdSteps()) : Pgd.linf(eps[0], s.pgdSteps())).withSeed(s.seed());
+            Tensor x = test.images(b), y = test.labels(b);
+            ErrorCurve curve = Robustness.errorCurve(model, x, y, pgd, eps, s.attackBatch(), null);
+            EpochReport last = history.getLast();
+            SweepResult r = new SweepResult(p, target.toString(), test.count(), clean, eps.clone(), curve.errors(), last.trainLoss(), last.maxGradL2(),
+                    trainSeconds, (System.nanoTime() - t1) / 1e9, attempt);
+            write(staged, spec, model, s, p, history, r);
+            RunDirectory.publish(staged, target);
+            return r;
+        } finally {
+            RunDirectory.delete(staged); // only left when something failed before publish
+        }
+    }
+
+    /** As {@code lipreg train --train-subset/--test-subset}: a fixed seeded sample, all when n is 0 or too large. */
+    static Dataset subset(Dataset d, int n, long seed) {
+        return n == 0 || n >= d.count() ? d : d.sample(n, seed);
+    }
+
+    private static void write(Path dir, ModelSpec spec, Module model, SweepSettings s, SweepPoint p, List<EpochReport> history, SweepResult r) {
+        try {
+            Files.writeString(dir.resolve(MODEL), spec.toJson() + "\n", StandardCharsets.UTF_8);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", FORMAT);
+            meta.put("model", spec.name());
+            meta.put("point", JSON.writeValueAsString(p));
+            meta.put("settings", JSON.writeValueAsString(s));
+            meta.put("epochs_completed", Integer.toString(history.size()));
+            Checkpoint.save(dir.resolve(CHECKPOINT), model, meta);
+            JSON.writeValue(dir.resolve(HISTORY).toFile(), history);
+            JSON.writeValue(dir.resolve(RESULT).toFile(), r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the run " + p.name() + " into " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}
