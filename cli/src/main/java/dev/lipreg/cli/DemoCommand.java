@@ -180,7 +180,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private TrainSettings settings(Double lip, Double tv) {
         return new TrainSettings("fashion-cnn", DataSource.FASHION_MNIST.id, trainSubset, evalImages, epochs, batch, "sgd", lr, 0.9, 0,
-                "constant", 0, "cross-entropy", lip, tv, null, "l2", null, false, null);
+                "constant", 0, "cross-entropy", lip, tv, null, "l2", null, false, null, Objectives.TRAIN_MODE);
     }
 
     /** Trains one model into {@code dir}, replacing an earlier demo's run there. */

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
         sortOptions = false,
         description = "Lipschitz-regularized, adversarially robust deep learning (Finlay et al. 2018; tulip 2019).",
         subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, AttackCommand.class, DetectCommand.class,
-                GradCommand.class, ExportCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                GradCommand.class, ExportCommand.class, DemoCommand.class, TheoryCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 bad usage or input, 1 other failure.",
                 "Backend: --backend or LIPREG_BACKEND = auto | dnnl | reference."})
 public final class Lipreg implements Callable<Integer> {

@@ -32,7 +32,14 @@ final class PenaltyOptions {
     @Option(names = "--margin", description = "Penalize the gradient of the logit margin instead of the loss.")
     boolean margin;
 
+    @Option(names = "--penalty-grad-mode", paramLabel = "MODE", defaultValue = Objectives.TRAIN_MODE,
+            description = "Mode of the model while the penalized input gradients are taken: train (batch norm normalizes with the "
+                    + "batch's statistics, so each example's gradient also depends on the rest of its batch, as in PyTorch) or eval "
+                    + "(running statistics: each example's gradient is its own; one extra forward per step). Only matters with batch "
+                    + "norm. Default: ${DEFAULT-VALUE}.")
+    String penaltyGradMode;
+
     RobustObjective objective() {
-        return Objectives.of(loss, lip, tv, squared, norm, fd, margin);
+        return Objectives.of(loss, lip, tv, squared, norm, fd, margin, penaltyGradMode);
     }
 }

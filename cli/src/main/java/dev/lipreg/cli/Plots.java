@@ -65,6 +65,27 @@ final class Plots {
         write(file, chart);
     }
 
+    /**
+     * Scatter plots of (x, y) points, one series per entry ({@code points[0]} the x values, {@code points[1]} the y values),
+     * with the line y = x for reference.
+     */
+    static void scatter(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> points) {
+        XYChart chart = chart(title, xLabel, yLabel);
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(7);
+        double max = 0;
+        for (double[][] p : points.values()) {
+            for (double[] axis : p) for (double v : axis) if (Double.isFinite(v)) max = Math.max(max, v);
+        }
+        if (!(max > 0)) max = 1;
+        chart.getStyler().setXAxisMin(0.0).setYAxisMin(0.0);
+        chart.addSeries("y = x", new double[]{0, max}, new double[]{0, max}).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line)
+                .setMarker(SeriesMarkers.NONE);
+        points.forEach((name, p) -> {
+            if (p[0].length > 0) chart.addSeries(name, p[0], p[1]).setMarker(SeriesMarkers.CIRCLE);
+        });
+        write(file, chart);
+    }
+
     private static XYChart chart(String title, String x, String y) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
         chart.getStyler().setXAxisDecimalPattern("0.###").setYAxisDecimalPattern("0.###");

@@ -98,7 +98,8 @@ final class TrainCommand implements Callable<Integer> {
 
     TrainSettings settings() {
         return new TrainSettings(model, data.data, trainSubset, testSubset, epochs, batch, optimizer, lr, momentum, weightDecay, schedule, seed,
-                penalties.loss, penalties.lip, penalties.tv, penalties.squared, penalties.norm, penalties.fd, penalties.margin, adv);
+                penalties.loss, penalties.lip, penalties.tv, penalties.squared, penalties.norm, penalties.fd, penalties.margin, adv,
+                penalties.penaltyGradMode);
     }
 
     @Override

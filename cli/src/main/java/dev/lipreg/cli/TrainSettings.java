@@ -17,10 +17,15 @@ import java.util.Map;
  * @param trainSubset training images used, 0 = all
  * @param testSubset  test images evaluated after each epoch, 0 = all
  * @param adv         adversarial training ("pgd:STEPS:EPS" or "fgsm:EPS"), or null
+ * @param penaltyGradMode "train" or "eval" (runs saved before the option read as "train")
  */
 record TrainSettings(String model, String data, int trainSubset, int testSubset, int epochs, int batch, String optimizer, double lr,
                      double momentum, double weightDecay, String schedule, long seed, String loss, Double lip, Double tv,
-                     Double squared, String norm, Double fd, boolean margin, String adv) {
+                     Double squared, String norm, Double fd, boolean margin, String adv, String penaltyGradMode) {
+
+    TrainSettings {
+        if (penaltyGradMode == null) penaltyGradMode = Objectives.TRAIN_MODE;
+    }
 
     /** Checks every value, naming the option of the first bad one. */
     TrainSettings validate() {
@@ -42,12 +47,12 @@ record TrainSettings(String model, String data, int trainSubset, int testSubset,
 
     /** The objective without the adversary (which needs the attack classes, see {@link Adversaries}). */
     RobustObjective objective() {
-        return Objectives.of(loss, lip, tv, squared, norm, fd, margin);
+        return Objectives.of(loss, lip, tv, squared, norm, fd, margin, penaltyGradMode);
     }
 
     TrainSettings withEpochs(int e) {
         return new TrainSettings(model, data, trainSubset, testSubset, e, batch, optimizer, lr, momentum, weightDecay, schedule, seed, loss,
-                lip, tv, squared, norm, fd, margin, adv);
+                lip, tv, squared, norm, fd, margin, adv, penaltyGradMode);
     }
 
     /** Component values by option name ("--weight-decay" → weightDecay). */

@@ -122,6 +122,41 @@ class TrainCommandTest {
         assertFalse(Files.exists(out.resolve("checkpoint.safetensors")));
     }
 
+    /**
+     * {@code --penalty-grad-mode eval} reaches the objective (stored with the run, kept on resume): with batch norm the
+     * penalized gradients differ from the training-mode ones, so do the weights. That each example's eval-mode gradient
+     * is its own is proven in the library (BatchNormPenaltyTest.trainingModeGradientsCoupleTheExamplesOfABatch).
+     */
+    @Test
+    void penaltyGradientModeIsPartOfTheRun() throws IOException {
+        Path bnSpec = tmp.resolve("bn.json");
+        TinyData.write(bnSpec, """
+                {"name": "tiny-bn", "input": [1, 8, 8], "classes": 10, "layers": [
+                  {"type": "conv2d", "in": 1, "out": 4, "kernel": 3, "padding": 1},
+                  {"type": "batchnorm2d", "channels": 4},
+                  {"type": "relu"},
+                  {"type": "maxpool2d", "kernel": 2},
+                  {"type": "flatten"},
+                  {"type": "linear", "in": 64, "out": 10}]}
+                """.getBytes());
+        Path train = tmp.resolve("train-mode"), eval = tmp.resolve("eval-mode");
+        assertEquals(0, train(train, "--epochs", "1", "--model", bnSpec.toString(), "--lip", "0.5").code());
+        CliRun e = train(eval, "--epochs", "1", "--model", bnSpec.toString(), "--lip", "0.5", "--penalty-grad-mode", "eval");
+        assertEquals(0, e.code(), e.dump());
+        assertTrue(SafeTensors.readHeader(eval.resolve("checkpoint.safetensors")).metadata().get("settings")
+                .contains("\"penaltyGradMode\" : \"eval\""));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(train.resolve("checkpoint.safetensors")),
+                Files.readAllBytes(eval.resolve("checkpoint.safetensors"))), "eval-mode penalty gradients change the training");
+
+        CliRun differs = CliRun.of("train", "--resume", "--epochs", "2", "--penalty-grad-mode", "train", "--out", eval.toString(),
+                "--data-dir", data.toString());
+        assertEquals(2, differs.code(), differs.dump());
+        assertTrue(differs.err().contains("--penalty-grad-mode: train differs from the run being resumed (eval)"), differs.dump());
+        CliRun bad = train(tmp.resolve("bad"), "--epochs", "1", "--penalty-grad-mode", "batch");
+        assertEquals(2, bad.code(), bad.dump());
+        assertTrue(bad.err().contains("--penalty-grad-mode: expected train or eval, got 'batch'"), bad.dump());
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);

@@ -13,7 +13,7 @@ class UsageTest {
     void helpListsEverySubcommand() {
         CliRun r = CliRun.of("--help");
         assertEquals(0, r.code(), r.dump());
-        for (String c : List.of("info", "train", "eval", "attack", "detect", "grad", "demo")) {
+        for (String c : List.of("info", "train", "eval", "attack", "detect", "grad", "demo", "theory")) {
             assertTrue(r.out().contains("\n  " + c + " "), c + ": " + r.dump());
             CliRun sub = CliRun.of(c, "--help");
             assertEquals(0, sub.code(), sub.dump());
