@@ -3,16 +3,23 @@ package dev.lipreg.nn;
 import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.Pool2dSpec;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * One layer of a {@link ModelSpec}: a type and its integer/real arguments,
- * e.g. {"type": "conv2d", "in": 1, "out": 32, "kernel": 3, "padding": 1}.
+ * One layer of a {@link ModelSpec}: a type, its integer/real arguments and its per-channel lists,
+ * e.g. {"type": "conv2d", "in": 1, "out": 32, "kernel": 3, "padding": 1} or
+ * {"type": "normalize", "mean": [0.4914, 0.4822, 0.4465], "std": [0.247, 0.243, 0.261]}.
+ *
+ * @param type  the layer type, one of {@link #types()}
+ * @param args  the layer's number arguments (booleans are 0/1)
+ * @param lists the layer's list arguments (only {@code normalize} has any: {@code mean}, {@code std})
  */
-public record LayerSpec(String type, Map<String, Number> args) {
+public record LayerSpec(String type, Map<String, Number> args, Map<String, List<Double>> lists) {
 
     /** Accepted arguments per type; anything else is rejected with the list. */
     private static final Map<String, Set<String>> ARGS = Map.ofEntries(
@@ -31,29 +38,84 @@ public record LayerSpec(String type, Map<String, Number> args) {
             Map.entry("batchnorm2d", Set.of("channels", "eps", "momentum")),
             Map.entry("dropout", Set.of("p", "seed")),
             Map.entry("residual", Set.of("in", "out", "stride", "groups")),
-            Map.entry("bottleneck", Set.of("in", "out", "cardinality", "width", "stride")));
+            Map.entry("bottleneck", Set.of("in", "out", "cardinality", "width", "stride")),
+            Map.entry("normalize", Set.of()));
 
+    /** Accepted list arguments per type (one value per channel). */
+    private static final Map<String, Set<String>> LISTS = Map.of("normalize", Set.of("mean", "std"));
+
+    /** Checks the type and the argument names; values are checked by {@link ModelSpec} (see {@code SpecCheck}). */
     public LayerSpec {
         if (type == null || !ARGS.containsKey(type)) {
             throw new IllegalArgumentException("unknown layer type '" + type + "', expected one of " + ARGS.keySet().stream().sorted().toList());
         }
         args = Map.copyOf(args);
+        lists = lists == null ? Map.of() : lists;
+        Set<String> listNames = LISTS.getOrDefault(type, Set.of());
         for (String k : args.keySet()) {
+            if (listNames.contains(k)) {
+                throw new IllegalArgumentException("layer '" + type + "': argument '" + k + "' must be a list of numbers, one per channel, e.g. ["
+                        + args.get(k) + "]");
+            }
             if (!ARGS.get(type).contains(k)) {
                 throw new IllegalArgumentException("layer '" + type + "': unknown argument '" + k + "', expected some of "
-                        + ARGS.get(type).stream().sorted().toList());
+                        + names(type));
             }
         }
+        for (var e : lists.entrySet()) {
+            if (ARGS.get(type).contains(e.getKey())) {
+                throw new IllegalArgumentException("layer '" + type + "': argument '" + e.getKey() + "' must be a number, got a list");
+            }
+            if (!listNames.contains(e.getKey())) {
+                throw new IllegalArgumentException("layer '" + type + "': unknown argument '" + e.getKey() + "', expected some of "
+                        + names(type));
+            }
+            if (e.getValue() == null || e.getValue().stream().anyMatch(java.util.Objects::isNull)) throw new IllegalArgumentException("layer '" + type + "': list '" + e.getKey() + "' holds a null");
+        }
+        Map<String, List<Double>> copy = new LinkedHashMap<>();
+        lists.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+        lists = Map.copyOf(copy);
     }
 
-    /** A spec from alternating name, value pairs. */
+    /** A layer with number arguments only (every type but {@code normalize}). */
+    public LayerSpec(String type, Map<String, Number> args) {
+        this(type, args, Map.of());
+    }
+
+    private static List<String> names(String type) {
+        List<String> all = new ArrayList<>(ARGS.get(type));
+        all.addAll(LISTS.getOrDefault(type, Set.of()));
+        return all.stream().sorted().toList();
+    }
+
+    /**
+     * A spec from alternating name, value pairs; a value is a {@link Number}, or for a list argument
+     * a {@code double[]}, {@code float[]} or {@code List} of numbers.
+     */
     public static LayerSpec of(String type, Object... nameValues) {
+        if (nameValues.length % 2 != 0) throw new IllegalArgumentException("layer '" + type + "': arguments must come in name, value pairs");
         Map<String, Number> a = new LinkedHashMap<>();
-        for (int i = 0; i < nameValues.length; i += 2) a.put((String) nameValues[i], (Number) nameValues[i + 1]);
-        return new LayerSpec(type, a);
+        Map<String, List<Double>> l = new LinkedHashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            String name = (String) nameValues[i];
+            switch (nameValues[i + 1]) {
+                case Number n -> a.put(name, n);
+                case double[] d -> l.put(name, Arrays.stream(d).boxed().toList());
+                case float[] f -> {
+                    List<Double> v = new ArrayList<>();
+                    for (float x : f) v.add((double) x);
+                    l.put(name, v);
+                }
+                case List<?> v -> l.put(name, v.stream().map(x -> ((Number) x).doubleValue()).toList());
+                case null, default -> throw new IllegalArgumentException("layer '" + type + "': argument '" + name
+                        + "' must be a number or a list of numbers, got " + nameValues[i + 1]);
+            }
+        }
+        return new LayerSpec(type, a, l);
     }
 
-    static List<String> types() {
+    /** The layer types a spec may use, sorted. */
+    public static List<String> types() {
         return ARGS.keySet().stream().sorted().toList();
     }
 
@@ -84,6 +146,7 @@ public record LayerSpec(String type, Map<String, Number> args) {
             case "residual" -> new ResidualBlock(init, reqInt("in"), reqInt("out"), optInt("stride", 1), optInt("groups", 1));
             case "bottleneck" -> new BottleneckBlock(init, reqInt("in"), reqInt("out"), optInt("cardinality", 1),
                     reqInt("width"), optInt("stride", 1));
+            case "normalize" -> Normalize.of(reqList("mean"), reqList("std"));
             default -> throw new IllegalStateException("unhandled layer type " + type);
         };
     }
@@ -92,6 +155,12 @@ public record LayerSpec(String type, Map<String, Number> args) {
         int k = reqInt("kernel");
         int pad = optInt("padding", 0);
         return new Pool2dSpec(k, k, optInt("stride", k), optInt("stride", k), pad, pad, countIncludePad);
+    }
+
+    List<Double> reqList(String name) {
+        List<Double> v = lists.get(name);
+        if (v == null) throw new IllegalArgumentException("layer '" + type + "': argument '" + name + "' (a list, one value per channel) is required");
+        return v;
     }
 
     int reqInt(String name) {

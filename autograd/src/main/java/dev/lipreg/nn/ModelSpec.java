@@ -107,18 +107,33 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
             throw new IllegalArgumentException("model spec: layer " + index + " must be an object with a 'type'");
         }
         Map<String, Number> args = new LinkedHashMap<>();
+        Map<String, List<Double>> lists = new LinkedHashMap<>();
         for (var e : n.properties()) {
             if (e.getKey().equals("type")) continue;
             JsonNode v = e.getValue();
             if (v.isBoolean()) args.put(e.getKey(), v.asBoolean() ? 1 : 0);
             else if (v.isNumber()) args.put(e.getKey(), v.numberValue());
+            else if (v.isArray()) lists.put(e.getKey(), numbers(v, index, e.getKey()));
             else throw new IllegalArgumentException("model spec: layer " + index + " argument '" + e.getKey() + "' must be a number, got " + v);
         }
         try {
-            return new LayerSpec(n.get("type").asText(), args);
+            return new LayerSpec(n.get("type").asText(), args, lists);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("model spec: layer " + index + ": " + e.getMessage(), e);
         }
+    }
+
+    private static List<Double> numbers(JsonNode array, int index, String name) {
+        if (array.size() > SpecCheck.MAX_LIST) {
+            throw new IllegalArgumentException("model spec: layer " + index + " list '" + name + "' has " + array.size()
+                    + " values, more than the limit of " + SpecCheck.MAX_LIST);
+        }
+        List<Double> out = new ArrayList<>();
+        for (JsonNode x : array) {
+            if (!x.isNumber()) throw new IllegalArgumentException("model spec: layer " + index + " list '" + name + "' must hold numbers, got " + x);
+            out.add(x.doubleValue());
+        }
+        return out;
     }
 
     private static int intValue(JsonNode n, String what) {
@@ -141,6 +156,10 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
                 Number v = e.getValue();
                 if (v instanceof Double || v instanceof Float) o.put(e.getKey(), v.doubleValue());
                 else o.put(e.getKey(), v.longValue());
+            });
+            l.lists().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+                ArrayNode a = o.putArray(e.getKey());
+                e.getValue().forEach(a::add);
             });
         }
         try {

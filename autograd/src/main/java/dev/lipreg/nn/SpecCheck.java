@@ -17,6 +17,8 @@ import java.util.Locale;
  */
 final class SpecCheck {
     static final int MAX_LAYERS = 1000;
+    /** The most values a list argument (one per channel) may hold when read from JSON. */
+    static final int MAX_LIST = 1 << 20;
     static final String PROPERTY = "lipreg.maxModelBytes";
     static final String ENV = "LIPREG_MAX_MODEL_BYTES";
     private static final MemoryBudget BUDGET = new MemoryBudget(PROPERTY, ENV, () -> 4L << 30);
@@ -125,6 +127,7 @@ final class SpecCheck {
                 if (!(momentum >= 0 && momentum <= 1)) throw fail("'momentum' must be in [0, 1], got " + momentum);
                 addParameters(2 * c);
             }
+            case "normalize" -> normalize(l);
             case "dropout" -> {
                 double p = l.optDouble("p", 0.5);
                 if (!(p >= 0 && p < 1)) throw fail("'p' must be in [0, 1), got " + p);
@@ -151,6 +154,22 @@ final class SpecCheck {
                 shape = new long[]{out, (shape[1] - 1) / stride + 1, (shape[2] - 1) / stride + 1};
             }
             default -> throw new IllegalStateException("unhandled layer type " + l.type());
+        }
+    }
+
+    /** Per-channel mean and std: one of each per channel (axis 1 of the batch), finite, std > 0. */
+    private void normalize(LayerSpec l) {
+        List<Double> mean = l.reqList("mean"), std = l.reqList("std");
+        long channels = shape[0];
+        for (var e : List.of(java.util.Map.entry("mean", mean), java.util.Map.entry("std", std))) {
+            if (e.getValue().size() != channels) {
+                throw fail("'" + e.getKey() + "' has " + e.getValue().size() + " values but the input " + show(shape) + " has " + channels
+                        + (shape.length == 3 ? " channels" : " features") + "; give one per channel");
+            }
+        }
+        for (int c = 0; c < channels; c++) {
+            finite("mean", mean.get(c));
+            if (!(std.get(c) > 0) || Double.isInfinite(std.get(c))) throw fail("'std' must be finite and > 0, got " + std.get(c) + " for channel " + c);
         }
     }
 

@@ -59,6 +59,30 @@ class ModelSpecTest {
         }
     }
 
+    @Test
+    void normalizeListsRoundTripAndBuildTheLayer() {
+        ModelSpec spec = new ModelSpec("cifar-like", new int[]{3, 2, 2}, 2, List.of(
+                LayerSpec.of("normalize", "mean", new double[]{0.4914, 0.4822, 0.4465}, "std", List.of(0.247, 0.243, 0.261)),
+                LayerSpec.of("flatten"),
+                LayerSpec.of("linear", "in", 12, "out", 2)));
+        String json = spec.toJson();
+        assertTrue(json.contains("\"mean\" : [ 0.4914, 0.4822, 0.4465 ]"), json);
+        ModelSpec back = ModelSpec.parse(json);
+        assertEquals(spec, back);
+        assertEquals(json, back.toJson());
+        try (Scope s = Scope.open()) {
+            Sequential m = back.build(new Init(Backends.reference(), 1));
+            Normalize n = (Normalize) m.layers().getFirst();
+            assertEquals(List.of(0.4914, 0.4822, 0.4465), java.util.Arrays.stream(n.mean()).boxed().toList());
+            assertEquals(1 / 0.243, n.lipschitz());
+            assertEquals(n.spec(), spec.layers().getFirst());
+            // stateless: the linear layer keeps its index-based name, nothing is stored for the normalization
+            assertEquals(List.of("2.weight", "2.bias"), List.copyOf(m.stateDict().keySet()));
+        }
+        // the two-argument constructor still makes list-free layers
+        assertEquals(Map.of(), new LayerSpec("relu", Map.of()).lists());
+    }
+
     private static String errorOf(String json) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
             ModelSpec spec = ModelSpec.parse(json);

@@ -23,7 +23,7 @@ import java.util.Set;
 /**
  * Converts an imported chain of layers (Conv, BatchNormalization, Gemm/MatMul(+Add),
  * activations, MaxPool, AveragePool, GlobalAveragePool/ReduceMean, Flatten/Reshape,
- * Dropout) and LipReg's residual and bottleneck blocks (as PyTorch ResNets export them)
+ * Dropout, Sub and Div by per-channel constants as a normalize layer) and LipReg's residual and bottleneck blocks (as PyTorch ResNets export them)
  * into a LipReg {@link ModelSpec} and state dict computing the same function. Shape
  * subgraphs are skipped; any other branch is refused by node.
  */
@@ -36,6 +36,8 @@ final class NativeLift {
     private int[][] dims;
     private boolean[] dense;
     private String where;
+    /** The index of a normalize layer lifted from Sub whose std a directly following Div gives; -1 if none. */
+    private int subtracted = -1;
 
     private NativeLift(OnnxModel model) {
         this.model = model;
@@ -48,7 +50,7 @@ final class NativeLift {
 
     private OnnxException fail(String message) {
         return new OnnxException((where == null ? model.name() : where) + ": " + message
-                + " (converting needs LipReg's layers: Conv, BatchNormalization, Gemm/MatMul, activations, pools, Flatten, Dropout, residual and bottleneck blocks)");
+                + " (converting needs LipReg's layers: Conv, BatchNormalization, Gemm/MatMul, activations, pools, Flatten, Dropout, Sub/Div by per-channel constants, residual and bottleneck blocks)");
     }
 
     private NativeModel run() {
@@ -91,6 +93,7 @@ final class NativeLift {
             } else {
                 current = block(current, next, users, used);
                 linearWithoutBias = null;
+                subtracted = -1;
             }
         }
         for (OnnxModel.Step step : model.steps()) {
@@ -232,6 +235,8 @@ final class NativeLift {
     private Pending layer(OnnxModel.Step step, Pending linear) {
         NodeProto n = step.node();
         int i = layers.size();
+        int sub = subtracted;
+        subtracted = -1;
         Attrs a = new Attrs(n, where, Set.of("kernel_shape", "strides", "dilations", "pads", "auto_pad", "group", "epsilon", "momentum",
                 "training_mode", "spatial", "is_test", "alpha", "beta", "transA", "transB", "ceil_mode", "storage_order", "count_include_pad",
                 "axis", "axes", "keepdims", "noop_with_empty_axes", "ratio", "seed", "allowzero", "min", "max"));
@@ -288,6 +293,24 @@ final class NativeLift {
                 state.put(linear.index() + ".bias", b);
                 return null;
             }
+            case "Sub" -> {
+                double[] mean = perChannel(step, inDims, outDims);
+                double[] std = new double[mean.length];
+                Arrays.fill(std, 1);
+                layers.add(LayerSpec.of("normalize", "mean", mean, "std", std));
+                subtracted = i;
+            }
+            case "Div" -> {
+                double[] std = perChannel(step, inDims, outDims);
+                if (Arrays.stream(std).anyMatch(v -> !(v > 0) || Double.isInfinite(v))) {
+                    throw fail("only Div by finite constants > 0 converts (to a normalize layer), got " + Arrays.toString(std));
+                }
+                if (sub >= 0) {
+                    layers.set(sub, LayerSpec.of("normalize", "mean", layers.get(sub).lists().get("mean"), "std", std));
+                } else {
+                    layers.add(LayerSpec.of("normalize", "mean", new double[std.length], "std", std));
+                }
+            }
             case "Relu", "Sigmoid", "Tanh", "Softplus" -> layers.add(LayerSpec.of(n.getOpType().toLowerCase(java.util.Locale.ROOT)));
             case "LeakyRelu" -> layers.add(LayerSpec.of("leaky_relu", "slope", (double) a.f("alpha", 0.01f)));
             case "Elu" -> layers.add(LayerSpec.of("elu", "alpha", (double) a.f("alpha", 1f)));
@@ -318,6 +341,29 @@ final class NativeLift {
             default -> throw fail("op " + n.getOpType() + " has no LipReg layer");
         }
         return null;
+    }
+
+    /**
+     * The constant second input of a Sub or Div as one value per channel (axis 1): a scalar, or a
+     * tensor whose dims, aligned to the input's from the right, are 1 except C on the channel axis.
+     */
+    private double[] perChannel(OnnxModel.Step step, int[] inDims, int[] outDims) {
+        Tensor c = param(step, 1);
+        int[] d = c.shape().dims();
+        int channels = inDims.length >= 2 ? inDims[1] : -1;
+        boolean fits = Arrays.equals(inDims, outDims) && channels > 0 && d.length <= inDims.length;
+        for (int k = 0; fits && k < d.length; k++) {
+            int axis = inDims.length - d.length + k;
+            fits = d[k] == 1 || axis == 1 && d[k] == channels;
+        }
+        if (!fits) {
+            throw fail(step.node().getOpType() + " by a constant " + Arrays.toString(d) + " on an input " + Arrays.toString(inDims)
+                    + " converts only as a per-channel normalization (a scalar or one value per channel of axis 1)");
+        }
+        double[] v = c.toDoubleArray();
+        double[] out = new double[channels];
+        for (int k = 0; k < channels; k++) out[k] = v.length == 1 ? v[0] : v[k];
+        return out;
     }
 
     private Tensor param(OnnxModel.Step step, int input) {

@@ -14,6 +14,7 @@ import dev.lipreg.nn.Flatten;
 import dev.lipreg.nn.Linear;
 import dev.lipreg.nn.MaxPool2d;
 import dev.lipreg.nn.Module;
+import dev.lipreg.nn.Normalize;
 import dev.lipreg.nn.ResidualBlock;
 import dev.lipreg.nn.Sequential;
 import dev.lipreg.onnx.gen.OnnxProto.AttributeProto;
@@ -53,6 +54,8 @@ public final class OnnxExport {
 
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Map<Tensor, String> names = new IdentityHashMap<>();
+    /** The rank of each Normalize layer's input, from the probe pass: its constants are shaped [1, C, 1, ...] to match. */
+    private final Map<Normalize, Integer> normalizeRanks = new IdentityHashMap<>();
     private int counter;
 
     private OnnxExport(Module root) {
@@ -81,8 +84,8 @@ public final class OnnxExport {
 
     /** The ONNX model of {@code module} for inputs [N, ...input]. */
     public static ModelProto build(Module module, int[] input) {
-        int[] outDims = outputDims(module, input);
         OnnxExport x = new OnnxExport(module);
+        int[] outDims = x.outputDims(module, input);
         String out = x.emit(module, "input", "");
         x.graph.setName("lipreg").addInput(valueInfo("input", input)).addOutput(valueInfo(out, outDims));
         return ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("LipReg").setProducerVersion("0.1")
@@ -91,7 +94,7 @@ public final class OnnxExport {
     }
 
     /** The output dims (without batch) from one evaluation-mode forward pass of a zero batch of one. */
-    private static int[] outputDims(Module module, int[] input) {
+    private int[] outputDims(Module module, int[] input) {
         boolean training = module.isTraining();
         Tensor any = module.stateDict().values().stream().findFirst()
                 .orElseThrow(() -> new OnnxException("cannot export " + module.describe() + ": it has no parameters to infer its backend from"));
@@ -100,7 +103,7 @@ public final class OnnxExport {
         System.arraycopy(input, 0, dims, 1, input.length);
         try (Scope s = Scope.open(); GradMode.Restore off = GradMode.disabled()) {
             module.eval();
-            Variable y = module.forward(Variable.constant(any.backend().full(Shape.of(dims), any.dtype(), 0)));
+            Variable y = probe(module, Variable.constant(any.backend().full(Shape.of(dims), any.dtype(), 0)));
             int[] d = y.shape().dims();
             int[] out = new int[d.length - 1];
             System.arraycopy(d, 1, out, 0, out.length);
@@ -111,6 +114,17 @@ public final class OnnxExport {
         } finally {
             module.train(training);
         }
+    }
+
+    /** {@code m.forward(x)}, layer by layer through Sequentials, noting the input rank of each Normalize. */
+    private Variable probe(Module m, Variable x) {
+        if (m instanceof Sequential s) {
+            Variable h = x;
+            for (Module layer : s.layers()) h = probe(layer, h);
+            return h;
+        }
+        if (m instanceof Normalize n) normalizeRanks.put(n, x.shape().rank());
+        return m.forward(x);
     }
 
     private static ValueInfoProto valueInfo(String name, int[] dimsWithoutBatch) {
@@ -143,6 +157,7 @@ public final class OnnxExport {
             case AdaptiveAvgPool2d p -> add(node("GlobalAveragePool", scope, in));
             case Flatten f -> add(node("Flatten", scope, in).addAttribute(intAttr("axis", 1)));
             case Dropout d -> in; // evaluation mode: the identity
+            case Normalize n -> normalize(n, in, scope);
             case BatchNorm2d b -> batchNorm(b, in, scope);
             case ResidualBlock r -> {
                 String h = relu(batchNorm(r.bn1(), conv(r.conv1(), in, scope + "/conv1"), scope + "/bn1"), scope + "/relu1");
@@ -157,7 +172,7 @@ public final class OnnxExport {
             }
             default -> throw new OnnxException("cannot export layer " + m.describe() + " (" + m.getClass().getSimpleName()
                     + "): supported are Sequential, Conv2d, Linear, activations, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, "
-                    + "Dropout, BatchNorm2d, ResidualBlock, BottleneckBlock and imported OnnxModels");
+                    + "Dropout, BatchNorm2d, Normalize, ResidualBlock, BottleneckBlock and imported OnnxModels");
         };
     }
 
@@ -190,6 +205,29 @@ public final class OnnxExport {
                 initializer(s.get("running_mean")), initializer(s.get("running_var")));
         n.addAttribute(AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT).setF((float) b.eps()));
         return add(n);
+    }
+
+    /**
+     * (x − mean) / std as Sub and Div with constant initializers [1, C, 1, ...] named like PyTorch
+     * buffers ("0.mean", "0.std"), as torch.onnx exports a normalization module; the import reads
+     * them back and {@code toNative()} lifts the pair to a Normalize layer.
+     */
+    private String normalize(Normalize n, String in, String scope) {
+        Integer rank = normalizeRanks.get(n);
+        if (rank == null) throw new OnnxException("cannot export " + n.describe() + ": it was not reached by the probe pass");
+        String prefix = scope.isEmpty() ? "" : scope.substring(1).replace('/', '.') + ".";
+        String mean = constant(prefix + "mean", n.mean(), rank), std = constant(prefix + "std", n.std(), rank);
+        return add(node("Div", scope, add(node("Sub", scope, in, mean)), std));
+    }
+
+    /** A float32 initializer [1, C, 1, ...] of the given rank holding {@code values}. */
+    private String constant(String name, double[] values, int rank) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) b.putFloat((float) v);
+        TensorProto.Builder p = TensorProto.newBuilder().setName(name).setDataType(1).setRawData(ByteString.copyFrom(b.array()));
+        for (int i = 0; i < rank; i++) p.addDims(i == 1 ? values.length : 1);
+        if (graph.getInitializerList().stream().noneMatch(i -> i.getName().equals(name))) graph.addInitializer(p);
+        return name;
     }
 
     private NodeProto.Builder activation(Activation a, String in, String scope) {

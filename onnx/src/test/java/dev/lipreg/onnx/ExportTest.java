@@ -47,9 +47,13 @@ class ExportTest {
     static Path dir;
     static final List<Path> written = new ArrayList<>();
 
-    /** conv (dilation, groups, no bias), every activation, both pools with padding, batch norm, dropout, residual and bottleneck blocks. */
+    /**
+     * Per-channel normalization, conv (dilation, groups, no bias), every activation, both pools with padding, batch norm, dropout,
+     * residual and bottleneck blocks, and a per-feature normalization of a flat tensor.
+     */
     static ModelSpec everyLayer() {
         return new ModelSpec("every-layer", new int[]{3, 12, 12}, 5, List.of(
+                LayerSpec.of("normalize", "mean", new double[]{0.4914, 0.4822, 0.4465}, "std", new double[]{0.247, 0.243, 0.261}),
                 LayerSpec.of("conv2d", "in", 3, "out", 8, "kernel", 3, "padding", 2, "dilation", 2),
                 LayerSpec.of("batchnorm2d", "channels", 8, "eps", 1e-3),
                 LayerSpec.of("leaky_relu", "slope", 0.2),
@@ -65,6 +69,7 @@ class ExportTest {
                 LayerSpec.of("tanh"),
                 LayerSpec.of("flatten"),
                 LayerSpec.of("linear", "in", 16 * 2 * 2, "out", 12, "bias", 0),
+                LayerSpec.of("normalize", "mean", new double[12], "std", new double[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0.5}),
                 LayerSpec.of("sigmoid"),
                 LayerSpec.of("relu"),
                 LayerSpec.of("linear", "in", 12, "out", 5)));
@@ -128,7 +133,10 @@ class ExportTest {
             ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(file));
             assertEquals(OnnxExport.OPSET, proto.getOpsetImport(0).getVersion());
             assertEquals("batch", proto.getGraph().getInput(0).getType().getTensorType().getShape().getDim(0).getDimParam());
-            Set<String> expected = model.stateDict().keySet().stream().filter(k -> !k.endsWith("num_batches_tracked")).collect(Collectors.toSet());
+            Set<String> expected = model.stateDict().keySet().stream().filter(k -> !k.endsWith("num_batches_tracked")).collect(Collectors.toCollection(java.util.HashSet::new));
+            for (int i = 0; i < spec.layers().size(); i++) {
+                if (spec.layers().get(i).type().equals("normalize")) expected.addAll(List.of(i + ".mean", i + ".std"));
+            }
             assertEquals(expected, proto.getGraph().getInitializerList().stream().map(TensorProto::getName).collect(Collectors.toSet()));
         }
     }
