@@ -148,21 +148,26 @@ final class TheoryCommand implements Callable<Integer> {
         if (testSubset < 2) throw BadInputException.of("--test-subset", "at least 2 images (a correlation needs pairs)", testSubset);
         if (trainSubset < 0) throw BadInputException.of("--train-subset", "a count >= 0 (0 = all)", trainSubset);
         Run f0 = Run.read("--undefended", "undefended", undefended), fl = Run.read("--regularized", "regularized", regularized);
-        List<String> notes = check(f0, fl);
-        Backend b = backend.resolve();
-        TheoryReport report = run(f0, fl, s, notes, b, parent.progress(spec));
+        run(f0, fl, s, data, trainSubset, testSubset, backend.resolve(), parent.progress(spec), out, spec.commandLine().getOut());
+        return Lipreg.OK;
+    }
+
+    /** Checks the runs, measures, writes the report files into {@code out} and prints the summary and paths. Used by {@code demo} too. */
+    static TheoryReport run(Run f0, Run fl, Settings s, DataOptions data, int trainSubset, int testSubset, Backend b, Progress.Factory progress,
+                            Path out, PrintWriter stdout) {
+        List<String> notes = check(f0, fl, data);
+        TheoryReport report = measure(f0, fl, s, data, trainSubset, testSubset, notes, b, progress);
         TheoryReport.Files files = report.write(out);
-        PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(report.markdown());
         stdout.println();
         stdout.println("report: " + files.json() + ", " + files.markdown());
         stdout.println("plots:  " + String.join(", ", files.plots().stream().map(Path::toString).toList()));
         stdout.flush();
-        return Lipreg.OK;
+        return report;
     }
 
     /** Refuses pairs of runs the bound does not speak about; returns notes on differences it tolerates. */
-    private List<String> check(Run f0, Run fl) {
+    private static List<String> check(Run f0, Run fl, DataOptions data) {
         if (f0.penalized()) {
             throw BadInputException.of("--undefended", "a run trained without penalties (f₀ minimizes the loss alone)",
                     f0.ref().checkpoint() + " (trained with " + f0.penalties() + ")");
@@ -193,7 +198,8 @@ final class TheoryCommand implements Callable<Integer> {
         return notes;
     }
 
-    private TheoryReport run(Run f0, Run fl, Settings s, List<String> notes, Backend b, Progress.Factory progress) {
+    private static TheoryReport measure(Run f0, Run fl, Settings s, DataOptions data, int trainSubset, int testSubset, List<String> notes,
+                                        Backend b, Progress.Factory progress) {
         try (Scope scope = Scope.open()) {
             Dataset train = DataOptions.subset(TrainingRun.Data.load(fl.settings(), data.dir).train(), trainSubset, s.seed(), "--train-subset");
             TestImages trainImages = TestImages.of(train, b);

@@ -119,7 +119,7 @@ record TheoryReport(String dataset, int trainImages, int testImages, String norm
                     .append(" | ").append(num(median(d.pairedValues(d.estimates())))).append(" | ").append(num(d.medianRatio())).append(" |\n");
         }
         sb.append("\nDistance: per image the smallest found by ").append(distanceAttacks).append("; margin = z_y − max_{k≠y} z_k. Paired: ")
-                .append("correct (margin > 0), broken by some attack, finite estimate. Scatter plots: scatter-undefended.png, scatter-regularized.png.\n");
+                .append("correct (margin > 0), broken by some attack, finite estimate; the medians are over the paired images. Scatter plots: scatter-undefended.png, scatter-regularized.png.\n");
         for (String n : notes) sb.append("Note: ").append(n).append(".\n");
         return sb.toString();
     }
