@@ -142,6 +142,9 @@ final class TheoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (out.toString().isBlank() || java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+            throw BadInputException.of("--out", "a directory for the report", "'" + out + "'" + (out.toString().isBlank() ? "" : " (an existing file)"));
+        }
         Norm threat = AttackOptions.norm("--norm", norm);
         Settings s = new Settings(threat, maxDistance != null ? maxDistance : threat == Norm.L2 ? 4 : 0.2, pgdSteps, bisectionSteps, cwSteps,
                 batch, seed);

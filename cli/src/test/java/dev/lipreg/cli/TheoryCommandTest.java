@@ -132,6 +132,10 @@ class TheoryCommandTest {
         assertEquals(2, norm.code(), norm.dump());
         assertTrue(norm.err().contains("--norm: expected l2 or linf, got 'l1'"), norm.dump());
         assertTrue(!Files.exists(dir.resolve("x")), "nothing written");
+        Path file = dir.resolve("small.json");
+        CliRun existing = CliRun.of("theory", "--undefended", plain.toString(), "--regularized", robust.toString(), "--out", file.toString());
+        assertEquals(2, existing.code(), existing.dump());
+        assertTrue(existing.err().contains("--out: expected a directory for the report, got '" + file + "' (an existing file)"), existing.dump());
     }
 
     private static CliRun ok(List<String> args) {
