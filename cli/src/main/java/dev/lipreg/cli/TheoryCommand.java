@@ -38,7 +38,8 @@ import java.util.function.Function;
                 + "the regularized run was trained with, evaluated on both models), and per test image the minimal adversarial distance "
                 + "(smallest of PGD bisection, CW and DeepFool) against the first-order estimate margin / ‖∇ₓ margin‖, with Pearson and "
                 + "Spearman correlations.",
-                "Writes OUT/theory.json, OUT/theory.md (also printed) and OUT/scatter-undefended.png, OUT/scatter-regularized.png."})
+                "--data defaults to the dataset the runs were trained on. Writes OUT/theory.json, OUT/theory.md (also printed) and "
+                        + "OUT/scatter-undefended.png, OUT/scatter-regularized.png."})
 final class TheoryCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     Lipreg parent;
@@ -53,6 +54,7 @@ final class TheoryCommand implements Callable<Integer> {
             description = "Training run of f_λ, trained with gradient penalties (its stored settings give λ, the penalties and the loss).")
     Path regularized;
 
+    /** {@code --data} defaults to the dataset the runs were trained on. */
     @Mixin
     DataOptions data;
 
@@ -151,6 +153,7 @@ final class TheoryCommand implements Callable<Integer> {
         if (testSubset < 2) throw BadInputException.of("--test-subset", "at least 2 images (a correlation needs pairs)", testSubset);
         if (trainSubset < 0) throw BadInputException.of("--train-subset", "a count >= 0 (0 = all)", trainSubset);
         Run f0 = Run.read("--undefended", "undefended", undefended), fl = Run.read("--regularized", "regularized", regularized);
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--data")) data.data = fl.settings().data(); // the runs say which
         run(f0, fl, s, data, trainSubset, testSubset, backend.resolve(), parent.progress(spec), out, spec.commandLine().getOut());
         return Lipreg.OK;
     }
@@ -184,7 +187,7 @@ final class TheoryCommand implements Callable<Integer> {
                 throw BadInputException.of("--" + r.role(), "a run without adversarial training (the bound is about penalties on the clean loss)",
                         r.ref().checkpoint() + " (trained with --adv " + r.settings().adv() + ")");
             }
-            if (!r.settings().data().equals(data.data)) {
+            if (DataSource.parse("--data", r.settings().data()) != data.source()) {
                 throw BadInputException.of("--data", "the dataset the runs were trained on", "'" + data.data + "' (" + r.ref().checkpoint()
                         + " was trained on " + r.settings().data() + ")");
             }
