@@ -31,9 +31,11 @@ import java.util.concurrent.Callable;
         description = {"Train fashion-cnn on Fashion-MNIST undefended and with TV (ε = 0.01) + Lipschitz (λ = 0.1) penalties, evaluate both on "
                 + "the same test images (PGD and DeepFool) and print clean error, error at an ℓ2 and an ℓ∞ budget, median ℓ2 distance and "
                 + "gradient norms side by side.",
-                "Writes OUT/undefended and OUT/lipschitz (training runs) and OUT/report.{json,md} with plots."})
+                "Writes OUT/undefended and OUT/lipschitz (training runs), OUT/report.{json,md} with plots, OUT/detect-*/ and "
+                        + "OUT/theory/ (the paper's checks, as lipreg theory)."})
 final class DemoCommand implements Callable<Integer> {
     static final double LAMBDA = 0.1, TV = 0.01;
+    static final int THEORY_TRAIN_IMAGES = 1000;
 
     @CommandLine.ParentCommand
     Lipreg parent;
@@ -77,6 +79,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Test images of the detection table (0: no detection). Default: ${DEFAULT-VALUE}.")
     int detectImages;
 
+    @Option(names = "--theory-images", paramLabel = "N", defaultValue = "100",
+            description = "Test images of the paper's checks (lipreg theory; 0: no checks). Default: ${DEFAULT-VALUE}.")
+    int theoryImages;
+
     @Mixin
     BackendOption backend;
 
@@ -92,6 +98,7 @@ final class DemoCommand implements Callable<Integer> {
         if (evalImages < 1) throw BadInputException.of("--eval-images", "a count >= 1", evalImages);
         if (cwSteps < 1) throw BadInputException.of("--cw-steps", "a count >= 1", cwSteps);
         if (detectImages < 0) throw BadInputException.of("--detect-images", "a count >= 0", detectImages);
+        if (theoryImages < 0 || theoryImages == 1) throw BadInputException.of("--theory-images", "0 or a count >= 2", theoryImages);
         TrainSettings plain = settings(null, null), robust = settings(LAMBDA, TV);
         plain.validate();
         robust.validate();
@@ -124,6 +131,14 @@ final class DemoCommand implements Callable<Integer> {
             stdout.println("== detection on " + detectImages + " test images: max_k ‖∇ₓ softmax_k‖₂ thresholded at 5% false positives; "
                     + "ℓ2 attacks at ε = " + EvalReport.num(epsL2) + ", and CW against the detector (evasive)");
             stdout.print(detection(refs, dataOptions, b, attacks, progress));
+        }
+        if (theoryImages > 0) {
+            stdout.println();
+            stdout.println("== the paper's checks (lipreg theory): the loss bound on up to " + THEORY_TRAIN_IMAGES + " training images, "
+                    + "minimal ℓ2 distances against margin / ‖∇ₓ margin‖₂ on " + theoryImages + " test images");
+            TheoryCommand.Settings theory = new TheoryCommand.Settings(Norm.L2, 4, 10, 8, cwSteps, 250, 0);
+            TheoryCommand.run(TheoryCommand.Run.read("--out", "undefended", plainDir), TheoryCommand.Run.read("--out", "regularized", robustDir),
+                    theory, dataOptions, THEORY_TRAIN_IMAGES, theoryImages, b, progress, out.resolve("theory"), stdout);
         }
         stdout.printf(Locale.ROOT, "%ndemo finished in %s on backend %s%n", Progress.duration((System.nanoTime() - start) / 1e9), b.name());
         stdout.flush();

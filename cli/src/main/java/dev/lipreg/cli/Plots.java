@@ -72,6 +72,7 @@ final class Plots {
     static void scatter(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> points) {
         XYChart chart = chart(title, xLabel, yLabel);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(7);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW); // points gather along the diagonal, away from that corner
         double max = 0;
         for (double[][] p : points.values()) {
             for (double[] axis : p) for (double v : axis) if (Double.isFinite(v)) max = Math.max(max, v);

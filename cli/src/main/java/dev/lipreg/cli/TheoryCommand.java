@@ -38,7 +38,8 @@ import java.util.function.Function;
                 + "the regularized run was trained with, evaluated on both models), and per test image the minimal adversarial distance "
                 + "(smallest of PGD bisection, CW and DeepFool) against the first-order estimate margin / ‖∇ₓ margin‖, with Pearson and "
                 + "Spearman correlations.",
-                "Writes OUT/theory.json, OUT/theory.md (also printed) and OUT/scatter-undefended.png, OUT/scatter-regularized.png."})
+                "--data defaults to the dataset the runs were trained on. Writes OUT/theory.json, OUT/theory.md (also printed) and "
+                        + "OUT/scatter-undefended.png, OUT/scatter-regularized.png."})
 final class TheoryCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     Lipreg parent;
@@ -53,6 +54,7 @@ final class TheoryCommand implements Callable<Integer> {
             description = "Training run of f_λ, trained with gradient penalties (its stored settings give λ, the penalties and the loss).")
     Path regularized;
 
+    /** {@code --data} defaults to the dataset the runs were trained on. */
     @Mixin
     DataOptions data;
 
@@ -142,27 +144,36 @@ final class TheoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (out.toString().isBlank() || java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+            throw BadInputException.of("--out", "a directory for the report", "'" + out + "'" + (out.toString().isBlank() ? "" : " (an existing file)"));
+        }
         Norm threat = AttackOptions.norm("--norm", norm);
         Settings s = new Settings(threat, maxDistance != null ? maxDistance : threat == Norm.L2 ? 4 : 0.2, pgdSteps, bisectionSteps, cwSteps,
                 batch, seed);
         if (testSubset < 2) throw BadInputException.of("--test-subset", "at least 2 images (a correlation needs pairs)", testSubset);
         if (trainSubset < 0) throw BadInputException.of("--train-subset", "a count >= 0 (0 = all)", trainSubset);
         Run f0 = Run.read("--undefended", "undefended", undefended), fl = Run.read("--regularized", "regularized", regularized);
-        List<String> notes = check(f0, fl);
-        Backend b = backend.resolve();
-        TheoryReport report = run(f0, fl, s, notes, b, parent.progress(spec));
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--data")) data.data = fl.settings().data(); // the runs say which
+        run(f0, fl, s, data, trainSubset, testSubset, backend.resolve(), parent.progress(spec), out, spec.commandLine().getOut());
+        return Lipreg.OK;
+    }
+
+    /** Checks the runs, measures, writes the report files into {@code out} and prints the summary and paths. Used by {@code demo} too. */
+    static TheoryReport run(Run f0, Run fl, Settings s, DataOptions data, int trainSubset, int testSubset, Backend b, Progress.Factory progress,
+                            Path out, PrintWriter stdout) {
+        List<String> notes = check(f0, fl, data);
+        TheoryReport report = measure(f0, fl, s, data, trainSubset, testSubset, notes, b, progress);
         TheoryReport.Files files = report.write(out);
-        PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(report.markdown());
         stdout.println();
         stdout.println("report: " + files.json() + ", " + files.markdown());
         stdout.println("plots:  " + String.join(", ", files.plots().stream().map(Path::toString).toList()));
         stdout.flush();
-        return Lipreg.OK;
+        return report;
     }
 
     /** Refuses pairs of runs the bound does not speak about; returns notes on differences it tolerates. */
-    private List<String> check(Run f0, Run fl) {
+    private static List<String> check(Run f0, Run fl, DataOptions data) {
         if (f0.penalized()) {
             throw BadInputException.of("--undefended", "a run trained without penalties (f₀ minimizes the loss alone)",
                     f0.ref().checkpoint() + " (trained with " + f0.penalties() + ")");
@@ -176,7 +187,7 @@ final class TheoryCommand implements Callable<Integer> {
                 throw BadInputException.of("--" + r.role(), "a run without adversarial training (the bound is about penalties on the clean loss)",
                         r.ref().checkpoint() + " (trained with --adv " + r.settings().adv() + ")");
             }
-            if (!r.settings().data().equals(data.data)) {
+            if (DataSource.parse("--data", r.settings().data()) != data.source()) {
                 throw BadInputException.of("--data", "the dataset the runs were trained on", "'" + data.data + "' (" + r.ref().checkpoint()
                         + " was trained on " + r.settings().data() + ")");
             }
@@ -193,7 +204,8 @@ final class TheoryCommand implements Callable<Integer> {
         return notes;
     }
 
-    private TheoryReport run(Run f0, Run fl, Settings s, List<String> notes, Backend b, Progress.Factory progress) {
+    private static TheoryReport measure(Run f0, Run fl, Settings s, DataOptions data, int trainSubset, int testSubset, List<String> notes,
+                                        Backend b, Progress.Factory progress) {
         try (Scope scope = Scope.open()) {
             Dataset train = DataOptions.subset(TrainingRun.Data.load(fl.settings(), data.dir).train(), trainSubset, s.seed(), "--train-subset");
             TestImages trainImages = TestImages.of(train, b);

@@ -63,8 +63,14 @@ record TheoryReport(String dataset, int trainImages, int testImages, String norm
         Map<String, Object> tree = new LinkedHashMap<>();
         tree.put("dataset", dataset);
         tree.put("norm", norm);
-        tree.put("lossBound", Map.of("trainImages", trainImages, "result", lossBound));
-        tree.put("distances", Map.of("testImages", testImages, "attacks", distanceAttacks, "models", models.stream().map(TheoryReport::distances).toList()));
+        Map<String, Object> bound = new LinkedHashMap<>(), distances = new LinkedHashMap<>();
+        bound.put("trainImages", trainImages);
+        bound.put("result", lossBound);
+        distances.put("testImages", testImages);
+        distances.put("attacks", distanceAttacks);
+        distances.put("models", models.stream().map(TheoryReport::distances).toList());
+        tree.put("lossBound", bound);
+        tree.put("distances", distances);
         tree.put("notes", notes);
         Json.writeFile(json, tree);
         AtomicWrite.string(md, markdown());
@@ -119,7 +125,7 @@ record TheoryReport(String dataset, int trainImages, int testImages, String norm
                     .append(" | ").append(num(median(d.pairedValues(d.estimates())))).append(" | ").append(num(d.medianRatio())).append(" |\n");
         }
         sb.append("\nDistance: per image the smallest found by ").append(distanceAttacks).append("; margin = z_y − max_{k≠y} z_k. Paired: ")
-                .append("correct (margin > 0), broken by some attack, finite estimate. Scatter plots: scatter-undefended.png, scatter-regularized.png.\n");
+                .append("correct (margin > 0), broken by some attack, finite estimate; the medians are over the paired images. Scatter plots: scatter-undefended.png, scatter-regularized.png.\n");
         for (String n : notes) sb.append("Note: ").append(n).append(".\n");
         return sb.toString();
     }

@@ -104,7 +104,7 @@ class DefaultBackendCommandsTest {
     void demo() {
         Path out = tmp.resolve("demo");
         CliRun r = CliRun.of("demo", "--data", data.toString(), "--out", out.toString(), "--eval-images", "4", "--batch", "25",
-                "--train-subset", "50", "--detect-images", "4", "--cw-steps", "5");
+                "--train-subset", "50", "--detect-images", "4", "--cw-steps", "5", "--theory-images", "4");
         assertEquals(0, r.code(), r.dump());
         assertTrue(r.out().contains("demo finished in "), r.dump());
     }

@@ -20,7 +20,7 @@ class DemoCommandTest {
         Path data = TinyData.write(tmp.resolve("fashion"), 100, 30), out = tmp.resolve("demo");
         // fashion-cnn sized for 8x8 images: the demo's whole pipeline at toy scale
         CliRun r = CliRun.of("demo", "--data", data.toString(), "--out", out.toString(), "--eval-images", "5", "--batch", "25",
-                "--detect-images", "0", "--cw-steps", "3", "--backend", "reference");
+                "--detect-images", "0", "--cw-steps", "3", "--theory-images", "2", "--backend", "reference");
         assertEquals(0, r.code(), r.dump());
         assertTrue(r.out().contains("| Fashion-MNIST, fashion-cnn"), r.dump());
         for (String row : new String[]{"clean error", "error at ℓ2 ε = 1.00", "error at ℓ∞ ε = 0.0500", "median ℓ2 distance", "max ‖∇ₓℓ‖₂"}) {
@@ -33,9 +33,12 @@ class DemoCommandTest {
         assertEquals("undefended", report.get("models").get(0).get("name").asText());
         assertEquals("lipschitz", report.get("models").get(1).get("name").asText());
         assertTrue(Files.exists(out.resolve("lipschitz/checkpoint.safetensors")));
+        assertTrue(r.out().contains("== the paper's checks (lipreg theory)"), r.dump());
+        assertTrue(r.out().contains("Loss(f_λ) ≤ Loss(f₀) + λ·R(f₀) on 100 training images"), "the regularized run's whole training set: " + r.dump());
+        assertTrue(Files.exists(out.resolve("theory/theory.json")) && Files.exists(out.resolve("theory/scatter-regularized.png")));
 
         CliRun again = CliRun.of("demo", "--data", data.toString(), "--out", out.toString(), "--eval-images", "2", "--batch", "25",
-                "--backend", "reference", "--train-subset", "25", "--detect-images", "0", "--cw-steps", "3");
+                "--backend", "reference", "--train-subset", "25", "--detect-images", "0", "--cw-steps", "3", "--theory-images", "0");
         assertEquals(0, again.code(), "a second demo replaces the first: " + again.dump());
     }
 

@@ -113,6 +113,19 @@ class TheoryCommandTest {
         assertTrue(Files.readString(out.resolve("theory.md")).contains("| regularized | "));
     }
 
+    /** ℓ∞: PGD bisection and DeepFool (CW is ℓ2 only), the margin's gradient measured in ℓ1. */
+    @Test
+    void linfDistancesUseTheL1GradientNorm() throws IOException {
+        Path linf = dir.resolve("theory-linf");
+        CliRun r = ok("theory", "--undefended", plain.toString(), "--regularized", robust.toString(), "--data-dir", DATA.toString(),
+                "--norm", "linf", "--train-subset", "20", "--test-subset", "6", "--pgd-steps", "3", "--bisection-steps", "3",
+                "--out", linf.toString());
+        JsonNode report = Json.read(linf.resolve("theory.json"));
+        assertEquals("linf", report.get("norm").asText());
+        assertEquals("PGD bisection and DeepFool", report.get("distances").get("attacks").asText());
+        assertTrue(r.out().contains("Minimal ℓ∞ distance against the first-order estimate margin / ‖∇ₓ margin‖₁"), r.dump());
+    }
+
     @Test
     void runsTheBoundDoesNotSpeakAboutAreRefused() {
         CliRun swapped = CliRun.of("theory", "--undefended", robust.toString(), "--regularized", plain.toString(), "--data-dir", DATA.toString(),
@@ -132,6 +145,10 @@ class TheoryCommandTest {
         assertEquals(2, norm.code(), norm.dump());
         assertTrue(norm.err().contains("--norm: expected l2 or linf, got 'l1'"), norm.dump());
         assertTrue(!Files.exists(dir.resolve("x")), "nothing written");
+        Path file = dir.resolve("small.json");
+        CliRun existing = CliRun.of("theory", "--undefended", plain.toString(), "--regularized", robust.toString(), "--out", file.toString());
+        assertEquals(2, existing.code(), existing.dump());
+        assertTrue(existing.err().contains("--out: expected a directory for the report, got '" + file + "' (an existing file)"), existing.dump());
     }
 
     private static CliRun ok(List<String> args) {

@@ -6,7 +6,7 @@ import dev.lipreg.tensor.Norm;
  * Each image's minimal adversarial distance (the smallest the attacks found)
  * against its first-order estimate margin / ‖∇ₓ margin‖_* ({@link FirstOrderDistance}),
  * with their Pearson and Spearman correlations over the images that pair up:
- * correctly classified (margin > 0), broken at a distance > 0 by some attack,
+ * correctly classified (positive margin), broken at a positive distance by some attack,
  * with a finite estimate. The paper's claim that distances grow like
  * 1 / gradient norm is what a high correlation confirms.
  *
