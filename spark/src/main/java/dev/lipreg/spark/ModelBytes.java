@@ -89,8 +89,8 @@ public record ModelBytes(String name, String checkpoint, String specJson, byte[]
             throw new UncheckedIOException("cannot stage the checkpoint of " + name + " in the temp directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // the reader names the staged copy; the user knows the checkpoint
-            String m = file == null ? Failures.message(e) : Failures.message(e).replace(file.toString(), checkpoint);
-            throw new IllegalArgumentException(m.contains(checkpoint) ? m : checkpoint + ": " + m, e);
+            String why = file == null ? Failures.message(e) : Failures.message(e).replace(file.toString(), checkpoint);
+            throw new IllegalArgumentException(why.contains(checkpoint) ? why : checkpoint + ": " + why, e);
         } finally {
             if (file != null) file.toFile().delete();
         }
