@@ -46,7 +46,7 @@ public record SweepReport(SweepSettings settings, List<SweepResult> results) {
             if (results.stream().noneMatch(r -> r.point().norm() == n)) continue;
             for (double e : settings.epsilons(n)) head.add("err " + label(n) + " " + SweepPoint.num(e));
         }
-        head.addAll(List.of("max ‖∇ₓℓ‖₂", "train loss", "train", "eval", "run"));
+        head.addAll(List.of("train max ‖∇ₓℓ‖₂", "train loss", "train", "eval", "run"));
         StringBuilder sb = new StringBuilder();
         row(sb, head);
         row(sb, head.stream().map(h -> "---").toList());
