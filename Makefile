@@ -104,3 +104,33 @@ bench-onnx:
 	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl onnx -am test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test
 	OMP_NUM_THREADS=$(BENCH_THREADS) $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED \
 	  -cp onnx/target/test-classes:onnx/target/classes:$$(cat onnx/target/test.classpath) dev.lipreg.onnx.OnnxBench --threads $(BENCH_THREADS) $(BENCH_ARGS)
+
+# LipReg on Apache Spark (docs/spark.md). spark-jar: the shaded jar for spark-submit and the local-mode
+# launcher spark/target/bin/lipreg-spark. spark-demo: a λ sweep (trade-off plot) and the distributed
+# evaluation of two of its models through spark-submit's entry point, in local mode on real Fashion-MNIST.
+# spark-bench: images/s in local[1] vs local[2] and the cluster size for 10,000 images in 10 minutes.
+SPARK_MASTER ?= local[2]
+SPARK_OUT ?= target/spark-demo
+SPARK_TRAIN ?= 10000
+SPARK_TEST ?= 500
+SPARK_BENCH_IMAGES ?= 60
+LIPREG_SPARK := spark/target/bin/lipreg-spark
+SPARK_JVM = --enable-native-access=ALL-UNNAMED $$(v=$$($(JAVA_HOME)/bin/java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'); [ "$$v" -ge 23 ] && echo --sun-misc-unsafe-memory-access=allow) -Xss8m -Djava.awt.headless=true -Dlog4j2.configurationFile=spark/target/bin/log4j2.properties
+SPARK_CP = $$(cat spark/target/spark.classpath)
+.PHONY: spark-jar spark-demo spark-bench
+spark-jar:
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -Pshaded -pl spark -am package
+	@ls spark/target/lipreg-spark-*-all.jar
+
+spark-demo: fashion-mnist spark-jar
+	$(LIPREG_SPARK) sweep --master $(SPARK_MASTER) --data-dir $(FASHION_DIR) --model fashion-cnn --train-subset $(SPARK_TRAIN) \
+	  --lip 0,0.01,0.1,1 --tv 0.01 --test-subset $(SPARK_TEST) --eps-l2 0.5,1 --out $(SPARK_OUT)/sweep
+	$(JAVA_HOME)/bin/java $(SPARK_JVM) -cp "$(SPARK_CP)" org.apache.spark.deploy.SparkSubmit --master $(SPARK_MASTER) \
+	  --class dev.lipreg.spark.LipregSpark $$(ls spark/target/lipreg-spark-*-all.jar) eval --data-dir $(FASHION_DIR) \
+	  --checkpoint $(SPARK_OUT)/sweep/runs/lip0-tv0.01-l2-exact --checkpoint $(SPARK_OUT)/sweep/runs/lip0.1-tv0.01-l2-exact \
+	  --test-subset $(SPARK_TEST) --attacks pgd,deepfool --out $(SPARK_OUT)/eval
+
+spark-bench: fashion-mnist spark-jar
+	@test -d $(SPARK_OUT)/sweep/runs/lip0-tv0.01-l2-exact || { echo "run 'make spark-demo' first: the benchmark evaluates its undefended model"; exit 2; }
+	$(JAVA_HOME)/bin/java $(SPARK_JVM) -cp "$$(ls spark/target/lipreg-spark-*-all.jar):$(SPARK_CP)" dev.lipreg.spark.ScalingBench \
+	  $(SPARK_OUT)/sweep/runs/lip0-tv0.01-l2-exact $(SPARK_BENCH_IMAGES) $(FASHION_DIR)

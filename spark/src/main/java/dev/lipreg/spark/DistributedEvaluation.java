@@ -116,8 +116,8 @@ public final class DistributedEvaluation {
             Module model;
             try {
                 model = m.build(Backends.auto());
-            } catch (RuntimeException e) {
-                throw new BadSettingException("--checkpoint: " + Failures.message(e), e);
+            } catch (IllegalArgumentException e) { // names the checkpoint and what is wrong with it
+                throw new BadSettingException("--checkpoint: " + e.getMessage(), e);
             }
             return job.settings().certify() ? Evaluation.bound(model, chw) : null;
         }

@@ -46,7 +46,7 @@ public record SweepReport(SweepSettings settings, List<SweepResult> results) {
             if (results.stream().noneMatch(r -> r.point().norm() == n)) continue;
             for (double e : settings.epsilons(n)) head.add("err " + label(n) + " " + SweepPoint.num(e));
         }
-        head.addAll(List.of("max ‖∇ₓℓ‖₂", "train loss", "train", "eval", "run"));
+        head.addAll(List.of("train max ‖∇ₓℓ‖₂", "train loss", "train", "eval", "run"));
         StringBuilder sb = new StringBuilder();
         row(sb, head);
         row(sb, head.stream().map(h -> "---").toList());
@@ -74,7 +74,8 @@ public record SweepReport(SweepSettings settings, List<SweepResult> results) {
     CategoryChart chart() {
         CategoryChart chart = new CategoryChartBuilder().width(800).height(560).title("Robustness trade-off: error against the Lipschitz weight λ")
                 .xAxisTitle("λ (Lipschitz penalty weight)").yAxisTitle("test error (%)").build();
-        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line)
+        chart.getStyler().setOverlapped(true) // every curve's point for a λ at that λ, not side by side like bars
+                .setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line)
                 .setYAxisMin(0.0).setYAxisMax(100.0).setYAxisDecimalPattern("0.#")
                 .setLegendPosition(Styler.LegendPosition.OutsideS).setChartBackgroundColor(java.awt.Color.WHITE);
         List<String> lambdas = new TreeSet<>(results.stream().map(r -> r.point().lip()).toList()).stream().map(SweepPoint::num).toList();

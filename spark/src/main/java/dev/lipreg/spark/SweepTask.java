@@ -2,28 +2,26 @@ package dev.lipreg.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.lipreg.attacks.FixedBudgetAttack;
-import dev.lipreg.attacks.Pgd;
 import dev.lipreg.data.Dataset;
 import dev.lipreg.data.Split;
-import dev.lipreg.eval.ErrorCurve;
-import dev.lipreg.eval.Robustness;
+import dev.lipreg.eval.AttackSettings;
+import dev.lipreg.eval.EvalPart;
+import dev.lipreg.eval.EvalReport;
+import dev.lipreg.eval.EvalSettings;
+import dev.lipreg.eval.Evaluation;
 import dev.lipreg.nn.Checkpoint;
 import dev.lipreg.nn.Init;
-import dev.lipreg.nn.Loss;
 import dev.lipreg.nn.LrSchedule;
 import dev.lipreg.nn.ModelSpec;
 import dev.lipreg.nn.Module;
 import dev.lipreg.nn.Presets;
 import dev.lipreg.nn.Sgd;
-import dev.lipreg.regularizers.CleanMetrics;
 import dev.lipreg.regularizers.EpochReport;
 import dev.lipreg.regularizers.Trainer;
 import dev.lipreg.regularizers.TrainerConfig;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Norm;
 import dev.lipreg.tensor.Scope;
-import dev.lipreg.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +34,8 @@ import java.util.Map;
 
 /**
  * One sweep point on an executor: trains a model with the library's {@link Trainer},
- * evaluates it (clean error, error under PGD at each ε of its norm) and publishes
+ * evaluates it with the library's {@link Evaluation} (clean error, error under PGD at
+ * each ε of its norm; see {@link #evalSettings}) and publishes
  * {@code OUT/runs/NAME/} with {@code model.json}, {@code checkpoint.safetensors} (the
  * weights; {@code lipreg eval --checkpoint OUT/runs/NAME} reads it), {@code history.json}
  * (one entry per epoch) and {@code result.json}. Same settings, same bits: the run
@@ -71,20 +70,30 @@ final class SweepTask {
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             model.eval();
             long t1 = System.nanoTime();
-            double clean = 1 - CleanMetrics.of(model, Loss.crossEntropy(), test, b, s.attackBatch()).accuracy();
-            double[] eps = s.epsilons(p.norm());
-            FixedBudgetAttack pgd = (p.norm() == Norm.L2 ? Pgd.l2(eps[0], s.pgdSteps()) : Pgd.linf(eps[0], s.pgdSteps())).withSeed(s.seed());
-            Tensor x = test.images(b), y = test.labels(b);
-            ErrorCurve curve = Robustness.errorCurve(model, x, y, pgd, eps, s.attackBatch(), null);
+            EvalSettings es = evalSettings(s, p);
+            EvalPart all = Evaluation.run(model, test.images(b), test.labels(b), 0, es, Double.NaN, null);
+            EvalReport.ModelReport report = EvalReport.ModelReport.of(p.name(), target.resolve(CHECKPOINT).toString(), spec.name(), es, all, null,
+                    (System.nanoTime() - t1) / 1e9);
             EpochReport last = history.getLast();
-            SweepResult r = new SweepResult(p, target.toString(), test.count(), clean, eps.clone(), curve.errors(), last.trainLoss(), last.maxGradL2(),
-                    trainSeconds, (System.nanoTime() - t1) / 1e9, attempt);
+            SweepResult r = new SweepResult(p, target.toString(), test.count(), report.cleanError(), s.epsilons(p.norm()).clone(),
+                    report.errors().get(p.norm().label()).error(), last.trainLoss(), last.maxGradL2(), trainSeconds, report.seconds(), attempt);
             write(staged, spec, model, s, p, history, r);
             RunDirectory.publish(staged, target);
             return r;
         } finally {
             RunDirectory.delete(staged); // only left when something failed before publish
         }
+    }
+
+    /**
+     * The evaluation of a run: PGD in the run's norm at its budgets, no certification. The same as
+     * {@code lipreg eval --attacks pgd --no-certify --test-subset N --seed S+1} with the sweep's budgets, steps and batch
+     * (the test sample is {@code lipreg train}'s, seeded S + 1, and the attacks take the same seed).
+     */
+    static EvalSettings evalSettings(SweepSettings s, SweepPoint p) {
+        double[] eps = s.epsilons(p.norm()), none = new double[0];
+        return EvalSettings.builder().epsL2(p.norm() == Norm.L2 ? eps : none).epsLinf(p.norm() == Norm.LINF ? eps : none).attacks("pgd")
+                .certify(false).seed(s.seed() + 1).attack(AttackSettings.builder().pgdSteps(s.pgdSteps()).batch(s.attackBatch()).build()).build();
     }
 
     /** As {@code lipreg train --train-subset/--test-subset}: a fixed seeded sample, all when n is 0 or too large. */

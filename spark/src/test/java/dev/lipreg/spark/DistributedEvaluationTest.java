@@ -13,7 +13,6 @@ import dev.lipreg.tensor.Scope;
 import org.apache.spark.TaskContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * on local[2,2] in tasks of one attack batch: the records equal a single-process evaluation's, bit for bit.
  */
 class DistributedEvaluationTest {
-    @TempDir
-    static Path dir;
     static List<Path> models;
 
     static final EvalSettings SETTINGS = EvalSettings.builder().epsL2(0.5, 1).epsLinf(0.05).attacks("pgd", "deepfool").certify(true)
@@ -38,7 +35,7 @@ class DistributedEvaluationTest {
     @BeforeAll
     static void trainTwoModels() throws Exception {
         TestData.fashionMnist();
-        models = List.of(TestModels.train(dir.resolve("undefended"), 0), TestModels.train(dir.resolve("lip"), 0.1));
+        models = List.of(TestModels.shared(0), TestModels.shared(0.1));
     }
 
     @Test

@@ -34,6 +34,18 @@ class FaultsTest {
     }
 
     @Test
+    void evalPrintsTheTableAndWritesTheReport() throws Exception {
+        TestData.fashionMnist();
+        Run r = run("eval", "--checkpoint", TestModels.shared(0).toString(), "--test-subset", "20", "--attacks", "pgd", "--pgd-steps", "2",
+                "--eps-l2", "1", "--eps-linf", "none", "--attack-batch", "10", "--out", dir.toString());
+        assertEquals(LipregSpark.OK, r.exit(), r.err());
+        assertTrue(r.out().startsWith("| model | clean err | err ℓ2 1.00 |"), r.out());
+        assertTrue(r.out().contains("20 test images of fashion-mnist-test[sample 20 seed 0]; attacks: pgd."), r.out());
+        assertEquals(r.out().substring(0, r.out().indexOf("\nreport: ")), Files.readString(dir.resolve("report.md")));
+        assertTrue(Files.readString(dir.resolve("report.json")).contains("\"cleanError\""));
+    }
+
+    @Test
     void aCorruptCheckpointIsOneLineOnTheDriver() throws Exception {
         TestData.fashionMnist();
         Path run = dir.resolve("broken");
@@ -56,7 +68,7 @@ class FaultsTest {
     @Test
     void aTaskFailingEveryAttemptIsOneLine() throws Exception {
         TestData.fashionMnist();
-        Path model = TestModels.train(dir.resolve("m"), 0);
+        Path model = TestModels.shared(0);
         EvalJob job = new EvalJob("fashion-mnist", TestData.FASHION_MNIST.toString(), 20, DistributedEvaluationTest.SETTINGS, 1, 1);
         JobFailedException e = assertThrows(JobFailedException.class, () -> DistributedEvaluation.run(TestSpark.context(), List.of(model), job,
                 slice -> {

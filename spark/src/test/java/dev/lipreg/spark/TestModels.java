@@ -27,6 +27,20 @@ final class TestModels {
     private TestModels() {
     }
 
+    private static final Map<Double, Path> SHARED = new java.util.HashMap<>();
+
+    /** A model trained once per JVM for {@code lip}, shared by the test classes (they only read it). */
+    static synchronized Path shared(double lip) throws IOException {
+        Path p = SHARED.get(lip);
+        if (p == null) {
+            Path dir = Files.createTempDirectory("lipreg-spark-models");
+            dir.toFile().deleteOnExit();
+            p = train(dir.resolve(lip == 0 ? "undefended" : "lip" + lip), lip);
+            SHARED.put(lip, p);
+        }
+        return p;
+    }
+
     static Path train(Path dir, double lip) throws IOException {
         Dataset train = FashionMnist.load(TestData.fashionMnist(), Split.TRAIN).sample(512, 11);
         ModelSpec spec = Presets.mlp(new int[]{1, 28, 28}, 10);
