@@ -7,7 +7,7 @@ import java.util.function.Supplier;
 /**
  * One-line messages from failures. A task that fails every attempt reaches the
  * driver as a {@link SparkException} whose message holds the executor's whole
- * stack trace; the user needs the innermost cause's message and where it ran.
+ * stack trace; the user needs the innermost cause's message.
  */
 final class Failures {
     private Failures() {
