@@ -1,6 +1,8 @@
 package dev.lipreg.nn;
 
 import dev.lipreg.autograd.Variable;
+import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Tensor;
 
 import java.util.Collections;
@@ -82,7 +84,10 @@ public abstract class Module {
     /**
      * Copies {@code state} into this module's parameters and buffers. Every name,
      * shape and dtype is checked before anything is written, so a mismatching
-     * state leaves the module unchanged.
+     * state leaves the module unchanged. Floating-point tensors of another precision are
+     * converted (float64 to the nearest float32, as PyTorch's {@code load_state_dict} does;
+     * a finite value beyond float32's range is refused); integer and floating-point
+     * tensors do not convert into each other.
      */
     public final void loadStateDict(Map<String, Tensor> state) {
         Map<String, Tensor> own = stateDict();
@@ -92,9 +97,22 @@ public abstract class Module {
             Tensor dst = e.getValue();
             if (src == null) {
                 problems.append("\n  missing ").append(e.getKey()).append(' ').append(dst.dtype()).append(dst.shape());
-            } else if (!src.shape().equals(dst.shape()) || src.dtype() != dst.dtype()) {
+            } else if (!src.shape().equals(dst.shape()) || src.dtype() != dst.dtype() && !(src.dtype().isFloating() && dst.dtype().isFloating())) {
                 problems.append("\n  ").append(e.getKey()).append(": expected ").append(dst.dtype()).append(dst.shape())
                         .append(", found ").append(src.dtype()).append(src.shape());
+                if (src.dtype().isFloating() != dst.dtype().isFloating()) {
+                    problems.append(dst.dtype().isFloating() ? " (integer values do not convert to floating-point weights)"
+                            : " (floating-point values do not convert to an integer buffer)");
+                }
+            } else if (src.dtype() == DType.FLOAT64 && dst.dtype() == DType.FLOAT32) {
+                double[] v = src.toDoubleArray();
+                for (int i = 0; i < v.length; i++) {
+                    if (Double.isFinite(v[i]) && Float.isInfinite((float) v[i])) {
+                        problems.append("\n  ").append(e.getKey()).append(": FLOAT64 value ").append(v[i]).append(" at element ").append(i)
+                                .append(" is beyond float32's range (±").append(Float.MAX_VALUE).append(")");
+                        break;
+                    }
+                }
             }
         }
         for (String k : state.keySet()) {
@@ -102,10 +120,17 @@ public abstract class Module {
         }
         if (!problems.isEmpty()) throw new IllegalArgumentException("state does not fit " + describe() + ":" + problems);
         for (var e : own.entrySet()) {
-            Tensor src = state.get(e.getKey());
             Tensor dst = e.getValue();
+            Tensor src = converted(state.get(e.getKey()), dst);
             dst.backend().copyInto(dst, src.backend() == dst.backend() ? src : src.to(dst.backend()));
         }
+    }
+
+    /** {@code src} in {@code dst}'s dtype, cast on whichever of the two backends holds both dtypes (in the current scope). */
+    private static Tensor converted(Tensor src, Tensor dst) {
+        if (src.dtype() == dst.dtype()) return src;
+        Backend k = src.backend().supports(dst.dtype()) ? src.backend() : dst.backend();
+        return k.cast(src.backend() == k ? src : src.to(k), dst.dtype());
     }
 
     /** Switches this module and its children between training and evaluation behaviour. */
