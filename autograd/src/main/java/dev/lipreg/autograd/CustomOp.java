@@ -35,7 +35,7 @@ public interface CustomOp {
      */
     Tensor[] backward(List<Tensor> inputs, Tensor output, Tensor gradOutput, boolean[] needed);
 
-    /** The rule that differentiates {@link #backward}, or null (the default): first-order gradients only. */
+    /** {@return the rule that differentiates {@link #backward}, or null (the default): first-order gradients only} */
     default SecondOrder secondOrder() {
         return null;
     }

@@ -70,7 +70,7 @@ public class Variable {
         return node;
     }
 
-    /** The same value cut from the graph. */
+    /** {@return the same value cut from the graph} */
     public Variable detach() {
         return constant(value);
     }
@@ -93,7 +93,7 @@ public class Variable {
         Autograd.backward(this);
     }
 
-    /** The scalar value. */
+    /** {@return the scalar value} */
     public double item() {
         return value.item();
     }

@@ -72,7 +72,7 @@ public final class Init {
         return backend.full(shape, dtype, value);
     }
 
-    /** A fresh seed for a module that needs randomness of its own (dropout). */
+    /** {@return a fresh seed for a module that needs randomness of its own (dropout)} */
     public long nextSeed() {
         return rng.nextLong();
     }

@@ -114,7 +114,7 @@ public record LayerSpec(String type, Map<String, Number> args, Map<String, List<
         return new LayerSpec(type, a, l);
     }
 
-    /** The layer types a spec may use, sorted. */
+    /** {@return the layer types a spec may use, sorted} */
     public static List<String> types() {
         return ARGS.keySet().stream().sorted().toList();
     }

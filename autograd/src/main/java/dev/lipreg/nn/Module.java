@@ -48,14 +48,14 @@ public abstract class Module {
         map.put(name, value);
     }
 
-    /** All parameters, depth first, with dotted names. */
+    /** {@return all parameters, depth first, with dotted names} */
     public final Map<String, Parameter> parameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
         collect("", out, null);
         return Collections.unmodifiableMap(out);
     }
 
-    /** All buffers, depth first, with dotted names. */
+    /** {@return all buffers, depth first, with dotted names} */
     public final Map<String, Buffer> buffers() {
         Map<String, Buffer> out = new LinkedHashMap<>();
         collect("", null, out);
@@ -152,7 +152,7 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
-    /** Number of trainable scalars. */
+    /** {@return number of trainable scalars} */
     public final long parameterCount() {
         return parameters().values().stream().mapToLong(p -> p.shape().size()).sum();
     }

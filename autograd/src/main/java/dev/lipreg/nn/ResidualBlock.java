@@ -42,12 +42,12 @@ public final class ResidualBlock extends Module {
         return bn2;
     }
 
-    /** The projection shortcut's convolution, or null when the shortcut is the identity. */
+    /** {@return the projection shortcut's convolution, or null when the shortcut is the identity} */
     public Conv2d shortcutConv() {
         return Shortcut.conv(shortcut);
     }
 
-    /** The projection shortcut's batch norm, or null when the shortcut is the identity. */
+    /** {@return the projection shortcut's batch norm, or null when the shortcut is the identity} */
     public BatchNorm2d shortcutBn() {
         return Shortcut.bn(shortcut);
     }

@@ -21,7 +21,7 @@ public interface Augmentation {
         return Compose.of(this, Objects.requireNonNull(next, "next"));
     }
 
-    /** The augmentation that leaves batches unchanged. */
+    /** {@return the augmentation that leaves batches unchanged} */
     static Augmentation none() {
         return (x, n, c, h, w, rng) -> BatchShape.check(x, n, c, h, w);
     }

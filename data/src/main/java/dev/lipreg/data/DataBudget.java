@@ -21,7 +21,7 @@ public final class DataBudget {
 
     private DataBudget() {}
 
-    /** The budget in bytes. */
+    /** {@return the budget in bytes} */
     public static long bytes() {
         return BUDGET.bytes();
     }

@@ -207,7 +207,7 @@ public final class Dataset {
                 name + "[sample " + n + " seed " + seed + "]", false);
     }
 
-    /** Number of images of each class, indexed by label. */
+    /** {@return number of images of each class, indexed by label} */
     public int[] classCounts() {
         int[] counts = new int[numClasses];
         for (int label : labels) {

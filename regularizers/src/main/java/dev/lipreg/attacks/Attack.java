@@ -15,7 +15,7 @@ public interface Attack {
     /** Short name for reports, e.g. "pgd-linf", "cw-l2". */
     String name();
 
-    /** The norm the attack bounds (fixed-budget attacks) or minimizes. */
+    /** {@return the norm the attack bounds (fixed-budget attacks) or minimizes} */
     Norm norm();
 
     /** Untargeted: succeeds on an image when the model's prediction differs from its label. */

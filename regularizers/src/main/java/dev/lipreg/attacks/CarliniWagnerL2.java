@@ -38,7 +38,7 @@ public record CarliniWagnerL2(double confidence, double initialConst, int binary
         Inputs.checkPositive(learningRate, "learningRate");
     }
 
-    /** The paper's settings: κ 0, c₀ 1e-3, 9 binary-search steps, 1000 Adam steps of 0.01, abort early. */
+    /** {@return the paper's settings: κ 0, c₀ 1e-3, 9 binary-search steps, 1000 Adam steps of 0.01, abort early} */
     public static CarliniWagnerL2 defaults() {
         return new CarliniWagnerL2(0, 1e-3, 9, 1000, 0.01, true, null);
     }

@@ -38,7 +38,7 @@ public record Ensemble(Norm norm, double epsilon, List<FixedBudgetAttack> member
         return "ensemble-" + norm.label();
     }
 
-    /** The members' names, for reports. */
+    /** {@return the members' names, for reports} */
     public String describe() {
         return String.join(" + ", members.stream().map(Attack::name).toList());
     }

@@ -12,6 +12,6 @@ public interface LabelOracle {
     /** The predicted label of each image of a batch [N, ...]. */
     int[] predict(Tensor images);
 
-    /** The number of classes (known after the first {@link #predict} at the latest). */
+    /** {@return the number of classes (known after the first {@link #predict} at the latest)} */
     int classes();
 }

@@ -148,7 +148,7 @@ public final class Trainer {
             return this;
         }
 
-        /** The trainer; throws when the optimizer is missing or the model has no parameter to infer the backend from. */
+        /** {@return the trainer; throws when the optimizer is missing or the model has no parameter to infer the backend from} */
         public Trainer build() {
             if (optimizer == null) throw new IllegalArgumentException("Trainer: an optimizer is required (Trainer.builder(...).optimizer(...))");
             Backend b = backend;

@@ -74,7 +74,7 @@ public record TrainerConfig(int epochs, int batchSize, long seed, Augmentation a
             return this;
         }
 
-        /** The checked configuration. */
+        /** {@return the checked configuration} */
         public TrainerConfig build() {
             return new TrainerConfig(epochs, batchSize, seed, augmentation, evalBatchSize);
         }

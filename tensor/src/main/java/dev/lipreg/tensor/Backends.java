@@ -32,7 +32,7 @@ public final class Backends {
     private Backends() {
     }
 
-    /** The pure-Java oracle; always available. */
+    /** {@return the pure-Java oracle; always available} */
     public static Backend reference() {
         return ReferenceBackend.INSTANCE;
     }
@@ -48,7 +48,7 @@ public final class Backends {
         };
     }
 
-    /** The backend chosen by configuration, logged once per JVM; the same as {@link #auto()}. */
+    /** {@return the backend chosen by configuration, logged once per JVM; the same as {@link #auto()}} */
     public static Backend configured() {
         return auto();
     }

@@ -32,7 +32,7 @@ public enum DType {
         return this == FLOAT32 || this == FLOAT64;
     }
 
-    /** The dtype code used in safetensors headers ("F32", "I64", ...). */
+    /** {@return the dtype code used in safetensors headers ("F32", "I64", ...)} */
     public String safetensorsName() {
         return safetensorsName;
     }

@@ -12,7 +12,7 @@ public final class LipReg {
         return NativeInfo.collect();
     }
 
-    /** A readable report: {@link #nativeInfo()} plus the backend LIPREG_BACKEND selects (what `lipreg info` prints). */
+    /** {@return a readable report: {@link #nativeInfo()} plus the backend LIPREG_BACKEND selects (what `lipreg info` prints)} */
     public static String info() {
         String backend;
         try {

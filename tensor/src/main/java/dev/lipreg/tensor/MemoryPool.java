@@ -27,7 +27,7 @@ public final class MemoryPool implements AutoCloseable {
     private long inUseBytes;
     private boolean closed;
 
-    /** The process-wide pool scopes draw from unless given another. */
+    /** {@return the process-wide pool scopes draw from unless given another} */
     public static MemoryPool shared() {
         return SHARED;
     }

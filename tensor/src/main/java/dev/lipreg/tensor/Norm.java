@@ -20,7 +20,7 @@ public enum Norm {
         };
     }
 
-    /** The dual norm: ℓ1 ↔ ℓ∞, ℓ2 ↔ ℓ2. */
+    /** {@return the dual norm: ℓ1 ↔ ℓ∞, ℓ2 ↔ ℓ2} */
     public Norm dual() {
         return switch (this) {
             case L1 -> LINF;
@@ -29,7 +29,7 @@ public enum Norm {
         };
     }
 
-    /** The reduction that computes this norm. */
+    /** {@return the reduction that computes this norm} */
     public ReduceOp reduceOp() {
         return switch (this) {
             case L1 -> ReduceOp.NORM_L1;
@@ -38,7 +38,7 @@ public enum Norm {
         };
     }
 
-    /** The reduction of the dual norm, which measures gradients. */
+    /** {@return the reduction of the dual norm, which measures gradients} */
     public ReduceOp dualReduceOp() {
         return dual().reduceOp();
     }

@@ -56,7 +56,7 @@ public final class Scope implements AutoCloseable {
         return s;
     }
 
-    /** The innermost open scope of this thread. */
+    /** {@return the innermost open scope of this thread} */
     public static Scope current() {
         Scope s = STACK.get().peek();
         if (s == null) {
@@ -66,7 +66,7 @@ public final class Scope implements AutoCloseable {
         return s;
     }
 
-    /** True when this thread has an open scope. */
+    /** {@return true when this thread has an open scope} */
     public static boolean isActive() {
         return !STACK.get().isEmpty();
     }
@@ -115,7 +115,7 @@ public final class Scope implements AutoCloseable {
         return open;
     }
 
-    /** The pool this scope draws its slabs from. */
+    /** {@return the pool this scope draws its slabs from} */
     public MemoryPool pool() {
         return pool;
     }

@@ -40,12 +40,12 @@ public final class Shape {
         return dims.clone();
     }
 
-    /** Number of elements. */
+    /** {@return number of elements} */
     public long size() {
         return size;
     }
 
-    /** Number of elements as an int, for tensors addressed by Java arrays. */
+    /** {@return number of elements as an int, for tensors addressed by Java arrays} */
     public int intSize() {
         return Math.toIntExact(size);
     }

@@ -105,7 +105,7 @@ public final class Tensor {
         return scope.isOpen();
     }
 
-    /** The memory (host memory, or a device address for device backends); fails after the scope closed. */
+    /** {@return the memory (host memory, or a device address for device backends); fails after the scope closed} */
     public MemorySegment data() {
         if (!scope.isOpen()) {
             throw new IllegalStateException("tensor " + dtype + shape + " used after its Scope closed; "
@@ -190,7 +190,7 @@ public final class Tensor {
         };
     }
 
-    /** The value of a one-element tensor. */
+    /** {@return the value of a one-element tensor} */
     public double item() {
         if (shape.size() != 1) throw new IllegalArgumentException("item() needs a one-element tensor, got shape " + shape);
         return toDoubleArray()[0];

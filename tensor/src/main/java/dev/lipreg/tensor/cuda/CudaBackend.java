@@ -126,12 +126,12 @@ public final class CudaBackend extends KernelBackend implements AutoCloseable {
         return Shared.INSTANCE;
     }
 
-    /** A backend with its own stream, allocator, kernels and handles, released by {@link #close()}. */
+    /** {@return a backend with its own stream, allocator, kernels and handles, released by {@link #close()}} */
     public static CudaBackend create() {
         return open(false);
     }
 
-    /** Whether a GPU and the CUDA libraries are usable here, and why not; never throws. */
+    /** {@return whether a GPU and the CUDA libraries are usable here, and why not; never throws} */
     public static Availability availability() {
         CudaInfo info = Cuda.probe();
         if (!info.available()) return new Availability(false, info.reason());
@@ -185,7 +185,7 @@ public final class CudaBackend extends KernelBackend implements AutoCloseable {
         return alloc.inUseBytes();
     }
 
-    /** Number of the backend's own kernels launched so far (cuBLAS and cuDNN calls not counted). */
+    /** {@return number of the backend's own kernels launched so far (cuBLAS and cuDNN calls not counted)} */
     public synchronized long kernelLaunches() {
         return launcher.launches;
     }

@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
  */
 public record MemoryBudget(String property, String env, LongSupplier fallback) {
 
-    /** The budget in bytes; a setting that is not a positive byte count is an IllegalArgumentException naming it. */
+    /** {@return the budget in bytes; a setting that is not a positive byte count is an IllegalArgumentException naming it} */
     public long bytes() {
         String v = System.getProperty(property);
         String source = "-D" + property;

@@ -37,7 +37,7 @@ public record TensorInfo(String name, DType dtype, Shape shape, long begin, long
         this(name, dtype, shape, begin, end, dtype == null ? null : dtype.safetensorsName());
     }
 
-    /** The number of data bytes in the file: {@code end - begin}. */
+    /** {@return the number of data bytes in the file: {@code end - begin}} */
     public long byteSize() {
         return end - begin;
     }
