@@ -9,7 +9,12 @@ import dev.lipreg.tensor.Tensor;
  */
 public interface LabelOracle {
 
-    /** The predicted label of each image of a batch [N, ...]. */
+    /**
+     * The predicted label of each image of a batch [N, ...].
+     *
+     * @param images the batch
+     * @return one label per image
+     */
     int[] predict(Tensor images);
 
     /** {@return the number of classes (known after the first {@link #predict} at the latest)} */
