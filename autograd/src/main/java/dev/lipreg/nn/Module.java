@@ -21,20 +21,48 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
+    /**
+     * The module's output for {@code x}, recorded for differentiation while {@link dev.lipreg.autograd.GradMode} is on.
+     *
+     * @param x the input
+     * @return the output
+     */
     public abstract Variable forward(Variable x);
 
+    /**
+     * Registers a trainable parameter under {@code name} (call in the constructor, in PyTorch's order).
+     *
+     * @param name  the state-dict name, without dots
+     * @param value the initial value
+     * @return the parameter
+     */
     protected final Parameter registerParameter(String name, Tensor value) {
         Parameter p = new Parameter(value);
         putUnique(parameters, name, p);
         return p;
     }
 
+    /**
+     * Registers a non-trainable state tensor under {@code name}.
+     *
+     * @param name  the state-dict name, without dots
+     * @param value the initial value
+     * @return the buffer
+     */
     protected final Buffer registerBuffer(String name, Tensor value) {
         Buffer b = new Buffer(value);
         putUnique(buffers, name, b);
         return b;
     }
 
+    /**
+     * Registers a child module under {@code name}; its state appears as "name.…".
+     *
+     * @param <M>   the child's type
+     * @param name  the name, without dots
+     * @param child the child
+     * @return {@code child}
+     */
     protected final <M extends Module> M registerModule(String name, M child) {
         putUnique(children, name, child);
         return child;
@@ -68,7 +96,11 @@ public abstract class Module {
         children.forEach((k, m) -> m.collect(prefix + k + ".", ps, bs));
     }
 
-    /** Parameters and buffers in PyTorch's state_dict order (per module: parameters, buffers, then children). */
+    /**
+     * Parameters and buffers in PyTorch's state_dict order (per module: parameters, buffers, then children).
+     *
+     * @return the state, by name
+     */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         stateInto("", out);
@@ -88,6 +120,8 @@ public abstract class Module {
      * converted (float64 to the nearest float32, as PyTorch's {@code load_state_dict} does;
      * a finite value beyond float32's range is refused); integer and floating-point
      * tensors do not convert into each other.
+     *
+     * @param state the tensors, by state-dict name
      */
     public final void loadStateDict(Map<String, Tensor> state) {
         Map<String, Tensor> own = stateDict();
@@ -133,21 +167,33 @@ public abstract class Module {
         return k.cast(src.backend() == k ? src : src.to(k), dst.dtype());
     }
 
-    /** Switches this module and its children between training and evaluation behaviour. */
+    /**
+     * Switches this module and its children between training and evaluation behaviour.
+     *
+     * @param on true for training behaviour
+     * @return this module
+     */
     public final Module train(boolean on) {
         training = on;
         children.values().forEach(m -> m.train(on));
         return this;
     }
 
+    /**
+     * Switches to evaluation behaviour: {@code train(false)}.
+     *
+     * @return this module
+     */
     public final Module eval() {
         return train(false);
     }
 
+    /** {@return whether this module is in training mode} */
     public final boolean isTraining() {
         return training;
     }
 
+    /** {@return the child modules, by name} */
     protected final Map<String, Module> children() {
         return Collections.unmodifiableMap(children);
     }
@@ -157,7 +203,11 @@ public abstract class Module {
         return parameters().values().stream().mapToLong(p -> p.shape().size()).sum();
     }
 
-    /** A one-line description, e.g. "Conv2d(1, 32, kernel=3x3, stride=1, padding=1)". */
+    /**
+     * A one-line description, e.g. "Conv2d(1, 32, kernel=3x3, stride=1, padding=1)".
+     *
+     * @return the description
+     */
     public String describe() {
         return getClass().getSimpleName();
     }

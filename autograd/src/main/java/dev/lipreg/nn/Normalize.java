@@ -21,6 +21,8 @@ public final class Normalize extends Module {
     private final double[] mean, std;
 
     /**
+     * A normalization with one mean and one std per channel.
+     *
      * @param mean per-channel means, finite
      * @param std  per-channel standard deviations, finite and {@code > 0}; as many as {@code mean}
      */
