@@ -37,7 +37,12 @@ public final class Backends {
         return ReferenceBackend.INSTANCE;
     }
 
-    /** The backend named by {@code name}; throws with the reason when it is unavailable. */
+    /**
+     * The backend named by {@code name}; throws with the reason when it is unavailable.
+     *
+     * @param name reference, dnnl (onednn), cuda or auto
+     * @return the backend
+     */
     public static Backend byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "reference", "ref" -> reference();
@@ -58,6 +63,7 @@ public final class Backends {
      *
      * @throws NativeUnavailableException when oneDNN cannot load and no fallback was allowed; the
      *                                    message names the reason and both ways out
+     * @return the backend
      */
     public static Backend auto() {
         return Choice.INSTANCE.get();

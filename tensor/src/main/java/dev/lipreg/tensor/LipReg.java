@@ -7,7 +7,11 @@ public final class LipReg {
     private LipReg() {
     }
 
-    /** oneDNN version, effective CPU ISA and threads, CUDA availability with versions; never throws. */
+    /**
+     * oneDNN version, effective CPU ISA and threads, CUDA availability with versions; never throws.
+     *
+     * @return the report
+     */
     public static NativeInfo nativeInfo() {
         return NativeInfo.collect();
     }

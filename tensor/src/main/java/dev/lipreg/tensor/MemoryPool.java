@@ -76,12 +76,20 @@ public final class MemoryPool implements AutoCloseable {
         free.clear();
     }
 
-    /** Native bytes held by this pool, in use or cached. */
+    /**
+     * Native bytes held by this pool, in use or cached.
+     *
+     * @return the bytes
+     */
     public synchronized long reservedBytes() {
         return reservedBytes;
     }
 
-    /** Native bytes held by open scopes. */
+    /**
+     * Native bytes held by open scopes.
+     *
+     * @return the bytes
+     */
     public synchronized long inUseBytes() {
         return inUseBytes;
     }

@@ -11,6 +11,12 @@ import java.util.Locale;
 public enum Norm {
     L1, L2, LINF;
 
+    /**
+     * The norm named {@code s}: l1 (1), l2 (2) or linf (inf).
+     *
+     * @param s the name
+     * @return the norm
+     */
     public static Norm parse(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "l1", "1" -> L1;
@@ -43,7 +49,11 @@ public enum Norm {
         return dual().reduceOp();
     }
 
-    /** "l1", "l2" or "linf", as in reports and on the command line. */
+    /**
+     * "l1", "l2" or "linf", as in reports and on the command line.
+     *
+     * @return the label
+     */
     public String label() {
         return switch (this) {
             case L1 -> "l1";

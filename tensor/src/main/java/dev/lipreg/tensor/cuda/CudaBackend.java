@@ -117,6 +117,7 @@ public final class CudaBackend extends KernelBackend implements AutoCloseable {
      * The JVM-wide CUDA backend on the current device, started on first call.
      *
      * @throws NativeUnavailableException without a usable GPU; the message carries the probe's reason
+     * @return the backend
      */
     public static CudaBackend instance() {
         if (Shared.FAILURE != null) {
@@ -175,12 +176,20 @@ public final class CudaBackend extends KernelBackend implements AutoCloseable {
         rt.synchronize();
     }
 
-    /** Device bytes held by this backend's allocator (in use plus cached). */
+    /**
+     * Device bytes held by this backend's allocator (in use plus cached).
+     *
+     * @return the bytes
+     */
     public long reservedBytes() {
         return alloc.reservedBytes();
     }
 
-    /** Device bytes held by tensors of open scopes. */
+    /**
+     * Device bytes held by tensors of open scopes.
+     *
+     * @return the bytes
+     */
     public long inUseBytes() {
         return alloc.inUseBytes();
     }

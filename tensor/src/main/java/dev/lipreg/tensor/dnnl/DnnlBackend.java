@@ -107,6 +107,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
      * The JVM-wide oneDNN backend, loading oneDNN on first call.
      *
      * @throws NativeUnavailableException when oneDNN cannot be loaded; the message says why and what to do
+     * @return the backend
      */
     public static DnnlBackend instance() {
         if (Shared.FAILURE != null) {

@@ -37,12 +37,20 @@ public final class SafeTensors {
      *
      * @throws IllegalArgumentException for an empty or reserved ({@code __metadata__}) name, a null or freed
      *                                  tensor, a null metadata key or value, or a string that is not valid Unicode
+     * @param file     the file to write
+     * @param tensors  the tensors, by name
+     * @param metadata strings for the header, or null
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
         SafeTensorsWriter.write(file, tensors, metadata);
     }
 
-    /** {@link #write(Path, Map, Map)} without metadata. */
+    /**
+     * {@link #write(Path, Map, Map)} without metadata.
+     *
+     * @param file    the file to write
+     * @param tensors the tensors, by name
+     */
     public static void write(Path file, Map<String, Tensor> tensors) {
         SafeTensorsWriter.write(file, tensors, null);
     }
@@ -77,6 +85,8 @@ public final class SafeTensors {
      *                                  tensor data exceeds the memory budget (system property
      *                                  {@code lipreg.maxTensorBytes}, env {@code LIPREG_MAX_TENSOR_BYTES};
      *                                  default half the physical memory), checked before allocating
+     * @param file    the file
+     * @param backend the backend the tensors go to
      */
     public static SafeTensorFile read(Path file, Backend backend) {
         return SafeTensorsReader.read(file, backend);
@@ -86,6 +96,9 @@ public final class SafeTensors {
      * The validated header of {@code file} (names, dtypes, shapes, offsets, metadata)
      * without reading tensor data; the checks are those of {@link #read}, so a file
      * whose header passes here fails {@code read} only if it changes in between.
+     *
+     * @param file the file
+     * @return the header
      */
     public static SafeTensorHeader readHeader(Path file) {
         return SafeTensorsReader.readHeader(file);

@@ -32,7 +32,15 @@ public record TensorInfo(String name, DType dtype, Shape shape, long begin, long
         }
     }
 
-    /** An entry stored as {@code dtype} itself (F32, F64, I32, I64). */
+    /**
+     * An entry stored as {@code dtype} itself (F32, F64, I32, I64).
+     *
+     * @param name  the tensor's name
+     * @param dtype its dtype
+     * @param shape its shape
+     * @param begin the first byte of its data
+     * @param end   one past its last byte
+     */
     public TensorInfo(String name, DType dtype, Shape shape, long begin, long end) {
         this(name, dtype, shape, begin, end, dtype == null ? null : dtype.safetensorsName());
     }
