@@ -172,6 +172,22 @@ class TinyCnn(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class NormalizedCnn(nn.Module):
+    """torchvision-style normalization inside the model ((x - mean) / std with [1,C,1,1] buffers), then a small CNN."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.register_buffer('mean', torch.tensor([0.4914, 0.4822, 0.4465]).view(1, 3, 1, 1))
+        self.register_buffer('std', torch.tensor([0.247, 0.243, 0.261]).view(1, 3, 1, 1))
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = nn.Linear(8 * 4 * 4, classes)
+
+    def forward(self, x):
+        x = (x - self.mean) / self.std
+        x = F.max_pool2d(F.relu(self.conv(x)), 2)
+        return self.fc(torch.flatten(x, 1))
+
+
 class TinyMlp(nn.Module):
     def __init__(self):
         super().__init__()
@@ -219,6 +235,7 @@ MODELS = {
     'fashion_cnn_trained': (trained_fashion_cnn, (1, 28, 28), 10, 17),
     'tiny_cnn': (lambda: TinyCnn(), (1, 8, 8), 3, 17),
     'tiny_mlp': (lambda: TinyMlp(), (6,), 3, 13),
+    'normalized_cnn': (lambda: NormalizedCnn(), (3, 8, 8), 10, 17),
 }
 
 

@@ -26,6 +26,12 @@ public final class Autograd {
      * Gradients of Σ_k ⟨gradOutputs_k, outputs_k⟩ with respect to each input.
      * A null {@code gradOutputs} (or entry) means ones, for scalar outputs.
      * Inputs the outputs do not depend on get a zero gradient.
+     *
+     * @param outputs     the outputs
+     * @param inputs      the variables to differentiate with respect to
+     * @param gradOutputs the cotangent of each output, or null for ones
+     * @param createGraph whether to record the backward pass (for higher derivatives)
+     * @return one gradient per input
      */
     public static List<Variable> grad(List<Variable> outputs, List<Variable> inputs, List<Variable> gradOutputs, boolean createGraph) {
         if (outputs.isEmpty()) throw new IllegalArgumentException("grad: no outputs given");
@@ -113,12 +119,23 @@ public final class Autograd {
         }
     }
 
-    /** Gradient of a scalar with respect to one input. */
+    /**
+     * Gradient of a scalar with respect to one input.
+     *
+     * @param output      a scalar
+     * @param input       the variable to differentiate with respect to
+     * @param createGraph whether to record the backward pass
+     * @return the gradient
+     */
     public static Variable grad(Variable output, Variable input, boolean createGraph) {
         return grad(List.of(output), List.of(input), null, createGraph).getFirst();
     }
 
-    /** Accumulates d(output)/d(leaf) into every leaf that requires grad (without recording). */
+    /**
+     * Accumulates d(output)/d(leaf) into every leaf that requires grad (without recording).
+     *
+     * @param output a scalar
+     */
     public static void backward(Variable output) {
         List<Variable> order = topologicalOrder(List.of(output));
         List<Variable> leaves = new ArrayList<>();

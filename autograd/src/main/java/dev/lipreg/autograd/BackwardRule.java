@@ -9,5 +9,13 @@ package dev.lipreg.autograd;
  */
 @FunctionalInterface
 public interface BackwardRule {
+    /**
+     * The inputs' gradients (see the interface comment).
+     *
+     * @param output     the op's output
+     * @param gradOutput the gradient of the output
+     * @param needed     which inputs need a gradient
+     * @return one gradient (or null) per input
+     */
     Variable[] apply(Variable output, Variable gradOutput, boolean[] needed);
 }

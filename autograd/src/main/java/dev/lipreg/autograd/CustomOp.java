@@ -21,10 +21,19 @@ import java.util.List;
  */
 public interface CustomOp {
 
-    /** Names the op in the graph and in error messages. */
+    /**
+     * Names the op in the graph and in error messages.
+     *
+     * @return the name
+     */
     String name();
 
-    /** The output for the inputs' values. */
+    /**
+     * The output for the inputs' values.
+     *
+     * @param inputs the inputs' values
+     * @return the output, a new tensor
+     */
     Tensor forward(List<Tensor> inputs);
 
     /**
@@ -32,15 +41,26 @@ public interface CustomOp {
      * {@code needed[i]}, the gradient of ⟨gradOutput, output⟩ with respect to
      * that input, of the input's shape; null for an input not needed (or whose
      * gradient is zero). The result has one entry per input.
+     *
+     * @param inputs     the inputs' values
+     * @param output     the forward output
+     * @param gradOutput the gradient of the output
+     * @param needed     which inputs need a gradient
+     * @return one gradient (or null) per input
      */
     Tensor[] backward(List<Tensor> inputs, Tensor output, Tensor gradOutput, boolean[] needed);
 
-    /** The rule that differentiates {@link #backward}, or null (the default): first-order gradients only. */
+    /** {@return the rule that differentiates {@link #backward}, or null (the default): first-order gradients only} */
     default SecondOrder secondOrder() {
         return null;
     }
 
-    /** Records this op applied to {@code inputs}; the same as {@link Ops#custom}. */
+    /**
+     * Records this op applied to {@code inputs}; the same as {@link Ops#custom}.
+     *
+     * @param inputs the inputs
+     * @return the recorded output
+     */
     default Variable apply(Variable... inputs) {
         return Ops.custom(this, inputs);
     }
@@ -55,6 +75,17 @@ public interface CustomOp {
      */
     @FunctionalInterface
     interface SecondOrder {
+        /**
+         * The second-order rule (see the interface comment).
+         *
+         * @param inputs     the inputs' values
+         * @param output     the forward output
+         * @param gradOutput the gradient of the output
+         * @param k          the input whose first-order gradient is differentiated
+         * @param u          the cotangent of that gradient
+         * @param needed     which of gradOutput and the inputs need a result
+         * @return J_k·u, then one gradient (or null) per input
+         */
         Tensor[] backward(List<Tensor> inputs, Tensor output, Tensor gradOutput, int k, Tensor u, boolean[] needed);
     }
 }

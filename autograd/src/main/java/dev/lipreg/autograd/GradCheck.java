@@ -20,12 +20,24 @@ public final class GradCheck {
     private GradCheck() {
     }
 
-    /** Tolerances: |analytic − numeric| ≤ atol + rtol·|numeric| for every element. */
+    /**
+     * Tolerances: |analytic − numeric| ≤ atol + rtol·|numeric| for every element.
+     *
+     * @param eps  the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the relative tolerance
+     */
     public record Tolerance(double eps, double atol, double rtol) {
         public static final Tolerance DEFAULT = new Tolerance(1e-6, 1e-6, 1e-4);
     }
 
-    /** The worst element found, and where. */
+    /**
+     * The worst element found, and where.
+     *
+     * @param passed   whether every element is within tolerance
+     * @param maxError the largest error found
+     * @param worst    where it was found, in words
+     */
     public record Result(boolean passed, double maxError, String worst) {
         @Override
         public String toString() {
@@ -33,11 +45,26 @@ public final class GradCheck {
         }
     }
 
-    /** Checks the first derivatives of {@code f} with respect to every input. */
+    /**
+     * Checks the first derivatives of {@code f} with respect to every input.
+     *
+     * @param f      the function, of variables to a variable
+     * @param inputs the points to check at
+     * @return the result
+     */
     public static Result first(Function<List<Variable>, Variable> f, List<Tensor> inputs) {
         return first(f, inputs, Tolerance.DEFAULT, 42);
     }
 
+    /**
+     * As {@link #first(Function, List)}, with tolerances and the seed of the random cotangent.
+     *
+     * @param f      the function, of variables to a variable
+     * @param inputs the points to check at
+     * @param tol    the tolerances
+     * @param seed   the seed
+     * @return the result
+     */
     public static Result first(Function<List<Variable>, Variable> f, List<Tensor> inputs, Tolerance tol, long seed) {
         return first(f, inputs, List.of(), tol, seed);
     }
@@ -46,6 +73,13 @@ public final class GradCheck {
      * As {@link #first(Function, List)}, also checking the gradient with respect
      * to {@code parameters}: leaves that f reads directly (a layer's weights),
      * perturbed in place during the check and restored afterwards.
+     *
+     * @param f          the function, of variables to a variable
+     * @param inputs     the points to check at
+     * @param parameters leaves f reads directly
+     * @param tol        the tolerances
+     * @param seed       the seed
+     * @return the result
      */
     public static Result first(Function<List<Variable>, Variable> f, List<Tensor> inputs, List<? extends Variable> parameters,
                                Tolerance tol, long seed) {
@@ -62,16 +96,38 @@ public final class GradCheck {
      * Checks the second derivatives: the gradient map (x, u) ↦ ∂⟨u, f(x)⟩/∂x,
      * built with {@code createGraph = true}, is itself checked to first order in
      * both x and the cotangent u, as gradgradcheck does.
+     *
+     * @param f      the function, of variables to a variable
+     * @param inputs the points to check at
+     * @return the result
      */
     public static Result second(Function<List<Variable>, Variable> f, List<Tensor> inputs) {
         return second(f, inputs, Tolerance.DEFAULT, 42);
     }
 
+    /**
+     * As {@link #second(Function, List)}, with tolerances and the seed of the random cotangents.
+     *
+     * @param f      the function, of variables to a variable
+     * @param inputs the points to check at
+     * @param tol    the tolerances
+     * @param seed   the seed
+     * @return the result
+     */
     public static Result second(Function<List<Variable>, Variable> f, List<Tensor> inputs, Tolerance tol, long seed) {
         return second(f, inputs, List.of(), tol, seed);
     }
 
-    /** As {@link #second(Function, List)}, with in-place {@code parameters} as in {@link #first(Function, List, List, Tolerance, long)}. */
+    /**
+     * As {@link #second(Function, List)}, with in-place {@code parameters} as in {@link #first(Function, List, List, Tolerance, long)}.
+     *
+     * @param f          the function, of variables to a variable
+     * @param inputs     the points to check at
+     * @param parameters leaves f reads directly
+     * @param tol        the tolerances
+     * @param seed       the seed
+     * @return the result
+     */
     public static Result second(Function<List<Variable>, Variable> f, List<Tensor> inputs, List<? extends Variable> parameters,
                                 Tolerance tol, long seed) {
         requireFloat64(inputs);

@@ -12,16 +12,26 @@ public final class GradMode {
     private GradMode() {
     }
 
+    /** {@return whether ops are recorded on this thread} */
     public static boolean isEnabled() {
         return ENABLED.get()[0];
     }
 
-    /** Stops recording until the returned handle is closed. */
+    /**
+     * Stops recording until the returned handle is closed.
+     *
+     * @return the handle that restores the previous mode
+     */
     public static Restore disabled() {
         return set(false);
     }
 
-    /** Sets recording on or off until the returned handle is closed. */
+    /**
+     * Sets recording on or off until the returned handle is closed.
+     *
+     * @param enabled whether to record
+     * @return the handle that restores the previous mode
+     */
     public static Restore set(boolean enabled) {
         boolean[] flag = ENABLED.get();
         boolean previous = flag[0];

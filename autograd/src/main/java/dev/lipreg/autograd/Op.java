@@ -24,7 +24,11 @@ public enum Op {
     /** A {@link CustomOp}'s input gradient, differentiable only through its {@link CustomOp.SecondOrder} rule. */
     CUSTOM_BACKWARD;
 
-    /** The snake-case name used in messages, e.g. {@code log_softmax_backward}. */
+    /**
+     * The snake-case name used in messages, e.g. {@code log_softmax_backward}.
+     *
+     * @return the label
+     */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

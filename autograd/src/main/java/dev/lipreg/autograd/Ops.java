@@ -51,6 +51,13 @@ public final class Ops {
 
     // ================================================================= element-wise binary (broadcasting)
 
+    /**
+     * Element-wise a + b, broadcasting.
+     *
+     * @param a the first operand
+     * @param b the second operand
+     * @return the sum
+     */
     public static Variable add(Variable a, Variable b) {
         Tensor y = be(a).binary(BinaryOp.ADD, a.value(), b.value());
         return record(Op.ADD, y, (out, g, n) -> new Variable[]{
@@ -58,6 +65,13 @@ public final class Ops {
                 n[1] ? sumTo(g, b.shape()) : null}, a, b);
     }
 
+    /**
+     * Element-wise a − b, broadcasting.
+     *
+     * @param a the first operand
+     * @param b the second operand
+     * @return the difference
+     */
     public static Variable sub(Variable a, Variable b) {
         Tensor y = be(a).binary(BinaryOp.SUB, a.value(), b.value());
         return record(Op.SUB, y, (out, g, n) -> new Variable[]{
@@ -65,6 +79,13 @@ public final class Ops {
                 n[1] ? sumTo(neg(g), b.shape()) : null}, a, b);
     }
 
+    /**
+     * Element-wise a ⊙ b, broadcasting.
+     *
+     * @param a the first operand
+     * @param b the second operand
+     * @return the product
+     */
     public static Variable mul(Variable a, Variable b) {
         Tensor y = be(a).binary(BinaryOp.MUL, a.value(), b.value());
         return record(Op.MUL, y, (out, g, n) -> new Variable[]{
@@ -72,6 +93,13 @@ public final class Ops {
                 n[1] ? sumTo(mul(g, a), b.shape()) : null}, a, b);
     }
 
+    /**
+     * Element-wise a / b, broadcasting.
+     *
+     * @param a the dividend
+     * @param b the divisor
+     * @return the quotient
+     */
     public static Variable div(Variable a, Variable b) {
         Tensor y = be(a).binary(BinaryOp.DIV, a.value(), b.value());
         return record(Op.DIV, y, (out, g, n) -> new Variable[]{
@@ -79,12 +107,24 @@ public final class Ops {
                 n[1] ? sumTo(neg(div(mul(g, a), square(b))), b.shape()) : null}, a, b);
     }
 
-    /** Element-wise max; on ties each side gets half the gradient (PyTorch). */
+    /**
+     * Element-wise max; on ties each side gets half the gradient (PyTorch).
+     *
+     * @param a the first operand
+     * @param b the second operand
+     * @return the maximum
+     */
     public static Variable maximum(Variable a, Variable b) {
         return extremum(Op.MAXIMUM, BinaryOp.MAX, BinaryOp.GT, a, b);
     }
 
-    /** Element-wise min; on ties each side gets half the gradient (PyTorch). */
+    /**
+     * Element-wise min; on ties each side gets half the gradient (PyTorch).
+     *
+     * @param a the first operand
+     * @param b the second operand
+     * @return the minimum
+     */
     public static Variable minimum(Variable a, Variable b) {
         return extremum(Op.MINIMUM, BinaryOp.MIN, BinaryOp.LT, a, b);
     }
@@ -104,7 +144,14 @@ public final class Ops {
         }, a, b);
     }
 
-    /** a op b for a comparison op: a constant 0/1 mask. */
+    /**
+     * a op b for a comparison op: a constant 0/1 mask.
+     *
+     * @param op a comparison
+     * @param a  the first operand
+     * @param b  the second operand
+     * @return the mask
+     */
     public static Variable compare(BinaryOp op, Variable a, Variable b) {
         if (!op.isComparison()) throw new IllegalArgumentException("compare: " + op + " is not a comparison");
         return constant(be(a).binary(op, a.value(), b.value()));
@@ -112,25 +159,58 @@ public final class Ops {
 
     // ================================================================= scalar arithmetic
 
-    /** x · scale + shift. */
+    /**
+     * x · scale + shift.
+     *
+     * @param x     the input
+     * @param scale the factor
+     * @param shift the offset
+     * @return the result
+     */
     public static Variable affine(Variable x, double scale, double shift) {
         Tensor y = be(x).affine(x.value(), scale, shift);
         return record(Op.AFFINE, y, (out, g, n) -> new Variable[]{scale(g, scale)}, x);
     }
 
+    /**
+     * x · s.
+     *
+     * @param x the input
+     * @param s the factor
+     * @return the result
+     */
     public static Variable scale(Variable x, double s) {
         return affine(x, s, 0);
     }
 
+    /**
+     * x + c.
+     *
+     * @param x the input
+     * @param c the constant
+     * @return the result
+     */
     public static Variable addScalar(Variable x, double c) {
         return affine(x, 1, c);
     }
 
+    /**
+     * −x.
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable neg(Variable x) {
         return affine(x, -1, 0);
     }
 
-    /** A scalar constant of x's dtype and backend. */
+    /**
+     * A scalar constant of x's dtype and backend.
+     *
+     * @param x     gives the dtype and backend
+     * @param value the value
+     * @return the constant
+     */
     public static Variable scalarLike(Variable x, double value) {
         return constant(be(x).full(Shape.scalar(), x.dtype(), value));
     }
@@ -141,49 +221,106 @@ public final class Ops {
         return be(x).unary(op, x.value());
     }
 
+    /**
+     * eˣ.
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable exp(Variable x) {
         Tensor y = apply(UnaryOp.EXP, x);
         return record(Op.EXP, y, (out, g, n) -> new Variable[]{mul(g, out)}, x);
     }
 
+    /**
+     * The natural logarithm.
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable log(Variable x) {
         return record(Op.LOG, apply(UnaryOp.LOG, x), (out, g, n) -> new Variable[]{div(g, x)}, x);
     }
 
+    /**
+     * √x.
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable sqrt(Variable x) {
         Tensor y = apply(UnaryOp.SQRT, x);
         return record(Op.SQRT, y, (out, g, n) -> new Variable[]{div(g, scale(out, 2))}, x);
     }
 
+    /**
+     * x².
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable square(Variable x) {
         return record(Op.SQUARE, apply(UnaryOp.SQUARE, x), (out, g, n) -> new Variable[]{mul(g, scale(x, 2))}, x);
     }
 
+    /**
+     * 1 / x.
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable reciprocal(Variable x) {
         Tensor y = apply(UnaryOp.RECIPROCAL, x);
         return record(Op.RECIPROCAL, y, (out, g, n) -> new Variable[]{neg(mul(g, square(out)))}, x);
     }
 
-    /** |x|; its derivative sign(x) is 0 at 0, as PyTorch. */
+    /**
+     * |x|; its derivative sign(x) is 0 at 0, as PyTorch.
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable abs(Variable x) {
         return record(Op.ABS, apply(UnaryOp.ABS, x), (out, g, n) -> new Variable[]{mul(g, sign(x))}, x);
     }
 
-    /** sign(x), a constant: its derivative is zero wherever it exists. */
+    /**
+     * sign(x), a constant: its derivative is zero wherever it exists.
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable sign(Variable x) {
         return constant(apply(UnaryOp.SIGN, x));
     }
 
-    /** 1 where x > 0, else 0; a constant. */
+    /**
+     * 1 where x > 0, else 0; a constant.
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable step(Variable x) {
         return constant(apply(UnaryOp.STEP, x));
     }
 
-    /** max(x, 0); derivative 0 at 0 (PyTorch). */
+    /**
+     * max(x, 0); derivative 0 at 0 (PyTorch).
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable relu(Variable x) {
         return record(Op.RELU, apply(UnaryOp.RELU, x), (out, g, n) -> new Variable[]{activationBackward(UnaryOp.RELU, g, x, 0)}, x);
     }
 
+    /**
+     * x for x &gt; 0, slope · x otherwise.
+     *
+     * @param x     the input
+     * @param slope the negative side's slope
+     * @return the result
+     */
     public static Variable leakyRelu(Variable x, double slope) {
         Tensor y = be(x).unary(UnaryOp.LEAKY_RELU, x.value(), slope);
         return record(Op.LEAKY_RELU, y, (out, g, n) -> new Variable[]{activationBackward(UnaryOp.LEAKY_RELU, g, x, slope)}, x);
@@ -192,6 +329,12 @@ public final class Ops {
     /**
      * The fused backward of a piecewise-linear activation, gy · f'(x). It is
      * linear in gy with f'' = 0, so its own rule is itself (for gy) and zero (for x).
+     *
+     * @param op    the activation
+     * @param gy    the gradient of its output
+     * @param x     its input
+     * @param alpha its parameter (slope or α)
+     * @return the gradient of its input
      */
     public static Variable activationBackward(UnaryOp op, Variable gy, Variable x, double alpha) {
         if (op != UnaryOp.RELU && op != UnaryOp.LEAKY_RELU) {
@@ -202,7 +345,13 @@ public final class Ops {
                 (out, g, n) -> new Variable[]{n[0] ? activationBackward(op, g, x, alpha) : null, null}, gy, x);
     }
 
-    /** x for x > 0, alpha·(eˣ − 1) otherwise. */
+    /**
+     * x for x > 0, alpha·(eˣ − 1) otherwise.
+     *
+     * @param x     the input
+     * @param alpha α
+     * @return the result
+     */
     public static Variable elu(Variable x, double alpha) {
         Tensor y = be(x).unary(UnaryOp.ELU, x.value(), alpha);
         return record(Op.ELU, y, (out, g, n) -> {
@@ -214,21 +363,46 @@ public final class Ops {
         }, x);
     }
 
+    /**
+     * log(1 + eˣ).
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable softplus(Variable x) {
         return record(Op.SOFTPLUS, apply(UnaryOp.SOFTPLUS, x), (out, g, n) -> new Variable[]{mul(g, sigmoid(x))}, x);
     }
 
+    /**
+     * tanh(x).
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable tanh(Variable x) {
         Tensor y = apply(UnaryOp.TANH, x);
         return record(Op.TANH, y, (out, g, n) -> new Variable[]{mul(g, affine(square(out), -1, 1))}, x);
     }
 
+    /**
+     * 1 / (1 + e⁻ˣ).
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable sigmoid(Variable x) {
         Tensor y = apply(UnaryOp.SIGMOID, x);
         return record(Op.SIGMOID, y, (out, g, n) -> new Variable[]{mul(g, mul(out, affine(out, -1, 1)))}, x);
     }
 
-    /** min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi (PyTorch). */
+    /**
+     * min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi (PyTorch).
+     *
+     * @param x  the input
+     * @param lo the lower bound
+     * @param hi the upper bound
+     * @return the result
+     */
     public static Variable clamp(Variable x, double lo, double hi) {
         Backend k = be(x);
         Tensor y = k.clamp(x.value(), lo, hi);
@@ -240,20 +414,46 @@ public final class Ops {
 
     // ================================================================= reductions
 
-    /** Sum of all elements (a scalar). */
+    /**
+     * Sum of all elements (a scalar).
+     *
+     * @param x the input
+     * @return the sum
+     */
     public static Variable sum(Variable x) {
         return sum(x, false);
     }
 
-    /** Sum over {@code axes} (all when none given). */
+    /**
+     * Sum over {@code axes} (all when none given).
+     *
+     * @param x        the input
+     * @param keepDims whether reduced axes stay as size 1
+     * @param axes     the axes (negative counts from the end)
+     * @return the sum
+     */
     public static Variable sum(Variable x, boolean keepDims, int... axes) {
         return reduceLinear(Op.SUM, ReduceOp.SUM, x, keepDims, axes, 1.0);
     }
 
+    /**
+     * The mean of all elements (a scalar).
+     *
+     * @param x the input
+     * @return the mean
+     */
     public static Variable mean(Variable x) {
         return mean(x, false);
     }
 
+    /**
+     * The mean over {@code axes} (all when none are given).
+     *
+     * @param x        the input
+     * @param keepDims whether reduced axes stay as size 1
+     * @param axes     the axes (negative counts from the end)
+     * @return the mean
+     */
     public static Variable mean(Variable x, boolean keepDims, int... axes) {
         long count = x.shape().size() / reducedShape(x.shape(), axes).size();
         return reduceLinear(Op.MEAN, ReduceOp.MEAN, x, keepDims, axes, 1.0 / count);
@@ -268,11 +468,26 @@ public final class Ops {
         }, x);
     }
 
-    /** Max over axes; ties share the gradient equally (PyTorch's amax). */
+    /**
+     * Max over axes; ties share the gradient equally (PyTorch's amax).
+     *
+     * @param x        the input
+     * @param keepDims whether reduced axes stay as size 1
+     * @param axes     the axes
+     * @return the maximum
+     */
     public static Variable max(Variable x, boolean keepDims, int... axes) {
         return extremeReduce(Op.MAX, ReduceOp.MAX, x, keepDims, axes);
     }
 
+    /**
+     * The minimum over {@code axes}; ties share the gradient equally.
+     *
+     * @param x        the input
+     * @param keepDims whether reduced axes stay as size 1
+     * @param axes     the axes
+     * @return the minimum
+     */
     public static Variable min(Variable x, boolean keepDims, int... axes) {
         return extremeReduce(Op.MIN, ReduceOp.MIN, x, keepDims, axes);
     }
@@ -289,7 +504,14 @@ public final class Ops {
         }, x);
     }
 
-    /** ‖x‖₁ over axes; its gradient sign(x) is 0 at 0. */
+    /**
+     * ‖x‖₁ over axes; its gradient sign(x) is 0 at 0.
+     *
+     * @param x        the input
+     * @param keepDims whether reduced axes stay as size 1
+     * @param axes     the axes
+     * @return the norm
+     */
     public static Variable normL1(Variable x, boolean keepDims, int... axes) {
         return sum(abs(x), keepDims, axes);
     }
@@ -298,6 +520,11 @@ public final class Ops {
      * ‖x‖₂ over axes. At a zero vector the gradient is taken as 0 (a valid
      * subgradient) instead of 0/0, so penalties on exactly-zero input gradients
      * (saturated networks) stay finite.
+     *
+     * @param x        the input
+     * @param keepDims whether reduced axes stay as size 1
+     * @param axes     the axes
+     * @return the norm
      */
     public static Variable normL2(Variable x, boolean keepDims, int... axes) {
         Backend k = be(x);
@@ -310,7 +537,14 @@ public final class Ops {
         }, x);
     }
 
-    /** ‖x‖∞ over axes: max |x|, ties share the gradient. */
+    /**
+     * ‖x‖∞ over axes: max |x|, ties share the gradient.
+     *
+     * @param x        the input
+     * @param keepDims whether reduced axes stay as size 1
+     * @param axes     the axes
+     * @return the norm
+     */
     public static Variable normLinf(Variable x, boolean keepDims, int... axes) {
         return max(abs(x), keepDims, axes);
     }
@@ -327,28 +561,60 @@ public final class Ops {
 
     // ================================================================= shape
 
+    /**
+     * The same elements in a new shape.
+     *
+     * @param x    the input
+     * @param dims the new dims (one may be -1)
+     * @return the result
+     */
     public static Variable reshape(Variable x, int... dims) {
         Tensor y = x.value().reshape(dims);
         return record(Op.RESHAPE, y, (out, g, n) -> new Variable[]{reshape(g, x.shape())}, x);
     }
 
+    /**
+     * The same elements in {@code shape}.
+     *
+     * @param x     the input
+     * @param shape the new shape, of the same size
+     * @return the result
+     */
     public static Variable reshape(Variable x, Shape shape) {
         if (shape.equals(x.shape())) return x;
         return reshape(x, shape.dims());
     }
 
-    /** [N, ...] → [N, rest]. */
+    /**
+     * [N, ...] → [N, rest].
+     *
+     * @param x the input
+     * @return the result
+     */
     public static Variable flatten(Variable x) {
         return reshape(x, x.dim(0), -1);
     }
 
+    /**
+     * x repeated along size-1 (or missing leading) axes to {@code shape}.
+     *
+     * @param x     the input
+     * @param shape the target shape
+     * @return the result
+     */
     public static Variable broadcastTo(Variable x, Shape shape) {
         if (x.shape().equals(shape)) return x;
         Tensor y = be(x).broadcastTo(x.value(), shape);
         return record(Op.BROADCAST_TO, y, (out, g, n) -> new Variable[]{sumTo(g, x.shape())}, x);
     }
 
-    /** Sums the broadcast axes of x away so it has {@code shape}: the adjoint of broadcasting. */
+    /**
+     * Sums the broadcast axes of x away so it has {@code shape}: the adjoint of broadcasting.
+     *
+     * @param x     the input
+     * @param shape the target shape
+     * @return the result
+     */
     public static Variable sumTo(Variable x, Shape shape) {
         if (x.shape().equals(shape)) return x;
         if (!shape.broadcastsTo(x.shape())) {
@@ -363,6 +629,13 @@ public final class Ops {
         return reshape(s, shape);
     }
 
+    /**
+     * The axes of x reordered: output axis i is input axis {@code axes[i]}.
+     *
+     * @param x    the input
+     * @param axes a permutation of the axes
+     * @return the result
+     */
     public static Variable permute(Variable x, int... axes) {
         Tensor y = be(x).permute(x.value(), axes);
         int[] inverse = new int[axes.length];
@@ -370,6 +643,15 @@ public final class Ops {
         return record(Op.PERMUTE, y, (out, g, n) -> new Variable[]{permute(g, inverse)}, x);
     }
 
+    /**
+     * Elements {@code [start, end)} along {@code axis}.
+     *
+     * @param x     the input
+     * @param axis  the axis
+     * @param start the first index, inclusive
+     * @param end   the last index, exclusive
+     * @return the slice
+     */
     public static Variable slice(Variable x, int axis, int start, int end) {
         Tensor y = be(x).slice(x.value(), axis, start, end);
         int a = x.shape().axis(axis);
@@ -385,6 +667,13 @@ public final class Ops {
         return parts.size() == 1 ? x : concat(parts, axis);
     }
 
+    /**
+     * The inputs joined along {@code axis}.
+     *
+     * @param xs   the inputs, equal in every other axis
+     * @param axis the axis
+     * @return the result
+     */
     public static Variable concat(List<Variable> xs, int axis) {
         List<Tensor> ts = xs.stream().map(Variable::value).toList();
         Tensor y = be(xs.getFirst()).concat(ts, axis);
@@ -403,7 +692,15 @@ public final class Ops {
 
     // ================================================================= linear algebra
 
-    /** op(a) · op(b) for 2-d operands. */
+    /**
+     * op(a) · op(b) for 2-d operands.
+     *
+     * @param a      the left operand
+     * @param b      the right operand
+     * @param transA whether to transpose a's last two axes
+     * @param transB whether to transpose b's last two axes
+     * @return the product
+     */
     public static Variable matmul(Variable a, Variable b, boolean transA, boolean transB) {
         Tensor y = be(a).matmul(a.value(), b.value(), transA, transB);
         return record(Op.MATMUL, y, (out, g, n) -> {
@@ -425,11 +722,25 @@ public final class Ops {
         }, a, b);
     }
 
+    /**
+     * a · b.
+     *
+     * @param a the left operand
+     * @param b the right operand
+     * @return the product
+     */
     public static Variable matmul(Variable a, Variable b) {
         return matmul(a, b, false, false);
     }
 
-    /** x [N,in] · wᵀ + b: a fully connected layer (bias may be null). */
+    /**
+     * x [N,in] · wᵀ + b: a fully connected layer (bias may be null).
+     *
+     * @param x    the input [N, in]
+     * @param w    the weight [out, in]
+     * @param bias the bias [out], or null
+     * @return the output [N, out]
+     */
     public static Variable linear(Variable x, Variable w, Variable bias) {
         Tensor y = be(x).linear(x.value(), w.value(), bias == null ? null : bias.value());
         BackwardRule rule = (out, g, n) -> new Variable[]{
@@ -441,6 +752,15 @@ public final class Ops {
 
     // ================================================================= convolution
 
+    /**
+     * A 2-d convolution of x [N,C,H,W] with w [out, C/groups, kh, kw], plus bias.
+     *
+     * @param x    the input
+     * @param w    the weight
+     * @param bias the bias [out], or null
+     * @param spec stride, padding, dilation and groups
+     * @return the output
+     */
     public static Variable conv2d(Variable x, Variable w, Variable bias, Conv2dSpec spec) {
         Tensor y = be(x).conv2d(x.value(), w.value(), bias == null ? null : bias.value(), spec);
         BackwardRule rule = (out, g, n) -> new Variable[]{
@@ -450,7 +770,15 @@ public final class Ops {
         return bias == null ? record(Op.CONV2D, y, rule, x, w) : record(Op.CONV2D, y, rule, x, w, bias);
     }
 
-    /** The input gradient of a convolution, linear in both gy and w. */
+    /**
+     * The input gradient of a convolution, linear in both gy and w.
+     *
+     * @param gy     the gradient of the output
+     * @param w      the weight
+     * @param xShape the input's shape
+     * @param spec   the convolution's settings
+     * @return the gradient of the input
+     */
     public static Variable conv2dBackwardData(Variable gy, Variable w, Shape xShape, Conv2dSpec spec) {
         Tensor gx = be(gy).conv2dBackwardData(gy.value(), w.value(), xShape, spec);
         return record(Op.CONV2D_BACKWARD_DATA, gx, (out, g, n) -> new Variable[]{
@@ -458,7 +786,15 @@ public final class Ops {
                 n[1] ? conv2dBackwardWeights(g, gy, w.shape(), spec) : null}, gy, w);
     }
 
-    /** The weight gradient of a convolution, linear in both x and gy. */
+    /**
+     * The weight gradient of a convolution, linear in both x and gy.
+     *
+     * @param x      the input
+     * @param gy     the gradient of the output
+     * @param wShape the weight's shape
+     * @param spec   the convolution's settings
+     * @return the gradient of the weight
+     */
     public static Variable conv2dBackwardWeights(Variable x, Variable gy, Shape wShape, Conv2dSpec spec) {
         Tensor gw = be(x).conv2dBackwardWeights(x.value(), gy.value(), wShape, spec);
         return record(Op.CONV2D_BACKWARD_WEIGHTS, gw, (out, g, n) -> new Variable[]{
@@ -468,7 +804,13 @@ public final class Ops {
 
     // ================================================================= pooling
 
-    /** Max pooling; the gradient goes to the first maximum of each window (PyTorch). */
+    /**
+     * Max pooling; the gradient goes to the first maximum of each window (PyTorch).
+     *
+     * @param x    the input [N,C,H,W]
+     * @param spec the window, stride and padding
+     * @return the output
+     */
     public static Variable maxPool2d(Variable x, Pool2dSpec spec) {
         MaxPoolResult r = be(x).maxPool2d(x.value(), spec);
         Tensor indices = r.indices();
@@ -476,31 +818,66 @@ public final class Ops {
                 (out, g, n) -> new Variable[]{maxPool2dBackward(g, indices, x.shape(), spec)}, x);
     }
 
-    /** Scatter of gy to the recorded argmax positions; linear in gy. */
+    /**
+     * Scatter of gy to the recorded argmax positions; linear in gy.
+     *
+     * @param gy      the gradient of the output
+     * @param indices the argmax positions of the forward pass
+     * @param xShape  the input's shape
+     * @param spec    the pooling's settings
+     * @return the gradient of the input
+     */
     public static Variable maxPool2dBackward(Variable gy, Tensor indices, Shape xShape, Pool2dSpec spec) {
         Tensor gx = be(gy).maxPool2dBackward(gy.value(), indices, xShape, spec);
         return record(Op.MAX_POOL2D_BACKWARD, gx,
                 (out, g, n) -> new Variable[]{maxPool2dGather(g, indices, spec)}, gy);
     }
 
-    /** Gather at the recorded argmax positions; the adjoint of the scatter. */
+    /**
+     * Gather at the recorded argmax positions; the adjoint of the scatter.
+     *
+     * @param gx      a tensor of the input's shape
+     * @param indices the argmax positions of the forward pass
+     * @param spec    the pooling's settings
+     * @return the gathered values, of the output's shape
+     */
     public static Variable maxPool2dGather(Variable gx, Tensor indices, Pool2dSpec spec) {
         Tensor y = be(gx).maxPool2dGather(gx.value(), indices, spec);
         return record(Op.MAX_POOL2D_GATHER, y,
                 (out, g, n) -> new Variable[]{maxPool2dBackward(g, indices, gx.shape(), spec)}, gx);
     }
 
+    /**
+     * Average pooling.
+     *
+     * @param x    the input [N,C,H,W]
+     * @param spec the window, stride, padding and whether padding counts
+     * @return the output
+     */
     public static Variable avgPool2d(Variable x, Pool2dSpec spec) {
         Tensor y = be(x).avgPool2d(x.value(), spec);
         return record(Op.AVG_POOL2D, y, (out, g, n) -> new Variable[]{avgPool2dBackward(g, x.shape(), spec)}, x);
     }
 
+    /**
+     * The gradient of average pooling's input (itself differentiable: its gradient is average pooling).
+     *
+     * @param gy     the gradient of the output
+     * @param xShape the input's shape
+     * @param spec   the pooling's settings
+     * @return the gradient of the input
+     */
     public static Variable avgPool2dBackward(Variable gy, Shape xShape, Pool2dSpec spec) {
         Tensor gx = be(gy).avgPool2dBackward(gy.value(), xShape, spec);
         return record(Op.AVG_POOL2D_BACKWARD, gx, (out, g, n) -> new Variable[]{avgPool2d(g, spec)}, gy);
     }
 
-    /** Mean over the spatial axes: [N,C,H,W] → [N,C]. */
+    /**
+     * Mean over the spatial axes: [N,C,H,W] → [N,C].
+     *
+     * @param x the input
+     * @return the means
+     */
     public static Variable globalAvgPool(Variable x) {
         if (x.shape().rank() != 4) throw new IllegalArgumentException("globalAvgPool: input must be [N,C,H,W], got " + x.shape());
         return mean(x, false, 2, 3);
@@ -508,6 +885,13 @@ public final class Ops {
 
     // ================================================================= softmax
 
+    /**
+     * The softmax along {@code axis}.
+     *
+     * @param x    the input
+     * @param axis the axis
+     * @return the probabilities
+     */
     public static Variable softmax(Variable x, int axis) {
         Tensor y = be(x).softmax(x.value(), axis);
         return record(Op.SOFTMAX, y, (out, g, n) -> {
@@ -516,12 +900,26 @@ public final class Ops {
         }, x);
     }
 
+    /**
+     * The log of the softmax along {@code axis}, computed stably.
+     *
+     * @param x    the input
+     * @param axis the axis
+     * @return the log-probabilities
+     */
     public static Variable logSoftmax(Variable x, int axis) {
         Tensor y = be(x).logSoftmax(x.value(), axis);
         return record(Op.LOG_SOFTMAX, y, (out, g, n) -> new Variable[]{logSoftmaxBackward(g, out, axis)}, x);
     }
 
-    /** gy − softmax ⊙ Σ gy, with softmax = exp(y) for y = logSoftmax(x): a fused kernel. */
+    /**
+     * gy − softmax ⊙ Σ gy, with softmax = exp(y) for y = logSoftmax(x): a fused kernel.
+     *
+     * @param gy   the gradient of the output
+     * @param y    the log-softmax output
+     * @param axis the axis
+     * @return the gradient of the input
+     */
     public static Variable logSoftmaxBackward(Variable gy, Variable y, int axis) {
         Tensor gx = be(gy).logSoftmaxBackward(gy.value(), y.value(), axis);
         return record(Op.LOG_SOFTMAX_BACKWARD, gx, (out, g, n) -> {
@@ -540,6 +938,12 @@ public final class Ops {
      * formula written in differentiable ops (statistics recomputed from x), so
      * double backprop through it is exact. Returns the output and the batch
      * mean and variance for the running statistics.
+     *
+     * @param x     the input [N,C,...]
+     * @param gamma the scale per channel
+     * @param beta  the shift per channel
+     * @param eps   added to the variance
+     * @return the output and the batch statistics
      */
     public static BatchNormOutput batchNorm(Variable x, Variable gamma, Variable beta, double eps) {
         var r = be(x).batchNormTraining(x.value(), gamma.value(), beta.value(), eps);
@@ -565,11 +969,27 @@ public final class Ops {
         return new BatchNormOutput(y, r.mean(), r.variance());
     }
 
-    /** Output and batch statistics of {@link #batchNorm}. */
+    /**
+     * Output and batch statistics of {@link #batchNorm}.
+     *
+     * @param output   the normalized output
+     * @param mean     the batch mean per channel
+     * @param variance the biased batch variance per channel
+     */
     public record BatchNormOutput(Variable output, Tensor mean, Tensor variance) {
     }
 
-    /** Inference-mode batch norm with fixed statistics: an affine map per channel. */
+    /**
+     * Inference-mode batch norm with fixed statistics: an affine map per channel.
+     *
+     * @param x        the input [N,C,...]
+     * @param gamma    the scale per channel
+     * @param beta     the shift per channel
+     * @param mean     the running mean per channel
+     * @param variance the running variance per channel
+     * @param eps      added to the variance
+     * @return the output
+     */
     public static Variable batchNormInference(Variable x, Variable gamma, Variable beta, Tensor mean, Tensor variance, double eps) {
         Backend k = be(x);
         Tensor y = k.batchNormInference(x.value(), gamma.value(), beta.value(), mean, variance, eps);
@@ -604,6 +1024,10 @@ public final class Ops {
      * Applies an op defined outside this table (see {@link CustomOp}): its
      * forward and backward run the op's own code; differentiating its backward
      * runs {@link CustomOp#secondOrder()} or, when there is none, fails.
+     *
+     * @param op     the op
+     * @param inputs its inputs
+     * @return the recorded output
      */
     public static Variable custom(CustomOp op, Variable... inputs) {
         List<Tensor> xs = values(inputs);
@@ -670,12 +1094,26 @@ public final class Ops {
 
     // ================================================================= indexing, dropout
 
-    /** [N] integer labels → [N, classes] constant one-hot rows in x's dtype. */
+    /**
+     * [N] integer labels → [N, classes] constant one-hot rows in x's dtype.
+     *
+     * @param labels  the labels
+     * @param classes the class count
+     * @param like    gives the dtype and backend
+     * @return the one-hot rows, a constant
+     */
     public static Variable oneHot(Tensor labels, int classes, Variable like) {
         return constant(be(like).oneHot(labels, classes, like.dtype()));
     }
 
-    /** Multiplies by a fixed 0/(1/(1−p)) mask (inverted dropout); the mask is a constant. */
+    /**
+     * Multiplies by a fixed 0/(1/(1−p)) mask (inverted dropout); the mask is a constant.
+     *
+     * @param x        the input
+     * @param keepMask 1 where kept, 0 where dropped
+     * @param p        the drop probability
+     * @return the result
+     */
     public static Variable dropout(Variable x, Tensor keepMask, double p) {
         return mul(x, constant(be(x).affine(keepMask, 1.0 / (1.0 - p), 0)));
     }

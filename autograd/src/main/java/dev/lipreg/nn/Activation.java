@@ -10,39 +10,63 @@ public final class Activation extends Module {
     private final Kind kind;
     private final double alpha;
 
+    /**
+     * An activation of {@code kind}; {@code alpha} is the slope of LEAKY_RELU or the α of ELU (ignored otherwise).
+     *
+     * @param kind  the function
+     * @param alpha its parameter
+     */
     public Activation(Kind kind, double alpha) {
         this.kind = kind;
         this.alpha = alpha;
     }
 
+    /** {@return max(x, 0)} */
     public static Activation relu() {
         return new Activation(Kind.RELU, 0);
     }
 
+    /**
+     * x for x &gt; 0, slope·x otherwise.
+     *
+     * @param slope the negative side's slope
+     * @return the activation
+     */
     public static Activation leakyRelu(double slope) {
         return new Activation(Kind.LEAKY_RELU, slope);
     }
 
+    /**
+     * x for x &gt; 0, α·(eˣ − 1) otherwise.
+     *
+     * @param alpha α
+     * @return the activation
+     */
     public static Activation elu(double alpha) {
         return new Activation(Kind.ELU, alpha);
     }
 
+    /** {@return log(1 + eˣ)} */
     public static Activation softplus() {
         return new Activation(Kind.SOFTPLUS, 0);
     }
 
+    /** {@return tanh(x)} */
     public static Activation tanh() {
         return new Activation(Kind.TANH, 0);
     }
 
+    /** {@return 1 / (1 + e⁻ˣ)} */
     public static Activation sigmoid() {
         return new Activation(Kind.SIGMOID, 0);
     }
 
+    /** {@return the function} */
     public Kind kind() {
         return kind;
     }
 
+    /** {@return the slope of LEAKY_RELU or the α of ELU} */
     public double alpha() {
         return alpha;
     }

@@ -22,12 +22,26 @@ public final class Adam extends ParameterOptimizer {
     private final double beta1, beta2, eps, weightDecay;
     private final boolean decoupled;
 
-    /** Settings named one by one; defaults as torch.optim.Adam (lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay). */
+    /**
+     * Settings named one by one; defaults as torch.optim.Adam (lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay).
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Every argument of torch.optim.Adam/AdamW. Prefer {@link #builder()}. */
+    /**
+     * Every argument of torch.optim.Adam/AdamW. Prefer {@link #builder()}.
+     *
+     * @param params      the parameters to update
+     * @param lr          the learning rate
+     * @param beta1       the decay of the first moment
+     * @param beta2       the decay of the second moment
+     * @param eps         added to the denominator
+     * @param weightDecay the weight decay
+     * @param decoupled   true for AdamW's decoupled decay
+     */
     public Adam(Map<String, Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
         super(decoupled ? "AdamW" : "Adam", params, lr, List.of("step", "exp_avg", "exp_avg_sq"));
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
@@ -40,12 +54,25 @@ public final class Adam extends ParameterOptimizer {
         this.decoupled = decoupled;
     }
 
-    /** Adam with PyTorch's defaults and learning rate {@code lr}. */
+    /**
+     * Adam with PyTorch's defaults and learning rate {@code lr}.
+     *
+     * @param params the parameters to update
+     * @param lr     the learning rate
+     * @return the optimizer
+     */
     public static Adam adam(Map<String, Parameter> params, double lr) {
         return new Adam(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
-    /** AdamW (decoupled weight decay) with PyTorch's default betas and eps. */
+    /**
+     * AdamW (decoupled weight decay) with PyTorch's default betas and eps.
+     *
+     * @param params      the parameters to update
+     * @param lr          the learning rate
+     * @param weightDecay the decoupled weight decay
+     * @return the optimizer
+     */
     public static Adam adamW(Map<String, Parameter> params, double lr, double weightDecay) {
         return new Adam(params, lr, 0.9, 0.999, 1e-8, weightDecay, true);
     }
@@ -58,38 +85,69 @@ public final class Adam extends ParameterOptimizer {
         private Builder() {
         }
 
-        /** Learning rate; default 1e-3. */
+        /**
+         * Learning rate; default 1e-3.
+         *
+         * @param lr the learning rate
+         * @return this builder
+         */
         public Builder lr(double lr) {
             this.lr = lr;
             return this;
         }
 
-        /** Decay rates of the first and second moment estimates, each in [0, 1); default 0.9, 0.999. */
+        /**
+         * Decay rates of the first and second moment estimates, each in [0, 1); default 0.9, 0.999.
+         *
+         * @param beta1 the first moment's decay
+         * @param beta2 the second moment's decay
+         * @return this builder
+         */
         public Builder betas(double beta1, double beta2) {
             this.beta1 = beta1;
             this.beta2 = beta2;
             return this;
         }
 
-        /** Added to the denominator for stability; default 1e-8. */
+        /**
+         * Added to the denominator for stability; default 1e-8.
+         *
+         * @param eps the constant
+         * @return this builder
+         */
         public Builder eps(double eps) {
             this.eps = eps;
             return this;
         }
 
-        /** Weight decay; default 0. */
+        /**
+         * Weight decay; default 0.
+         *
+         * @param weightDecay the decay
+         * @return this builder
+         */
         public Builder weightDecay(double weightDecay) {
             this.weightDecay = weightDecay;
             return this;
         }
 
-        /** True for AdamW's decoupled weight decay, false for Adam's L2 term; default false. */
+        /**
+         * True for AdamW's decoupled weight decay, false for Adam's L2 term; default false.
+         *
+         * @param decoupled whether the decay is decoupled
+         * @return this builder
+         */
         public Builder decoupled(boolean decoupled) {
             this.decoupled = decoupled;
             return this;
         }
 
-        /** The optimizer of {@code params} (usually {@code model.parameters()}). */
+        /**
+         * The optimizer of {@code params} (usually {@code model.parameters()}).
+         *
+         * @param params the parameters to update
+         * @return the optimizer
+         */
         public Adam build(Map<String, Parameter> params) {
             return new Adam(params, lr, beta1, beta2, eps, weightDecay, decoupled);
         }

@@ -8,10 +8,16 @@ import dev.lipreg.tensor.Pool2dSpec;
 public final class AvgPool2d extends Module {
     private final Pool2dSpec spec;
 
+    /**
+     * Average pooling with {@code spec}.
+     *
+     * @param spec the window, stride, padding and whether padding counts
+     */
     public AvgPool2d(Pool2dSpec spec) {
         this.spec = spec;
     }
 
+    /** {@return the pooling's window, stride and padding} */
     public Pool2dSpec spec() {
         return spec;
     }

@@ -19,6 +19,14 @@ public final class BatchNorm2d extends Module {
     private final Parameter weight, bias;
     private final Buffer runningMean, runningVar, batchesTracked;
 
+    /**
+     * Batch normalization of {@code channels} channels (weight 1, bias 0, running mean 0, running variance 1).
+     *
+     * @param init     gives the backend and dtype
+     * @param channels the channels
+     * @param eps      added to the variance
+     * @param momentum the weight of a new batch in the running statistics
+     */
     public BatchNorm2d(Init init, int channels, double eps, double momentum) {
         if (channels < 1) throw new IllegalArgumentException("BatchNorm2d: channels must be >= 1, got " + channels);
         this.channels = channels;
@@ -32,14 +40,22 @@ public final class BatchNorm2d extends Module {
         this.batchesTracked = registerBuffer("num_batches_tracked", init.backend().full(Shape.scalar(), DType.INT64, 0));
     }
 
+    /**
+     * Batch normalization with PyTorch's eps 1e-5 and momentum 0.1.
+     *
+     * @param init     gives the backend and dtype
+     * @param channels the channels
+     */
     public BatchNorm2d(Init init, int channels) {
         this(init, channels, 1e-5, 0.1);
     }
 
+    /** {@return the number of channels} */
     public int channels() {
         return channels;
     }
 
+    /** {@return the constant added to the variance} */
     public double eps() {
         return eps;
     }
@@ -47,6 +63,8 @@ public final class BatchNorm2d extends Module {
     /**
      * The per-channel scale γ/√(running_var + eps) of evaluation mode, where
      * this layer is the affine map x ↦ scale⊙x + shift; in the current scope.
+     *
+     * @return the scale per channel
      */
     public Tensor evalScale() {
         Backend k = weight.backend();

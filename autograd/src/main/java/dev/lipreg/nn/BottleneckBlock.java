@@ -15,6 +15,16 @@ public final class BottleneckBlock extends Module {
     private final Sequential shortcut;
     private final String text;
 
+    /**
+     * A bottleneck block: 1x1 to {@code cardinality}·{@code width} channels, grouped 3x3 with {@code stride}, 1x1 to {@code out}, each with batch norm, plus the shortcut.
+     *
+     * @param init        draws the parameters
+     * @param in          input channels
+     * @param out         output channels
+     * @param cardinality the groups of the 3x3 convolution
+     * @param width       channels per group
+     * @param stride      the stride of the 3x3 convolution
+     */
     public BottleneckBlock(Init init, int in, int out, int cardinality, int width, int stride) {
         int inner = cardinality * width;
         this.conv1 = registerModule("conv1", new Conv2d(init, in, inner, 1, 1, Conv2dSpec.of(1, 0), false));
@@ -28,36 +38,42 @@ public final class BottleneckBlock extends Module {
         this.text = "BottleneckBlock(" + in + ", " + out + ", cardinality=" + cardinality + ", width=" + width + ", stride=" + stride + ")";
     }
 
+    /** {@return the first 1x1 convolution} */
     public Conv2d conv1() {
         return conv1;
     }
 
+    /** {@return the batch norm after the first convolution} */
     public BatchNorm2d bn1() {
         return bn1;
     }
 
+    /** {@return the grouped 3x3 convolution} */
     public Conv2d conv2() {
         return conv2;
     }
 
+    /** {@return the batch norm after the grouped convolution} */
     public BatchNorm2d bn2() {
         return bn2;
     }
 
+    /** {@return the last 1x1 convolution} */
     public Conv2d conv3() {
         return conv3;
     }
 
+    /** {@return the batch norm after the last convolution} */
     public BatchNorm2d bn3() {
         return bn3;
     }
 
-    /** The projection shortcut's convolution, or null when the shortcut is the identity. */
+    /** {@return the projection shortcut's convolution, or null when the shortcut is the identity} */
     public Conv2d shortcutConv() {
         return Shortcut.conv(shortcut);
     }
 
-    /** The projection shortcut's batch norm, or null when the shortcut is the identity. */
+    /** {@return the projection shortcut's batch norm, or null when the shortcut is the identity} */
     public BatchNorm2d shortcutBn() {
         return Shortcut.bn(shortcut);
     }

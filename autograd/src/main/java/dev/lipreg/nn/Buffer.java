@@ -6,14 +6,25 @@ import dev.lipreg.tensor.Tensor;
 public final class Buffer {
     private final Tensor value;
 
+    /**
+     * A buffer holding {@code value}.
+     *
+     * @param value the initial value
+     */
     public Buffer(Tensor value) {
         this.value = value;
     }
 
+    /** {@return the current value} */
     public Tensor value() {
         return value;
     }
 
+    /**
+     * Overwrites the value with {@code newValue} (same shape and dtype).
+     *
+     * @param newValue the new value
+     */
     public void assign(Tensor newValue) {
         value.backend().copyInto(value, newValue);
     }

@@ -12,6 +12,17 @@ public final class Conv2d extends Module {
     private final Parameter weight;
     private final Parameter bias;
 
+    /**
+     * A 2-d convolution with weight [out, in/groups, kh, kw].
+     *
+     * @param init draws the parameters
+     * @param in   input channels
+     * @param out  output channels
+     * @param kh   kernel height
+     * @param kw   kernel width
+     * @param spec stride, padding, dilation and groups
+     * @param bias whether it has a bias
+     */
     public Conv2d(Init init, int in, int out, int kh, int kw, Conv2dSpec spec, boolean bias) {
         if (in < 1 || out < 1 || kh < 1 || kw < 1) {
             throw new IllegalArgumentException("Conv2d: channels and kernel must be >= 1, got " + in + "->" + out + " kernel " + kh + "x" + kw);
@@ -29,19 +40,31 @@ public final class Conv2d extends Module {
         this.bias = bias ? registerParameter("bias", init.bias(out, fanIn)) : null;
     }
 
-    /** Square kernel, stride, padding; dense; with bias. */
+    /**
+     * Square kernel, stride, padding; dense; with bias.
+     *
+     * @param init    draws the parameters
+     * @param in      input channels
+     * @param out     output channels
+     * @param kernel  the kernel's side
+     * @param stride  the stride
+     * @param padding the zero padding on each side
+     */
     public Conv2d(Init init, int in, int out, int kernel, int stride, int padding) {
         this(init, in, out, kernel, kernel, Conv2dSpec.of(stride, padding), true);
     }
 
+    /** {@return the weight [out, in/groups, kh, kw]} */
     public Parameter weight() {
         return weight;
     }
 
+    /** {@return the bias [out], or null} */
     public Parameter bias() {
         return bias;
     }
 
+    /** {@return the stride, padding, dilation and groups} */
     public Conv2dSpec spec() {
         return spec;
     }

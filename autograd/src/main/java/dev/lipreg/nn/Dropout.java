@@ -11,6 +11,12 @@ public final class Dropout extends Module {
     private final double p;
     private final SplittableRandom rng;
 
+    /**
+     * Dropout with drop probability {@code p}, masks drawn from its own generator.
+     *
+     * @param p    the drop probability, in [0, 1)
+     * @param seed the generator's seed
+     */
     public Dropout(double p, long seed) {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
         this.p = p;

@@ -28,6 +28,14 @@ public final class Init {
     private final Scheme scheme;
     private final SplittableRandom rng;
 
+    /**
+     * Draws parameters of {@code dtype} on {@code backend} by {@code scheme}, from a generator seeded with {@code seed}.
+     *
+     * @param backend where the parameters live
+     * @param dtype   a floating dtype
+     * @param scheme  the weight distribution
+     * @param seed    the seed
+     */
     public Init(Backend backend, DType dtype, Scheme scheme, long seed) {
         if (!dtype.isFloating()) throw new IllegalArgumentException("parameters must be floating point, got " + dtype);
         this.backend = backend;
@@ -36,19 +44,34 @@ public final class Init {
         this.rng = new SplittableRandom(seed);
     }
 
+    /**
+     * Float32 parameters on {@code backend} with PyTorch's default initialization.
+     *
+     * @param backend where the parameters live
+     * @param seed    the seed
+     */
     public Init(Backend backend, long seed) {
         this(backend, DType.FLOAT32, Scheme.PYTORCH_DEFAULT, seed);
     }
 
+    /** {@return the backend parameters are made on} */
     public Backend backend() {
         return backend;
     }
 
+    /** {@return the dtype of the parameters} */
     public DType dtype() {
         return dtype;
     }
 
-    /** A weight tensor with the given fan-in and fan-out. */
+    /**
+     * A weight tensor with the given fan-in and fan-out.
+     *
+     * @param shape  the weight's shape
+     * @param fanIn  inputs per output unit
+     * @param fanOut outputs per input unit
+     * @return the weight, in the current scope
+     */
     public Tensor weight(Shape shape, int fanIn, int fanOut) {
         double[] v = new double[shape.intSize()];
         switch (scheme) {
@@ -62,17 +85,31 @@ public final class Init {
         return make(v, shape);
     }
 
+    /**
+     * A bias U(−1/√fanIn, 1/√fanIn), as PyTorch's layers draw it.
+     *
+     * @param size  the number of outputs
+     * @param fanIn inputs per output unit
+     * @return the bias, in the current scope
+     */
     public Tensor bias(int size, int fanIn) {
         double[] v = new double[size];
         fillUniform(v, 1 / Math.sqrt(fanIn));
         return make(v, Shape.of(size));
     }
 
+    /**
+     * A tensor filled with {@code value}.
+     *
+     * @param shape the shape
+     * @param value the value
+     * @return the tensor, in the current scope
+     */
     public Tensor constant(Shape shape, double value) {
         return backend.full(shape, dtype, value);
     }
 
-    /** A fresh seed for a module that needs randomness of its own (dropout). */
+    /** {@return a fresh seed for a module that needs randomness of its own (dropout)} */
     public long nextSeed() {
         return rng.nextLong();
     }

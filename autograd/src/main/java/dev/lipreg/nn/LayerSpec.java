@@ -77,7 +77,12 @@ public record LayerSpec(String type, Map<String, Number> args, Map<String, List<
         lists = Map.copyOf(copy);
     }
 
-    /** A layer with number arguments only (every type but {@code normalize}). */
+    /**
+     * A layer with number arguments only (every type but {@code normalize}).
+     *
+     * @param type one of {@link #types()}
+     * @param args the arguments
+     */
     public LayerSpec(String type, Map<String, Number> args) {
         this(type, args, Map.of());
     }
@@ -91,6 +96,10 @@ public record LayerSpec(String type, Map<String, Number> args, Map<String, List<
     /**
      * A spec from alternating name, value pairs; a value is a {@link Number}, or for a list argument
      * a {@code double[]}, {@code float[]} or {@code List} of numbers.
+     *
+     * @param type       one of {@link #types()}
+     * @param nameValues names and values, alternating
+     * @return the spec
      */
     public static LayerSpec of(String type, Object... nameValues) {
         if (nameValues.length % 2 != 0) throw new IllegalArgumentException("layer '" + type + "': arguments must come in name, value pairs");
@@ -114,12 +123,17 @@ public record LayerSpec(String type, Map<String, Number> args, Map<String, List<
         return new LayerSpec(type, a, l);
     }
 
-    /** The layer types a spec may use, sorted. */
+    /** {@return the layer types a spec may use, sorted} */
     public static List<String> types() {
         return ARGS.keySet().stream().sorted().toList();
     }
 
-    /** Builds the layer, drawing its parameters from {@code init}. */
+    /**
+     * Builds the layer, drawing its parameters from {@code init}.
+     *
+     * @param init draws the parameters
+     * @return the layer
+     */
     public Module build(Init init) {
         return switch (type) {
             case "conv2d" -> {

@@ -10,6 +10,14 @@ public final class Linear extends Module {
     private final Parameter weight;
     private final Parameter bias;
 
+    /**
+     * A fully connected layer y = x·Wᵀ + b, W [out, in].
+     *
+     * @param init draws the parameters
+     * @param in   input features
+     * @param out  output features
+     * @param bias whether it has a bias
+     */
     public Linear(Init init, int in, int out, boolean bias) {
         if (in < 1 || out < 1) throw new IllegalArgumentException("Linear: features must be >= 1, got " + in + "->" + out);
         this.in = in;
@@ -18,14 +26,23 @@ public final class Linear extends Module {
         this.bias = bias ? registerParameter("bias", init.bias(out, in)) : null;
     }
 
+    /**
+     * A fully connected layer with a bias.
+     *
+     * @param init draws the parameters
+     * @param in   input features
+     * @param out  output features
+     */
     public Linear(Init init, int in, int out) {
         this(init, in, out, true);
     }
 
+    /** {@return the weight [out, in]} */
     public Parameter weight() {
         return weight;
     }
 
+    /** {@return the bias [out], or null} */
     public Parameter bias() {
         return bias;
     }

@@ -8,14 +8,25 @@ import dev.lipreg.tensor.Pool2dSpec;
 public final class MaxPool2d extends Module {
     private final Pool2dSpec spec;
 
+    /**
+     * Max pooling with {@code spec}.
+     *
+     * @param spec the window, stride and padding
+     */
     public MaxPool2d(Pool2dSpec spec) {
         this.spec = spec;
     }
 
+    /**
+     * Max pooling with a square window of {@code kernel}, stride {@code kernel}, no padding.
+     *
+     * @param kernel the window's side
+     */
     public MaxPool2d(int kernel) {
         this(Pool2dSpec.of(kernel));
     }
 
+    /** {@return the pooling's window, stride and padding} */
     public Pool2dSpec spec() {
         return spec;
     }

@@ -27,10 +27,16 @@ import java.util.Map;
  *
  * <pre>{"name": "fashion-cnn", "input": [1, 28, 28], "classes": 10,
  *  "layers": [{"type": "conv2d", "in": 1, "out": 32, "kernel": 3, "padding": 1}, {"type": "relu"}, ...]}</pre>
+ *
+ * @param name    the model's name
+ * @param input   the image shape [C,H,W]
+ * @param classes the class count
+ * @param layers  the layers, in order
  */
 public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> layers) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** Validates the spec (see {@link SpecCheck}); copies the arrays and lists. */
     public ModelSpec {
         if (input == null || input.length != 3 || Arrays.stream(input).anyMatch(d -> d < 1)) {
             throw new IllegalArgumentException("model spec: 'input' must be [channels, height, width] of positive sizes, got "
@@ -43,12 +49,18 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
         SpecCheck.check(input, classes, layers);
     }
 
+    /** {@return the image shape [C,H,W] (a copy)} */
     @Override
     public int[] input() {
         return input.clone();
     }
 
-    /** Builds the network with parameters drawn from {@code init}, in the current scope. */
+    /**
+     * Builds the network with parameters drawn from {@code init}, in the current scope.
+     *
+     * @param init draws the parameters
+     * @return the network
+     */
     public Sequential build(Init init) {
         List<Module> ms = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
@@ -63,6 +75,12 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
 
     // ----------------------------------------------------------------- JSON
 
+    /**
+     * Parses and validates a spec from JSON (see the class comment).
+     *
+     * @param json the JSON text
+     * @return the spec
+     */
     public static ModelSpec parse(String json) {
         JsonNode root;
         try {
@@ -94,6 +112,13 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
         return new ModelSpec(name, input, intValue(cls, "classes"), layers);
     }
 
+    /**
+     * Reads and validates a spec from a JSON file; messages name the file.
+     *
+     * @param file the file
+     * @return the spec
+     * @throws IOException when the file cannot be read
+     */
     public static ModelSpec read(Path file) throws IOException {
         try {
             return parse(Files.readString(file));
@@ -142,6 +167,7 @@ public record ModelSpec(String name, int[] input, int classes, List<LayerSpec> l
         return n.intValue();
     }
 
+    /** {@return this spec as indented JSON, which {@link #parse} reads back to an equal spec} */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("name", name);

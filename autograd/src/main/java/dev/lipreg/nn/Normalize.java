@@ -21,6 +21,8 @@ public final class Normalize extends Module {
     private final double[] mean, std;
 
     /**
+     * A normalization with one mean and one std per channel.
+     *
      * @param mean per-channel means, finite
      * @param std  per-channel standard deviations, finite and {@code > 0}; as many as {@code mean}
      */
@@ -53,27 +55,27 @@ public final class Normalize extends Module {
         return new Normalize(mean.stream().mapToDouble(Double::doubleValue).toArray(), std.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    /** The number of channels. */
+    /** {@return the number of channels} */
     public int channels() {
         return mean.length;
     }
 
-    /** The per-channel means (a copy). */
+    /** {@return the per-channel means (a copy)} */
     public double[] mean() {
         return mean.clone();
     }
 
-    /** The per-channel standard deviations (a copy). */
+    /** {@return the per-channel standard deviations (a copy)} */
     public double[] std() {
         return std.clone();
     }
 
-    /** The Lipschitz constant of this map in any ℓp norm: the largest 1/std. */
+    /** {@return the Lipschitz constant of this map in any ℓp norm: the largest 1/std} */
     public double lipschitz() {
         return 1 / Arrays.stream(std).min().orElseThrow();
     }
 
-    /** The spec of this layer, for a {@link ModelSpec}. */
+    /** {@return the spec of this layer, for a {@link ModelSpec}} */
     public LayerSpec spec() {
         return LayerSpec.of("normalize", "mean", mean, "std", std);
     }

@@ -9,11 +9,20 @@ import dev.lipreg.tensor.Tensor;
  */
 public final class Parameter extends Variable {
 
+    /**
+     * A trainable leaf holding {@code value}.
+     *
+     * @param value the initial value
+     */
     public Parameter(Tensor value) {
         super(value);
     }
 
-    /** Overwrites the value with {@code newValue} (same shape and dtype). */
+    /**
+     * Overwrites the value with {@code newValue} (same shape and dtype).
+     *
+     * @param newValue the new value
+     */
     public void assign(Tensor newValue) {
         value().backend().copyInto(value(), newValue);
     }

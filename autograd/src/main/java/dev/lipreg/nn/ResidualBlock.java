@@ -16,6 +16,15 @@ public final class ResidualBlock extends Module {
     private final Sequential shortcut;
     private final String text;
 
+    /**
+     * A basic residual block: two 3x3 convolutions with batch norm, the first with {@code stride} and {@code groups}, plus the shortcut.
+     *
+     * @param init   draws the parameters
+     * @param in     input channels
+     * @param out    output channels
+     * @param stride the stride of the first convolution
+     * @param groups the groups of both convolutions
+     */
     public ResidualBlock(Init init, int in, int out, int stride, int groups) {
         this.conv1 = registerModule("conv1", new Conv2d(init, in, out, 3, 3, new Conv2dSpec(stride, stride, 1, 1, 1, 1, groups), false));
         this.bn1 = registerModule("bn1", new BatchNorm2d(init, out));
@@ -26,28 +35,32 @@ public final class ResidualBlock extends Module {
         this.text = "ResidualBlock(" + in + ", " + out + ", stride=" + stride + (groups > 1 ? ", groups=" + groups : "") + ")";
     }
 
+    /** {@return the first convolution} */
     public Conv2d conv1() {
         return conv1;
     }
 
+    /** {@return the batch norm after the first convolution} */
     public BatchNorm2d bn1() {
         return bn1;
     }
 
+    /** {@return the second convolution} */
     public Conv2d conv2() {
         return conv2;
     }
 
+    /** {@return the batch norm after the second convolution} */
     public BatchNorm2d bn2() {
         return bn2;
     }
 
-    /** The projection shortcut's convolution, or null when the shortcut is the identity. */
+    /** {@return the projection shortcut's convolution, or null when the shortcut is the identity} */
     public Conv2d shortcutConv() {
         return Shortcut.conv(shortcut);
     }
 
-    /** The projection shortcut's batch norm, or null when the shortcut is the identity. */
+    /** {@return the projection shortcut's batch norm, or null when the shortcut is the identity} */
     public BatchNorm2d shortcutBn() {
         return Shortcut.bn(shortcut);
     }

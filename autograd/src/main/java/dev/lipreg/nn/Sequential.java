@@ -9,15 +9,27 @@ import java.util.List;
 public final class Sequential extends Module {
     private final List<Module> layers;
 
+    /**
+     * The layers in order, registered as children "0", "1", ….
+     *
+     * @param layers the layers
+     */
     public Sequential(List<? extends Module> layers) {
         this.layers = List.copyOf(layers);
         for (int i = 0; i < this.layers.size(); i++) registerModule(Integer.toString(i), this.layers.get(i));
     }
 
+    /**
+     * The layers in order.
+     *
+     * @param layers the layers
+     * @return the network
+     */
     public static Sequential of(Module... layers) {
         return new Sequential(List.of(layers));
     }
 
+    /** {@return the layers, in order} */
     public List<Module> layers() {
         return layers;
     }

@@ -18,12 +18,25 @@ public final class Sgd extends ParameterOptimizer {
     private final double momentum, dampening, weightDecay;
     private final boolean nesterov;
 
-    /** Settings named one by one; defaults as torch.optim.SGD (no momentum, no decay), lr 0.01. */
+    /**
+     * Settings named one by one; defaults as torch.optim.SGD (no momentum, no decay), lr 0.01.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Every argument of torch.optim.SGD, in its order. Prefer {@link #builder()}. */
+    /**
+     * Every argument of torch.optim.SGD, in its order. Prefer {@link #builder()}.
+     *
+     * @param params      the parameters to update
+     * @param lr          the learning rate
+     * @param momentum    the momentum factor
+     * @param dampening   the dampening of the momentum
+     * @param weightDecay the L2 weight decay
+     * @param nesterov    whether to use Nesterov momentum
+     */
     public Sgd(Map<String, Parameter> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
         super("SGD", params, lr, List.of("momentum_buffer"));
         if (!(momentum >= 0)) throw new IllegalArgumentException("SGD: momentum must be >= 0, got " + momentum);
@@ -37,7 +50,14 @@ public final class Sgd extends ParameterOptimizer {
         this.nesterov = nesterov;
     }
 
-    /** Momentum and weight decay without dampening or Nesterov. Prefer {@link #builder()}. */
+    /**
+     * Momentum and weight decay without dampening or Nesterov. Prefer {@link #builder()}.
+     *
+     * @param params      the parameters to update
+     * @param lr          the learning rate
+     * @param momentum    the momentum factor
+     * @param weightDecay the L2 weight decay
+     */
     public Sgd(Map<String, Parameter> params, double lr, double momentum, double weightDecay) {
         this(params, lr, momentum, 0, weightDecay, false);
     }
@@ -50,37 +70,67 @@ public final class Sgd extends ParameterOptimizer {
         private Builder() {
         }
 
-        /** Learning rate (a {@code LrSchedule} may change it per epoch); default 0.01. */
+        /**
+         * Learning rate (a {@code LrSchedule} may change it per epoch); default 0.01.
+         *
+         * @param lr the learning rate
+         * @return this builder
+         */
         public Builder lr(double lr) {
             this.lr = lr;
             return this;
         }
 
-        /** Momentum factor; default 0. */
+        /**
+         * Momentum factor; default 0.
+         *
+         * @param momentum the factor
+         * @return this builder
+         */
         public Builder momentum(double momentum) {
             this.momentum = momentum;
             return this;
         }
 
-        /** Dampening of the momentum; default 0. */
+        /**
+         * Dampening of the momentum; default 0.
+         *
+         * @param dampening the dampening
+         * @return this builder
+         */
         public Builder dampening(double dampening) {
             this.dampening = dampening;
             return this;
         }
 
-        /** L2 weight decay added to the gradient; default 0. */
+        /**
+         * L2 weight decay added to the gradient; default 0.
+         *
+         * @param weightDecay the decay
+         * @return this builder
+         */
         public Builder weightDecay(double weightDecay) {
             this.weightDecay = weightDecay;
             return this;
         }
 
-        /** Nesterov momentum (needs momentum &gt; 0 and no dampening); default off. */
+        /**
+         * Nesterov momentum (needs momentum &gt; 0 and no dampening); default off.
+         *
+         * @param nesterov whether to use it
+         * @return this builder
+         */
         public Builder nesterov(boolean nesterov) {
             this.nesterov = nesterov;
             return this;
         }
 
-        /** The optimizer of {@code params} (usually {@code model.parameters()}). */
+        /**
+         * The optimizer of {@code params} (usually {@code model.parameters()}).
+         *
+         * @param params the parameters to update
+         * @return the optimizer
+         */
         public Sgd build(Map<String, Parameter> params) {
             return new Sgd(params, lr, momentum, dampening, weightDecay, nesterov);
         }

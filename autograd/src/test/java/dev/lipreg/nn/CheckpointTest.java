@@ -168,13 +168,17 @@ class CheckpointTest {
     }
 
     @Test
-    void dtypeMismatchIsRejectedAndLeavesTheModelUnchanged() {
-        Path file = dir.resolve("f64.safetensors");
-        Checkpoint.save(file, Sequential.of(new Linear(new Init(REF, DType.FLOAT64, Init.Scheme.PYTORCH_DEFAULT, 1), 6, 5)), Map.of());
+    void integerWeightsAreRejectedAndLeaveTheModelUnchanged() {
+        // (float64 weights convert to a float32 model: see StateDictConversionTest)
+        Path file = dir.resolve("i64.safetensors");
+        try (Scope s = Scope.open()) {
+            SafeTensors.write(file, Map.of("0.weight", REF.fromArray(new long[30], Shape.of(5, 6)),
+                    "0.bias", REF.fromArray(new float[5], Shape.of(5))));
+        }
         Sequential target = Sequential.of(new Linear(new Init(REF, 3), 6, 5));
         Map<String, long[]> before = bits(target);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.load(file, target));
-        assertTrue(e.getMessage().contains("0.weight: expected FLOAT32[5, 6], found FLOAT64[5, 6]"), e.getMessage());
+        assertTrue(e.getMessage().contains("0.weight: expected FLOAT32[5, 6], found INT64[5, 6] (integer values do not convert"), e.getMessage());
         assertSameBits(before, bits(target));
     }
 

@@ -311,7 +311,7 @@ final class MalformedCorpus {
                     add("safetensors", "safetensors", b, 0, "error:exceeds the limit of 100000000 bytes");
                 }
                 case 5 -> add("safetensors", "safetensors", safetensors(header.replaceFirst("\"F32\"", random.nextBoolean() ? "\"BF16\"" : "\"F16\""), data), 0,
-                        "error:which LipReg does not load");
+                        "error:needs 72");
                 case 6 -> add("safetensors", "safetensors", safetensors(header.substring(0, random.nextInt(header.length())), data), 0,
                         "error:header");
                 case 7 -> add("safetensors", "safetensors", Arrays.copyOf(good, good.length + 1 + random.nextInt(100)), 0,

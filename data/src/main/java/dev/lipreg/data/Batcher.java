@@ -28,6 +28,11 @@ public final class Batcher {
     /**
      * Batches of {@code batchSize} images, shuffled each epoch if {@code shuffle}, keeping the last
      * partial batch and applying no augmentation.
+     *
+     * @param dataset   the images to batch
+     * @param batchSize images per batch, at least 1
+     * @param shuffle   whether each epoch visits the images in a new random order
+     * @param seed      the seed of the shuffling
      */
     public Batcher(Dataset dataset, int batchSize, boolean shuffle, long seed) {
         this(dataset, batchSize, shuffle, seed, false, null);
@@ -46,43 +51,67 @@ public final class Batcher {
         this.augmentation = augmentation;
     }
 
-    /** With {@code dropLast}, a final batch smaller than batchSize is skipped. */
+    /**
+     * With {@code dropLast}, a final batch smaller than batchSize is skipped.
+     *
+     * @param dropLast whether to skip a final partial batch
+     * @return a batcher with that setting
+     */
     public Batcher withDropLast(boolean dropLast) {
         return new Batcher(dataset, batchSize, shuffle, seed, dropLast, augmentation);
     }
 
-    /** Applies {@code augmentation} to every batch (null for none). */
+    /**
+     * Applies {@code augmentation} to every batch (null for none).
+     *
+     * @param augmentation the augmentation, or null
+     * @return a batcher with that augmentation
+     */
     public Batcher withAugmentation(Augmentation augmentation) {
         return new Batcher(dataset, batchSize, shuffle, seed, dropLast, augmentation);
     }
 
+    /** {@return the dataset being batched} */
     public Dataset dataset() {
         return dataset;
     }
 
+    /** {@return the images per batch} */
     public int batchSize() {
         return batchSize;
     }
 
+    /** {@return whether each epoch is shuffled} */
     public boolean shuffle() {
         return shuffle;
     }
 
+    /** {@return the seed of the shuffling} */
     public long seed() {
         return seed;
     }
 
+    /** {@return whether a final partial batch is skipped} */
     public boolean dropLast() {
         return dropLast;
     }
 
-    /** Batches per epoch, counting a final partial batch unless dropLast. */
+    /**
+     * Batches per epoch, counting a final partial batch unless dropLast.
+     *
+     * @return the batch count
+     */
     public int batchesPerEpoch() {
         int count = dataset.count();
         return dropLast ? count / batchSize : (count + batchSize - 1) / batchSize;
     }
 
-    /** The order in which epoch {@code epoch} visits the dataset: a permutation of 0..count-1. */
+    /**
+     * The order in which epoch {@code epoch} visits the dataset: a permutation of 0..count-1.
+     *
+     * @param epoch the epoch, from 0
+     * @return the permutation
+     */
     public int[] order(int epoch) {
         checkEpoch(epoch);
         int count = dataset.count();
@@ -102,13 +131,24 @@ public final class Batcher {
         return order;
     }
 
-    /** The batches of epoch {@code epoch}, built lazily; every iteration yields the same batches. */
+    /**
+     * The batches of epoch {@code epoch}, built lazily; every iteration yields the same batches.
+     *
+     * @param epoch the epoch, from 0
+     * @return the batches
+     */
     public Iterable<Batch> epoch(int epoch) {
         checkEpoch(epoch);
         return () -> new BatchIterator(epoch, order(epoch));
     }
 
-    /** Batch {@code index} of epoch {@code epoch}, the same as the epoch's iteration yields. */
+    /**
+     * Batch {@code index} of epoch {@code epoch}, the same as the epoch's iteration yields.
+     *
+     * @param epoch the epoch, from 0
+     * @param index the batch's index in the epoch
+     * @return the batch
+     */
     public Batch batch(int epoch, int index) {
         Objects.checkIndex(index, batchesPerEpoch());
         return build(epoch, index, order(epoch));

@@ -6,10 +6,14 @@ package dev.lipreg.data;
  * coarse (20 superclasses) then fine (100 classes); the format says which one becomes the label.
  */
 public enum CifarFormat {
+    /** CIFAR-10: one label byte, 10 classes. */
     CIFAR10(1, 0, 10),
+    /** CIFAR-100 with its 100 fine labels (the second label byte). */
     CIFAR100_FINE(2, 1, 100),
+    /** CIFAR-100 with its 20 coarse labels (the first label byte). */
     CIFAR100_COARSE(2, 0, 20);
 
+    /** Pixel bytes per record: 3 channels of 32 × 32. */
     public static final int IMAGE_BYTES = 3 * 32 * 32;
 
     private final int labelBytes;
@@ -22,17 +26,29 @@ public enum CifarFormat {
         this.numClasses = numClasses;
     }
 
-    /** Label bytes at the start of each record. */
+    /**
+     * Label bytes at the start of each record.
+     *
+     * @return the label byte count
+     */
     public int labelBytes() {
         return labelBytes;
     }
 
-    /** Bytes per record: label bytes + 3072 pixel bytes. */
+    /**
+     * Bytes per record: label bytes + 3072 pixel bytes.
+     *
+     * @return the record size
+     */
     public int recordBytes() {
         return labelBytes + IMAGE_BYTES;
     }
 
-    /** Classes of the label this format selects. */
+    /**
+     * Classes of the label this format selects.
+     *
+     * @return the class count
+     */
     public int numClasses() {
         return numClasses;
     }

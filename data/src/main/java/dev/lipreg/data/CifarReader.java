@@ -17,7 +17,9 @@ import java.util.Objects;
  * every label in range) before any dataset is built.
  */
 public final class CifarReader {
+    /** Channels of a CIFAR image (RGB). */
     public static final int CHANNELS = 3;
+    /** Height and width of a CIFAR image. */
     public static final int SIZE = 32;
 
     /** CIFAR-10 class names, indexed by label. */
@@ -32,6 +34,10 @@ public final class CifarReader {
     /**
      * Loads CIFAR-10 from {@code dir} or its {@code cifar-10-batches-bin} subdirectory: TRAIN is
      * {@code data_batch_1.bin} .. {@code data_batch_5.bin}, TEST is {@code test_batch.bin}.
+     *
+     * @param dir   the directory holding the files
+     * @param split TRAIN or TEST
+     * @return the dataset
      */
     public static Dataset cifar10(Path dir, Split split) {
         return DataIo.atEdge(dir, () -> readCifar10(dir, split));
@@ -46,7 +52,13 @@ public final class CifarReader {
         return readFiles(files, CifarFormat.CIFAR10, "cifar10-" + lower(split));
     }
 
-    /** Loads CIFAR-100 with the fine (100-class) labels. */
+    /**
+     * Loads CIFAR-100 with the fine (100-class) labels.
+     *
+     * @param dir   the directory holding the files
+     * @param split TRAIN or TEST
+     * @return the dataset
+     */
     public static Dataset cifar100(Path dir, Split split) {
         return cifar100(dir, split, CifarFormat.CIFAR100_FINE);
     }
@@ -54,6 +66,11 @@ public final class CifarReader {
     /**
      * Loads CIFAR-100 from {@code dir} or its {@code cifar-100-binary} subdirectory ({@code train.bin},
      * {@code test.bin}), with the fine or coarse labels.
+     *
+     * @param dir    the directory holding the files
+     * @param split  TRAIN or TEST
+     * @param labels CIFAR100_FINE or CIFAR100_COARSE
+     * @return the dataset
      */
     public static Dataset cifar100(Path dir, Split split, CifarFormat labels) {
         Objects.requireNonNull(labels, "labels");
@@ -70,7 +87,14 @@ public final class CifarReader {
         return readFiles(files, labels, "cifar100-" + kind + "-" + lower(split));
     }
 
-    /** Reads and concatenates record files of one format, in the order given. Files may be gzip. */
+    /**
+     * Reads and concatenates record files of one format, in the order given. Files may be gzip.
+     *
+     * @param files  the record files
+     * @param format their record layout
+     * @param name   the dataset's name
+     * @return the dataset
+     */
     public static Dataset read(List<Path> files, CifarFormat format, String name) {
         Objects.requireNonNull(files, "files");
         Objects.requireNonNull(format, "format");

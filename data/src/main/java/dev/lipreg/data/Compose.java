@@ -4,13 +4,24 @@ import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 
-/** Augmentations applied one after another, all drawing from the same generator. */
+/**
+ * Augmentations applied one after another, all drawing from the same generator.
+ *
+ * @param steps the augmentations, in order
+ */
 public record Compose(List<Augmentation> steps) implements Augmentation {
+    /** Copies the list; no step may be null. */
     public Compose {
         Objects.requireNonNull(steps, "steps");
         steps = List.copyOf(steps); // also rejects null steps
     }
 
+    /**
+     * The augmentations {@code steps}, in order.
+     *
+     * @param steps the augmentations
+     * @return their composition
+     */
     public static Compose of(Augmentation... steps) {
         return new Compose(List.of(steps));
     }

@@ -9,8 +9,11 @@ import java.util.random.RandomGenerator;
  * {@code [cy - size/2, cy - size/2 + size)} and likewise for columns, is clipped at the borders, so
  * near an edge less than size^2 pixels are zeroed. For even sizes this is the reference code's
  * square; for odd sizes it is exactly size wide (the reference code's is size - 1).
+ *
+ * @param size the side of the square, at least 1
  */
 public record Cutout(int size) implements Augmentation {
+    /** Checks that {@code size} is positive. */
     public Cutout {
         if (size <= 0) {
             throw new IllegalArgumentException("size must be > 0, got " + size);

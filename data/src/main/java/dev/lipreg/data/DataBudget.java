@@ -15,13 +15,15 @@ import java.nio.file.Path;
  * ({@code -Xmx}). It is read at every check, so it can be changed between loads.
  */
 public final class DataBudget {
+    /** The system property setting the budget in bytes (e.g. 16g). */
     public static final String PROPERTY = "lipreg.maxDataBytes";
+    /** The environment variable setting the budget when the property is unset. */
     public static final String ENV = "LIPREG_MAX_DATA_BYTES";
     private static final MemoryBudget BUDGET = new MemoryBudget(PROPERTY, ENV, () -> Runtime.getRuntime().maxMemory() / 4 * 3);
 
     private DataBudget() {}
 
-    /** The budget in bytes. */
+    /** {@return the budget in bytes} */
     public static long bytes() {
         return BUDGET.bytes();
     }

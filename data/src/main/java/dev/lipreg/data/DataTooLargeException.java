@@ -10,6 +10,12 @@ import java.nio.file.Path;
  */
 public final class DataTooLargeException extends BadInputFileException {
 
+    /**
+     * A refusal of {@code file}, before anything is allocated.
+     *
+     * @param file   the file
+     * @param detail the bytes needed, the budget and how to raise it
+     */
     public DataTooLargeException(Path file, String detail) {
         super(file, file + ": " + detail);
     }

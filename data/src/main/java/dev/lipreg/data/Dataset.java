@@ -31,6 +31,14 @@ public final class Dataset {
      * width}, {@code labels.length == count}, every label in [0, numClasses), every pixel in [0,1].
      *
      * @throws IllegalArgumentException naming the argument and what was expected
+     * @param images     the pixels, NCHW, in [0,1] (kept, not copied)
+     * @param labels     the labels (kept, not copied)
+     * @param count      the number of images
+     * @param channels   the channels per image
+     * @param height     the height of each image
+     * @param width      the width of each image
+     * @param numClasses the number of classes
+     * @param name       the dataset's name, for messages and reports
      */
     public Dataset(float[] images, int[] labels, int count, int channels, int height, int width,
             int numClasses, String name) {
@@ -92,68 +100,113 @@ public final class Dataset {
         }
     }
 
-    /** All pixels, NCHW, in [0,1]. The dataset's own array: do not modify. */
+    /**
+     * All pixels, NCHW, in [0,1]. The dataset's own array: do not modify.
+     *
+     * @return the pixels
+     */
     public float[] images() {
         return images;
     }
 
-    /** All labels. The dataset's own array: do not modify. */
+    /**
+     * All labels. The dataset's own array: do not modify.
+     *
+     * @return the labels
+     */
     public int[] labels() {
         return labels;
     }
 
-    /** Every image as a float32 tensor [count, channels, height, width] on {@code backend}, in the current scope. */
+    /**
+     * Every image as a float32 tensor [count, channels, height, width] on {@code backend}, in the current scope.
+     *
+     * @param backend the backend to put them on
+     * @return the images
+     */
     public Tensor images(Backend backend) {
         return backend.fromArray(images, Shape.of(count, channels, height, width));
     }
 
-    /** Every label as an int64 tensor [count] on {@code backend}, in the current scope. */
+    /**
+     * Every label as an int64 tensor [count] on {@code backend}, in the current scope.
+     *
+     * @param backend the backend to put them on
+     * @return the labels
+     */
     public Tensor labels(Backend backend) {
         return Tensor.ofLabels(backend, labels);
     }
 
+    /** {@return the number of images} */
     public int count() {
         return count;
     }
 
+    /** {@return the channels per image} */
     public int channels() {
         return channels;
     }
 
+    /** {@return the height of each image} */
     public int height() {
         return height;
     }
 
+    /** {@return the width of each image} */
     public int width() {
         return width;
     }
 
+    /** {@return the number of classes} */
     public int numClasses() {
         return numClasses;
     }
 
+    /** {@return the dataset's name} */
     public String name() {
         return name;
     }
 
-    /** Floats per image: channels * height * width. */
+    /**
+     * Floats per image: channels * height * width.
+     *
+     * @return the size
+     */
     public int imageSize() {
         return channels * height * width;
     }
 
-    /** A copy of image {@code i} (CHW). */
+    /**
+     * A copy of image {@code i} (CHW).
+     *
+     * @param i the image's index
+     * @return the image
+     */
     public float[] image(int i) {
         Objects.checkIndex(i, count);
         int size = imageSize();
         return Arrays.copyOfRange(images, i * size, (i + 1) * size);
     }
 
+    /**
+     * The label of image {@code i}.
+     *
+     * @param i the image's index
+     * @return its label
+     */
     public int label(int i) {
         Objects.checkIndex(i, count);
         return labels[i];
     }
 
-    /** A copy of images {@code [from, to)}. */
+    /**
+     * A copy of images {@code [from, to)}.
+     *
+     * @param from the first image, inclusive
+     * @param to   the last image, exclusive
+     * @return the subset
+     */
     public Dataset subset(int from, int to) {
         if (from < 0 || to > count || from > to) {
             throw new IllegalArgumentException("subset [" + from + ", " + to + ") is not within [0, " + count + "]");
@@ -163,7 +216,12 @@ public final class Dataset {
                 name + "[" + from + ":" + to + "]");
     }
 
-    /** A copy of the images at {@code indices}, in that order (repeats allowed). */
+    /**
+     * A copy of the images at {@code indices}, in that order (repeats allowed).
+     *
+     * @param indices the images to take
+     * @return the new dataset
+     */
     public Dataset take(int[] indices) {
         Objects.requireNonNull(indices, "indices");
         int size = imageSize();
@@ -183,6 +241,10 @@ public final class Dataset {
     /**
      * A fixed random subset of {@code n} distinct images, the same for the same seed, kept in the
      * original order (so it is a stable slice of the data, not a shuffle).
+     *
+     * @param n    the number of images, at most {@link #count()}
+     * @param seed the seed of the choice
+     * @return the subset
      */
     public Dataset sample(int n, long seed) {
         if (n < 0 || n > count) {
@@ -207,7 +269,7 @@ public final class Dataset {
                 name + "[sample " + n + " seed " + seed + "]", false);
     }
 
-    /** Number of images of each class, indexed by label. */
+    /** {@return number of images of each class, indexed by label} */
     public int[] classCounts() {
         int[] counts = new int[numClasses];
         for (int label : labels) {

@@ -15,26 +15,49 @@ import java.nio.file.Path;
  * "Errors"): the loaders turn I/O failures into that type at their edge, so callers handle one kind.
  */
 public final class DatasetFormatException extends BadInputFileException {
+    /** Byte offset of the problem in the decompressed content, or -1. */
     private final long offset;
 
-    /** A problem at {@code offset} (bytes from the start of the decompressed content) of {@code file}. */
+    /**
+     * A problem at {@code offset} (bytes from the start of the decompressed content) of {@code file}.
+     *
+     * @param file   the file
+     * @param offset the byte offset of the problem
+     * @param detail what is wrong
+     */
     public DatasetFormatException(Path file, long offset, String detail) {
         super(file, file + ": offset " + offset + ": " + detail);
         this.offset = offset;
     }
 
-    /** A problem about the file as a whole, at no particular offset. */
+    /**
+     * A problem about the file as a whole, at no particular offset.
+     *
+     * @param file   the file
+     * @param detail what is wrong
+     */
     public DatasetFormatException(Path file, String detail) {
         super(file, file + ": " + detail);
         this.offset = -1;
     }
 
+    /**
+     * A problem about the file as a whole, with its cause.
+     *
+     * @param file   the file
+     * @param detail what is wrong
+     * @param cause  the underlying failure
+     */
     public DatasetFormatException(Path file, String detail, Throwable cause) {
         super(file, file + ": " + detail, cause);
         this.offset = -1;
     }
 
-    /** Byte offset of the problem in the decompressed content, or -1 when it concerns the whole file. */
+    /**
+     * Byte offset of the problem in the decompressed content, or -1 when it concerns the whole file.
+     *
+     * @return the offset, or -1
+     */
     public long offset() {
         return offset;
     }

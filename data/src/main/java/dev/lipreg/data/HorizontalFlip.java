@@ -2,8 +2,13 @@ package dev.lipreg.data;
 
 import java.util.random.RandomGenerator;
 
-/** Mirrors each image left-right with probability {@code p}. */
+/**
+ * Mirrors each image left-right with probability {@code p}.
+ *
+ * @param p the probability of a flip, in [0, 1]
+ */
 public record HorizontalFlip(double p) implements Augmentation {
+    /** Checks that {@code p} is a probability. */
     public HorizontalFlip {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("p must be in [0,1], got " + p);

@@ -2,8 +2,16 @@ package dev.lipreg.data;
 
 import java.util.Objects;
 
-/** The raw content of an IDX image file: {@code count} images of {@code rows x cols} unsigned bytes. */
+/**
+ * The raw content of an IDX image file: {@code count} images of {@code rows x cols} unsigned bytes.
+ *
+ * @param count  the number of images
+ * @param rows   the height of each image
+ * @param cols   the width of each image
+ * @param pixels the pixels, image by image, row by row
+ */
 public record IdxImages(int count, int rows, int cols, byte[] pixels) {
+    /** Checks that rows and cols are positive, count is not negative and {@code pixels} holds exactly count × rows × cols bytes. */
     public IdxImages {
         Objects.requireNonNull(pixels, "pixels");
         if (count < 0 || rows <= 0 || cols <= 0) {
@@ -16,7 +24,14 @@ public record IdxImages(int count, int rows, int cols, byte[] pixels) {
         }
     }
 
-    /** Pixel {@code (row, col)} of image {@code i}, 0..255. */
+    /**
+     * Pixel {@code (row, col)} of image {@code i}, 0..255.
+     *
+     * @param i   the image's index
+     * @param row the pixel's row
+     * @param col the pixel's column
+     * @return the pixel's value
+     */
     public int pixel(int i, int row, int col) {
         Objects.checkIndex(i, count);
         Objects.checkIndex(row, rows);

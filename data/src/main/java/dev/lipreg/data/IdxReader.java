@@ -16,14 +16,21 @@ import java.util.Objects;
  * offset and what was expected.
  */
 public final class IdxReader {
+    /** The magic number of an IDX file of unsigned-byte images (type 0x08, 3 dimensions). */
     public static final int IMAGES_MAGIC = 0x00000803;
+    /** The magic number of an IDX file of unsigned-byte labels (type 0x08, 1 dimension). */
     public static final int LABELS_MAGIC = 0x00000801;
     static final int IMAGES_HEADER = 16;
     static final int LABELS_HEADER = 8;
 
     private IdxReader() {}
 
-    /** Reads an image file into its raw unsigned bytes. */
+    /**
+     * Reads an image file into its raw unsigned bytes.
+     *
+     * @param file the IDX image file, gzip or not
+     * @return its images
+     */
     public static IdxImages readImages(Path file) {
         return DataIo.atEdge(file, () -> readImagesFile(file));
     }
@@ -35,7 +42,13 @@ public final class IdxReader {
         }
     }
 
-    /** Reads a label file; every label must be below {@code numClasses}. */
+    /**
+     * Reads a label file; every label must be below {@code numClasses}.
+     *
+     * @param file       the IDX label file, gzip or not
+     * @param numClasses the number of classes
+     * @return the labels
+     */
     public static int[] readLabels(Path file, int numClasses) {
         if (numClasses <= 0 || numClasses > 256) {
             throw new IllegalArgumentException("numClasses must be in 1..256 for unsigned-byte labels, got " + numClasses);
@@ -59,6 +72,12 @@ public final class IdxReader {
     /**
      * Reads a matching pair of image and label files into a single-channel dataset with pixels
      * scaled to [0,1]. The two files must hold the same number of items, at least one.
+     *
+     * @param images     the IDX image file
+     * @param labels     the IDX label file
+     * @param numClasses the number of classes
+     * @param name       the dataset's name
+     * @return the dataset
      */
     public static Dataset read(Path images, Path labels, int numClasses, String name) {
         Objects.requireNonNull(name, "name");

@@ -10,6 +10,9 @@ import java.util.random.RandomGenerator;
  * after cropping in pixel space and before Cutout as DeVries &amp; Taylor do.
  *
  * <p>The record copies its arrays in and out, so instances are immutable.
+ *
+ * @param mean the per-channel means
+ * @param std  the per-channel standard deviations, all positive
  */
 public record Normalization(float[] mean, float[] std) implements Augmentation {
     /** MNIST training-set pixel mean and standard deviation. */
@@ -26,6 +29,7 @@ public record Normalization(float[] mean, float[] std) implements Augmentation {
     public static final Normalization CIFAR100 = new Normalization(new float[] {0.5071f, 0.4865f, 0.4409f},
             new float[] {0.2673f, 0.2564f, 0.2762f});
 
+    /** Checks the lengths and values and copies the arrays. */
     public Normalization {
         Objects.requireNonNull(mean, "mean");
         Objects.requireNonNull(std, "std");
@@ -45,7 +49,12 @@ public record Normalization(float[] mean, float[] std) implements Augmentation {
         std = std.clone();
     }
 
-    /** Per-channel mean and population standard deviation over every pixel of {@code d}. */
+    /**
+     * Per-channel mean and population standard deviation over every pixel of {@code d}.
+     *
+     * @param d a dataset
+     * @return its statistics
+     */
     public static Normalization of(Dataset d) {
         Objects.requireNonNull(d, "dataset");
         if (d.count() == 0) {
@@ -83,21 +92,29 @@ public record Normalization(float[] mean, float[] std) implements Augmentation {
         return new Normalization(mean, std);
     }
 
+    /** {@return the per-channel means (a copy)} */
     @Override
     public float[] mean() {
         return mean.clone();
     }
 
+    /** {@return the per-channel standard deviations (a copy)} */
     @Override
     public float[] std() {
         return std.clone();
     }
 
+    /** {@return the number of channels} */
     public int channels() {
         return mean.length;
     }
 
-    /** The dataset's images normalized, as a new array (the dataset is unchanged). */
+    /**
+     * The dataset's images normalized, as a new array (the dataset is unchanged).
+     *
+     * @param d a dataset with this normalization's channel count
+     * @return the normalized images, NCHW
+     */
     public float[] apply(Dataset d) {
         Objects.requireNonNull(d, "dataset");
         float[] x = d.images().clone();
@@ -105,7 +122,15 @@ public record Normalization(float[] mean, float[] std) implements Augmentation {
         return x;
     }
 
-    /** Normalizes a batch of NCHW images in place. */
+    /**
+     * Normalizes a batch of NCHW images in place.
+     *
+     * @param x the images, NCHW
+     * @param n the number of images
+     * @param c the channels per image (this normalization's)
+     * @param h the height of each image
+     * @param w the width of each image
+     */
     public void apply(float[] x, int n, int c, int h, int w) {
         BatchShape.check(x, n, c, h, w);
         if (c != mean.length) {

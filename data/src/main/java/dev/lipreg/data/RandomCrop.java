@@ -7,8 +7,11 @@ import java.util.random.RandomGenerator;
  * Pads each image with {@code padding} zeros on every side and crops it back to its size at a
  * uniformly random position (torchvision's {@code RandomCrop(size, padding)}): the result is the
  * image shifted by (dy, dx) in [-padding, padding]^2, zeros where the window leaves the image.
+ *
+ * @param padding the zero padding on each side, at least 0
  */
 public record RandomCrop(int padding) implements Augmentation {
+    /** Checks that {@code padding} is not negative. */
     public RandomCrop {
         if (padding < 0) {
             throw new IllegalArgumentException("padding must be >= 0, got " + padding);

@@ -37,13 +37,25 @@ public final class DjlClassifier extends Module {
         eval();
     }
 
-    /** The model's block, run with arrays from the model's manager. */
+    /**
+     * The model's block, run with arrays from the model's manager.
+     *
+     * @param model a loaded DJL model
+     * @return the classifier
+     */
     public static DjlClassifier of(Model model) {
         if (model == null) throw new IllegalArgumentException("model must not be null");
         return new DjlClassifier(model.getName(), model.getBlock(), model.getNDManager());
     }
 
-    /** {@code block} run with arrays from {@code manager} (whose engine computes the gradients). */
+    /**
+     * {@code block} run with arrays from {@code manager} (whose engine computes the gradients).
+     *
+     * @param name  a name for messages and {@code describe()}
+     * @param block the DJL block computing logits from images
+     * @param manager the manager whose engine runs the block and computes its gradients
+     * @return the classifier
+     */
     public static DjlClassifier of(String name, Block block, NDManager manager) {
         if (manager == null) throw new IllegalArgumentException("manager must not be null");
         return new DjlClassifier(name, block, manager);

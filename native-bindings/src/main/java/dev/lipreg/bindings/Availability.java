@@ -8,6 +8,7 @@ package dev.lipreg.bindings;
  */
 public record Availability(boolean available, String detail) {
 
+    /** Replaces a null {@code detail} by "". */
     public Availability {
         detail = detail == null ? "" : detail;
     }

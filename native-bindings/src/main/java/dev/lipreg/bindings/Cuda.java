@@ -116,7 +116,11 @@ public final class Cuda {
         }
     }
 
-    /** Finds and loads the CUDA libraries and counts GPUs, once per JVM; never throws. */
+    /**
+     * Finds and loads the CUDA libraries and counts GPUs, once per JVM; never throws.
+     *
+     * @return what was found
+     */
     public static CudaInfo probe() {
         return Probed.PROBE.info();
     }
@@ -125,6 +129,7 @@ public final class Cuda {
      * Throws unless CUDA is usable.
      *
      * @throws NativeUnavailableException carrying {@link CudaInfo#reason()}
+     * @return what was found, with CUDA available
      */
     public static CudaInfo ensureAvailable() {
         CudaInfo info = probe();

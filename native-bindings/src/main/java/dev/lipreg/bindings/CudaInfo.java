@@ -18,13 +18,19 @@ import java.util.Map;
 public record CudaInfo(boolean available, String reason, int runtimeVersion, int driverVersion, int deviceCount,
                        List<String> deviceNames, Map<String, Path> libraries) {
 
+    /** Replaces null strings by "". */
     public CudaInfo {
         reason = reason == null ? "" : reason;
         deviceNames = List.copyOf(deviceNames);
         libraries = Map.copyOf(libraries);
     }
 
-    /** A CUDA version number as "major.minor" (13000 → "13.0"), or "none" for 0. */
+    /**
+     * A CUDA version number as "major.minor" (13000 → "13.0"), or "none" for 0.
+     *
+     * @param version a version as 1000 × major + 10 × minor
+     * @return the version in words
+     */
     public static String versionString(int version) {
         return version <= 0 ? "none" : version / 1000 + "." + version % 1000 / 10;
     }

@@ -19,6 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 public final class CudaKernels {
 
+    /** The library's name in messages. */
     public static final String LIBRARY = "CUDA driver";
     private static final int SUCCESS = 0;
 
@@ -53,6 +54,9 @@ public final class CudaKernels {
     /**
      * Retains the primary context of device {@code ordinal} (the one the runtime API uses) and
      * makes it current on this thread. Release it with {@link #releasePrimaryContext}.
+     *
+     * @param ordinal the device's index
+     * @return the context
      */
     public static MemorySegment retainPrimaryContext(int ordinal) {
         Cuda.ensureAvailable();
@@ -66,6 +70,11 @@ public final class CudaKernels {
         }
     }
 
+    /**
+     * Releases a context taken by {@link #retainPrimaryContext}.
+     *
+     * @param ordinal the device's index
+     */
     public static void releasePrimaryContext(int ordinal) {
         try (Arena arena = Arena.ofConfined()) {
             int dev = device(ordinal, arena);
@@ -73,7 +82,12 @@ public final class CudaKernels {
         }
     }
 
-    /** Compute capability as major * 10 + minor (e.g. 90 for an H100). */
+    /**
+     * Compute capability as major * 10 + minor (e.g. 90 for an H100).
+     *
+     * @param ordinal the device's index
+     * @return the compute capability
+     */
     public static int computeCapability(int ordinal) {
         try (Arena arena = Arena.ofConfined()) {
             int dev = device(ordinal, arena);
@@ -91,12 +105,21 @@ public final class CudaKernels {
         return dev.get(JAVA_INT, 0);
     }
 
-    /** Binds {@code ctx} to the calling thread (driver calls need a current context). */
+    /**
+     * Binds {@code ctx} to the calling thread (driver calls need a current context).
+     *
+     * @param ctx a context from {@link #retainPrimaryContext}
+     */
     public static void setCurrent(MemorySegment ctx) {
         check(invoke(() -> (int) H.SET_CURRENT.invokeExact(ctx)), "cuCtxSetCurrent");
     }
 
-    /** Loads PTX (JIT-compiled by the driver for this GPU) into the current context. */
+    /**
+     * Loads PTX (JIT-compiled by the driver for this GPU) into the current context.
+     *
+     * @param ptx the PTX source
+     * @return the module handle
+     */
     public static MemorySegment loadModule(String ptx) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS), image = arena.allocateFrom(ptx);
@@ -105,11 +128,22 @@ public final class CudaKernels {
         }
     }
 
+    /**
+     * Unloads a module from {@link #loadModule}; its functions become invalid.
+     *
+     * @param module the module handle
+     */
     public static void unloadModule(MemorySegment module) {
         check(invoke(() -> (int) H.UNLOAD.invokeExact(module)), "cuModuleUnload");
     }
 
-    /** The {@code extern "C"} kernel {@code name} of a loaded module. */
+    /**
+     * The {@code extern "C"} kernel {@code name} of a loaded module.
+     *
+     * @param module the module handle
+     * @param name   the kernel's name
+     * @return the function handle
+     */
     public static MemorySegment function(MemorySegment module, String name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS), n = arena.allocateFrom(name);
@@ -125,6 +159,13 @@ public final class CudaKernels {
      * Enqueues a 1-d launch of {@code function} on {@code stream}. {@code params} is the kernel's
      * {@code void**} argument array; the driver copies the values before returning, so the
      * caller may reuse that memory at once.
+     *
+     * @param function    the kernel, from {@link #function}
+     * @param gridX       the number of blocks
+     * @param blockX      the threads per block
+     * @param sharedBytes the dynamic shared memory per block
+     * @param stream      the stream, or NULL for the default stream
+     * @param params      the kernel's argument array
      */
     public static void launch(MemorySegment function, int gridX, int blockX, int sharedBytes, MemorySegment stream,
                               MemorySegment params) {
@@ -137,14 +178,24 @@ public final class CudaKernels {
         check(status, "cuLaunchKernel");
     }
 
-    /** Throws {@link NativeException} unless {@code status} is CUDA_SUCCESS. */
+    /**
+     * Throws {@link NativeException} unless {@code status} is CUDA_SUCCESS.
+     *
+     * @param status   the CUresult returned
+     * @param function the driver function, for the message
+     */
     public static void check(int status, String function) {
         if (status != SUCCESS) {
             throw new NativeException(LIBRARY, function, status, statusName(status), errorString(status));
         }
     }
 
-    /** cuGetErrorName, e.g. {@code CUDA_ERROR_INVALID_PTX}. */
+    /**
+     * cuGetErrorName, e.g. {@code CUDA_ERROR_INVALID_PTX}.
+     *
+     * @param status the CUresult
+     * @return its name
+     */
     public static String statusName(int status) {
         String s = text(H.ERROR_NAME, status);
         return s != null ? s : "CUresult(" + status + ")";

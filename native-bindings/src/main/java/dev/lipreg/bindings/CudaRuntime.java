@@ -8,6 +8,7 @@ import java.util.Map;
 public final class CudaRuntime {
 
     private static final boolean NATIVE_ACCESS = NativeAccess.ENABLED; // first: see NativeAccess
+    /** The library's name in messages. */
     public static final String LIBRARY = "CUDA runtime";
     private static final int SUCCESS = cudart_h.cudaSuccess();
     /** For when libcudart is not loaded (cudaGetErrorName needs it). */
@@ -16,14 +17,24 @@ public final class CudaRuntime {
 
     private CudaRuntime() {}
 
-    /** Throws {@link NativeException} unless {@code status} is {@code cudaSuccess}. */
+    /**
+     * Throws {@link NativeException} unless {@code status} is {@code cudaSuccess}.
+     *
+     * @param status   the cudaError_t returned
+     * @param function the runtime function, for the message
+     */
     public static void check(int status, String function) {
         if (status != SUCCESS) {
             throw new NativeException(LIBRARY, function, status, statusName(status), errorString(status));
         }
     }
 
-    /** The cudaError_t enumerator's name (cudaGetErrorName once libcudart is loaded), e.g. {@code cudaErrorInvalidValue}. */
+    /**
+     * The cudaError_t enumerator's name (cudaGetErrorName once libcudart is loaded), e.g. {@code cudaErrorInvalidValue}.
+     *
+     * @param status the cudaError_t
+     * @return its name
+     */
     public static String statusName(int status) {
         return Cuda.isLoaded("cudart") ? nameFromLibrary(status) : StatusNames.name(NAMES, status, "cudaError_t");
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 public final class Cudnn {
 
     private static final boolean NATIVE_ACCESS = NativeAccess.ENABLED; // first: see NativeAccess
+    /** The library's name in messages. */
     public static final String LIBRARY = "cuDNN";
     private static final int SUCCESS = cudnn_h.CUDNN_STATUS_SUCCESS();
     /** From the header, so names work without libcudnn (cudnnGetErrorString needs it). */
@@ -22,6 +23,9 @@ public final class Cudnn {
     /**
      * Throws {@link NativeException} unless {@code status} is {@code CUDNN_STATUS_SUCCESS}; once
      * libcudnn is loaded the exception's detail is cuDNN's last error message.
+     *
+     * @param status   the cudnnStatus_t returned
+     * @param function the cuDNN function, for the message
      */
     public static void check(int status, String function) {
         if (status != SUCCESS) {
@@ -29,7 +33,12 @@ public final class Cudnn {
         }
     }
 
-    /** The cudnnStatus_t enumerator's name, e.g. {@code CUDNN_STATUS_BAD_PARAM}. */
+    /**
+     * The cudnnStatus_t enumerator's name, e.g. {@code CUDNN_STATUS_BAD_PARAM}.
+     *
+     * @param status the cudnnStatus_t
+     * @return its name
+     */
     public static String statusName(int status) {
         return StatusNames.name(NAMES, status, "cudnnStatus_t");
     }

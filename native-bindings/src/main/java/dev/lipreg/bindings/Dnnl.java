@@ -29,6 +29,7 @@ public final class Dnnl {
 
     private static final boolean NATIVE_ACCESS = NativeAccess.ENABLED; // first: see NativeAccess
     private static final Logger LOG = LoggerFactory.getLogger(Dnnl.class);
+    /** The library's name in messages. */
     public static final String LIBRARY = "oneDNN";
     /** The oneDNN major.minor the committed bindings were generated from. */
     static final int MAJOR = 3;
@@ -46,14 +47,24 @@ public final class Dnnl {
 
     private Dnnl() {}
 
-    /** Throws {@link NativeException} unless {@code status} is {@code dnnl_success}. Needs no loaded library. */
+    /**
+     * Throws {@link NativeException} unless {@code status} is {@code dnnl_success}. Needs no loaded library.
+     *
+     * @param status   the dnnl_status_t returned
+     * @param function the oneDNN function, for the message
+     */
     public static void check(int status, String function) {
         if (status != Statuses.SUCCESS) {
             throw new NativeException(LIBRARY, function, status, statusName(status), null);
         }
     }
 
-    /** The dnnl_status_t enumerator's name, e.g. {@code dnnl_invalid_arguments}. */
+    /**
+     * The dnnl_status_t enumerator's name, e.g. {@code dnnl_invalid_arguments}.
+     *
+     * @param status the dnnl_status_t
+     * @return its name
+     */
     public static String statusName(int status) {
         return StatusNames.name(Statuses.NAMES, status, "dnnl_status_t");
     }
@@ -110,7 +121,11 @@ public final class Dnnl {
         return s;
     }
 
-    /** Whether oneDNN can be used; loads it on first call. Never throws. */
+    /**
+     * Whether oneDNN can be used; loads it on first call. Never throws.
+     *
+     * @return the availability, with the reason when unavailable
+     */
     public static Availability availability() {
         State s = Loaded.STATE;
         return s.failure() != null
@@ -118,12 +133,12 @@ public final class Dnnl {
                 : new Availability(true, "oneDNN " + s.version() + " from " + s.files().dnnl());
     }
 
-    /** The absolute path of the loaded libdnnl. */
+    /** {@return the absolute path of the loaded libdnnl} */
     public static Path libraryPath() {
         return state().files().dnnl();
     }
 
-    /** The loaded oneDNN's version. */
+    /** {@return the loaded oneDNN's version} */
     public static DnnlVersion version() {
         return state().version();
     }
@@ -135,7 +150,11 @@ public final class Dnnl {
                 hash.equals(MemorySegment.NULL) ? "" : hash.reinterpret(Long.MAX_VALUE).getString(0).replace("N/A", ""));
     }
 
-    /** The instruction set oneDNN's kernels use on this CPU, e.g. "avx2" or "avx512_core". */
+    /**
+     * The instruction set oneDNN's kernels use on this CPU, e.g. "avx2" or "avx512_core".
+     *
+     * @return the ISA's name
+     */
     public static String effectiveCpuIsa() {
         state();
         return CpuIsa.name(dnnl_h.dnnl_get_effective_cpu_isa());
@@ -145,6 +164,8 @@ public final class Dnnl {
      * OpenMP's thread count for parallel regions started by the calling thread
      * ({@code omp_get_max_threads}); {@link Runtime#availableProcessors()} if the loaded oneDNN
      * has no OpenMP runtime.
+     *
+     * @return the thread count
      */
     public static int maxThreads() {
         return state().openMp().map(OpenMp::maxThreads).orElse(Runtime.getRuntime().availableProcessors());
@@ -154,6 +175,8 @@ public final class Dnnl {
      * Sets the OpenMP thread count ({@code omp_set_num_threads}). OpenMP keeps this per calling
      * thread: other threads keep the startup value ({@code OMP_NUM_THREADS}, see the class comment),
      * so set the count once, at startup, on the thread that runs the model.
+     *
+     * @param threads the thread count, at least 1
      */
     public static void setThreads(int threads) {
         if (threads < 1) {

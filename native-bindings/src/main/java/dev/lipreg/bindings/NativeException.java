@@ -8,13 +8,20 @@ package dev.lipreg.bindings;
  */
 public final class NativeException extends RuntimeException {
 
+    /** The library's name. */
     private final String library;
+    /** The C function that failed. */
     private final String function;
+    /** The raw status code. */
     private final int status;
+    /** The status enumerator's name. */
     private final String statusName;
+    /** The library's own explanation, or null. */
     private final String detail;
 
     /**
+     * A failed call of {@code function}.
+     *
      * @param library    "oneDNN", "CUDA runtime", "cuBLAS" or "cuDNN"
      * @param function   the C function that failed
      * @param status     the raw status code
@@ -35,18 +42,26 @@ public final class NativeException extends RuntimeException {
         return detail == null || detail.isBlank() || detail.equals(statusName) ? base : base + ": " + detail;
     }
 
-    /** "oneDNN", "CUDA runtime", "cuBLAS" or "cuDNN". */
+    /**
+     * "oneDNN", "CUDA runtime", "cuBLAS" or "cuDNN".
+     *
+     * @return the library's name
+     */
     public String library() { return library; }
 
-    /** The C function whose status was checked. */
+    /** {@return the C function whose status was checked} */
     public String function() { return function; }
 
-    /** The raw status code. */
+    /** {@return the raw status code} */
     public int status() { return status; }
 
-    /** The status enumerator, e.g. {@code dnnl_invalid_arguments} or {@code CUDNN_STATUS_BAD_PARAM}. */
+    /**
+     * The status enumerator, e.g. {@code dnnl_invalid_arguments} or {@code CUDNN_STATUS_BAD_PARAM}.
+     *
+     * @return the enumerator's name
+     */
     public String statusName() { return statusName; }
 
-    /** The library's own description of the error, or null when it gave none. */
+    /** {@return the library's own description of the error, or null when it gave none} */
     public String detail() { return detail; }
 }

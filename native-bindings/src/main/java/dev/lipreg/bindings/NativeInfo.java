@@ -16,7 +16,11 @@ import java.util.stream.Collectors;
 public record NativeInfo(boolean nativeAccess, Availability dnnl, DnnlVersion dnnlVersion, String cpuIsa,
                          int threads, CudaInfo cuda) {
 
-    /** Loads oneDNN and probes CUDA (both once per JVM); never throws. */
+    /**
+     * Loads oneDNN and probes CUDA (both once per JVM); never throws.
+     *
+     * @return what was found
+     */
     public static NativeInfo collect() {
         Availability dnnl = Dnnl.availability();
         boolean access = NativeAccess.ENABLED;
@@ -25,7 +29,7 @@ public record NativeInfo(boolean nativeAccess, Availability dnnl, DnnlVersion dn
                 : new NativeInfo(access, dnnl, null, null, 0, Cuda.probe());
     }
 
-    /** A readable multi-line report. */
+    /** {@return a readable multi-line report} */
     public String describe() {
         StringBuilder sb = new StringBuilder();
         sb.append("Java:          ").append(Runtime.version()).append(", ")

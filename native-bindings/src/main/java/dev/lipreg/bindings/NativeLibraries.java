@@ -25,9 +25,13 @@ public final class NativeLibraries {
 
     private static final Logger LOG = LoggerFactory.getLogger(NativeLibraries.class);
 
+    /** System property naming the native cache directory (see the class comment). */
     public static final String NATIVE_DIR_PROPERTY = "lipreg.native.dir";
+    /** Environment variable naming the native cache directory, when {@link #NATIVE_DIR_PROPERTY} is unset. */
     public static final String NATIVE_DIR_ENV = "LIPREG_NATIVE_DIR";
+    /** Environment variable naming a libdnnl.so.3 to load instead of the bundled one. */
     public static final String DNNL_LIB_ENV = "LIPREG_DNNL_LIB";
+    /** The JVM flag that permits native access on the class path, for messages. */
     public static final String NATIVE_ACCESS_FLAG = "--enable-native-access=ALL-UNNAMED";
 
     static final String DNNL_RESOURCE_DIR = "org/bytedeco/dnnl/linux-x86_64/";
@@ -42,7 +46,7 @@ public final class NativeLibraries {
     /** Where the loaded oneDNN came from. {@code gomp} is null when the system's libgomp is used. */
     record DnnlFiles(Path dnnl, Path gomp, boolean fromEnv) {}
 
-    /** The parent cache directory (see the class comment); the version directory goes below it. */
+    /** {@return the parent cache directory (see the class comment); the version directory goes below it} */
     public static Path cacheRoot() {
         return cacheRoot(System.getenv(), System.getProperties());
     }

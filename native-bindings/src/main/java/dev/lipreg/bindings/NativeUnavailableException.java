@@ -7,10 +7,21 @@ package dev.lipreg.bindings;
  */
 public final class NativeUnavailableException extends RuntimeException {
 
+    /**
+     * A native library cannot be used, for the reason given.
+     *
+     * @param message the reason and how to fix it
+     */
     public NativeUnavailableException(String message) {
         super(message);
     }
 
+    /**
+     * A native library cannot be used, for the reason given.
+     *
+     * @param message the reason and how to fix it
+     * @param cause   the underlying failure
+     */
     public NativeUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -20,6 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Nvrtc {
 
+    /** The library's name in messages. */
     public static final String LIBRARY = "NVRTC";
     /** nvrtcResult enumerators by value (nvrtc.h, CUDA 12/13). */
     private static final List<String> NAMES = List.of("NVRTC_SUCCESS", "NVRTC_ERROR_OUT_OF_MEMORY",
@@ -49,7 +50,11 @@ public final class Nvrtc {
         }
     }
 
-    /** nvrtcVersion as {major, minor}. */
+    /**
+     * nvrtcVersion as {major, minor}.
+     *
+     * @return the major and minor version
+     */
     public static int[] version() {
         Cuda.ensureAvailable();
         try (Arena arena = Arena.ofConfined()) {
@@ -104,14 +109,25 @@ public final class Nvrtc {
         return call(() -> (int) H.LOG.invokeExact(program, text)) == 0 ? text.getString(0).strip() : null;
     }
 
-    /** Throws {@link NativeException} unless {@code status} is NVRTC_SUCCESS. */
+    /**
+     * Throws {@link NativeException} unless {@code status} is NVRTC_SUCCESS.
+     *
+     * @param status   the nvrtcResult returned
+     * @param function the NVRTC function, for the message
+     * @param log      the compiler's log, or null
+     */
     public static void check(int status, String function, String log) {
         if (status != 0) {
             throw new NativeException(LIBRARY, function, status, statusName(status), log);
         }
     }
 
-    /** The nvrtcResult enumerator's name, e.g. {@code NVRTC_ERROR_COMPILATION}. */
+    /**
+     * The nvrtcResult enumerator's name, e.g. {@code NVRTC_ERROR_COMPILATION}.
+     *
+     * @param status the nvrtcResult
+     * @return its name
+     */
     public static String statusName(int status) {
         return status >= 0 && status < NAMES.size() ? NAMES.get(status) : "nvrtcResult(" + status + ")";
     }

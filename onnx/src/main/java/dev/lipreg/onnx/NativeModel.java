@@ -8,13 +8,24 @@ import dev.lipreg.tensor.Tensor;
 
 import java.util.Map;
 
-/** An imported graph as a LipReg model spec plus its state dict (Sequential names: "0.weight", ...). */
+/**
+ * An imported graph as a LipReg model spec plus its state dict (Sequential names: "0.weight", ...).
+ *
+ * @param spec  the layers, as a LipReg model spec
+ * @param state the weights under the spec's state-dict names
+ */
 public record NativeModel(ModelSpec spec, Map<String, Tensor> state) {
+    /** Copies the state map (unmodifiable). */
     public NativeModel {
         state = Map.copyOf(state);
     }
 
-    /** Builds the model in the current scope with the imported weights, in evaluation mode. */
+    /**
+     * Builds the model in the current scope with the imported weights, in evaluation mode.
+     *
+     * @param backend the backend of the built model
+     * @return the model
+     */
     public Sequential build(Backend backend) {
         Sequential s = spec.build(new Init(backend, 0));
         s.loadStateDict(state);

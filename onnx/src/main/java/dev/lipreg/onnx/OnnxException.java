@@ -7,10 +7,21 @@ package dev.lipreg.onnx;
  * file's own names carry into it are escaped (backslash, u, four hex digits), so it stays one line.
  */
 public class OnnxException extends IllegalArgumentException {
+    /**
+     * An error with {@code message}, made one line.
+     *
+     * @param message the problem, naming the file or node
+     */
     public OnnxException(String message) {
         super(oneLine(message));
     }
 
+    /**
+     * An error with {@code message}, made one line, caused by {@code cause}.
+     *
+     * @param message the problem, naming the file or node
+     * @param cause   the underlying failure
+     */
     public OnnxException(String message, Throwable cause) {
         super(oneLine(message), cause);
     }

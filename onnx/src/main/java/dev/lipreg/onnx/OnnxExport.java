@@ -49,6 +49,7 @@ import java.util.Map;
  * graph with the current (e.g. fine-tuned) weights.
  */
 public final class OnnxExport {
+    /** The opset of the default domain every export declares. */
     public static final int OPSET = 17;
     static final int IR_VERSION = 8;
 
@@ -65,6 +66,10 @@ public final class OnnxExport {
     /**
      * Writes {@code module} for inputs [N, ...input] to {@code file} (atomically:
      * a failed export leaves no file behind).
+     *
+     * @param module the model; exported in evaluation mode (its mode is restored afterwards)
+     * @param input  the per-image input dims, e.g. [1, 28, 28]; ignored for an imported {@link OnnxModel}
+     * @param file   the file to write
      */
     public static void write(Module module, int[] input, Path file) {
         ModelProto model = module instanceof OnnxModel imported ? imported.withCurrentWeights() : build(module, input);
@@ -82,7 +87,13 @@ public final class OnnxExport {
         }
     }
 
-    /** The ONNX model of {@code module} for inputs [N, ...input]. */
+    /**
+     * The ONNX model of {@code module} for inputs [N, ...input].
+     *
+     * @param module the model; exported in evaluation mode (its mode is restored afterwards)
+     * @param input  the per-image input dims, e.g. [1, 28, 28]
+     * @return the model proto
+     */
     public static ModelProto build(Module module, int[] input) {
         OnnxExport x = new OnnxExport(module);
         int[] outDims = x.outputDims(module, input);

@@ -175,7 +175,13 @@ public final class OnnxModel extends StateNode {
         eval();
     }
 
-    /** Loads {@code file} into the current scope; parameters live on {@code backend}. */
+    /**
+     * Loads {@code file} into the current scope; parameters live on {@code backend}.
+     *
+     * @param file    the .onnx file; external data must lie in its directory
+     * @param backend the backend the parameters and activations live on
+     * @return the model, in evaluation mode
+     */
     public static OnnxModel load(Path file, Backend backend) {
         long size;
         try {
@@ -193,7 +199,15 @@ public final class OnnxModel extends StateNode {
         return load(file.getFileName().toString(), bytes, backend, file.toAbsolutePath().getParent());
     }
 
-    /** Parses a model from bytes; external data is refused when {@code baseDir} is null. */
+    /**
+     * Parses a model from bytes; external data is refused when {@code baseDir} is null.
+     *
+     * @param name    a name for messages
+     * @param bytes   the serialized ModelProto
+     * @param backend the backend the parameters and activations live on
+     * @param baseDir the directory external data is read from, or null to refuse external data
+     * @return the model, in evaluation mode
+     */
     public static OnnxModel load(String name, byte[] bytes, Backend backend, Path baseDir) {
         ModelProto model;
         try {
@@ -415,26 +429,41 @@ public final class OnnxModel extends StateNode {
      * layers and residual blocks LipReg has (what {@code train --init} fine-tunes and
      * what the Lipschitz bound of {@code eval --certify} walks). Refused with the first
      * node that does not fit.
+     *
+     * @return the spec and state dict computing this graph's function
      */
     public NativeModel toNative() {
         return NativeLift.lift(this);
     }
 
-    /** The declared input dims with the batch (and any other symbolic dim) as -1; null when undeclared. */
+    /**
+     * The declared input dims with the batch (and any other symbolic dim) as -1; null when undeclared.
+     *
+     * @return the input dims, -1 for symbolic ones, or null
+     */
     public int[] inputDims() {
         return inputDims == null ? null : inputDims.clone();
     }
 
-    /** The op of a final Softmax/LogSoftmax removed so the module returns logits, or null. */
+    /**
+     * The op of a final Softmax/LogSoftmax removed so the module returns logits, or null.
+     *
+     * @return the dropped op's type, or null when none was dropped
+     */
     public String droppedOutputOp() {
         return droppedOutputOp;
     }
 
+    /** {@return the model's name: the file name it was loaded from, or the name given to {@link #load(String, byte[], Backend, Path)}} */
     public String name() {
         return name;
     }
 
-    /** Number of nodes that run per forward pass (after folding). */
+    /**
+     * Number of nodes that run per forward pass (after folding).
+     *
+     * @return the node count
+     */
     public int nodeCount() {
         return steps.size();
     }

@@ -139,6 +139,35 @@ class NormalizeOnnxTest {
         }
     }
 
+    /**
+     * PyTorch's own export of a model normalizing inside (torchvision style, [1,C,1,1] buffers) imports and lifts to
+     * a normalize layer whose model gives PyTorch's float64 logits and input gradients (python3-torch; skipped without).
+     */
+    @Test
+    void pyTorchNormalizationLiftsToANormalizeLayer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TorchExports.assumeTorch();
+        TorchExports.export(dir, "normalized_cnn");
+        Backend backend = Backends.configured();
+        try (Scope scope = Scope.open()) {
+            var ref = dev.lipreg.tensor.io.SafeTensors.read(dir.resolve("normalized_cnn.safetensors"), Backends.reference());
+            NativeModel lifted = OnnxModel.load(dir.resolve("normalized_cnn.onnx"), backend).toNative();
+            assertEquals(List.of("normalize", "conv2d", "relu", "maxpool2d", "flatten", "linear"),
+                    lifted.spec().layers().stream().map(LayerSpec::type).toList());
+            for (int c = 0; c < 3; c++) assertEquals((float) STD[c], lifted.spec().layers().getFirst().lists().get("std").get(c).floatValue());
+            Sequential m = lifted.build(backend);
+            var x64 = ref.tensor("x");
+            Variable x = Variable.leaf(backend.fromArray(x64.toFloatArray(), x64.shape()));
+            Variable logits = m.forward(x);
+            Variable loss = Ops.neg(Ops.sum(Ops.mul(Ops.oneHot(ref.tensor("y").to(backend), 10, logits), Ops.logSoftmax(logits, 1))));
+            double[] gx = Autograd.grad(loss, x, false).value().toDoubleArray();
+            double logitErr = Oracles.scaledError(logits.value().toDoubleArray(), ref.tensor("logits").toDoubleArray());
+            double gxErr = Oracles.scaledError(gx, ref.tensor("gx").toDoubleArray());
+            System.err.printf("normalized_cnn lifted: logits vs PyTorch %.2e, input gradient %.2e%n", logitErr, gxErr);
+            assertTrue(logitErr <= ImportOracleTest.TOL, "logits differ from PyTorch by " + logitErr);
+            assertTrue(gxErr <= ImportOracleTest.TOL, "input gradients differ from PyTorch by " + gxErr);
+        }
+    }
+
     @Test
     void subOrDivThatIsNoNormalizationIsRefusedByNode() {
         Backend backend = Backends.reference();

@@ -22,10 +22,18 @@ import java.util.SplittableRandom;
  * loss maximized is −CE toward the target. With another {@code loss} (e.g.
  * {@link DlrLoss}; null: cross-entropy) that loss is maximized as it is, in
  * both modes.
+ *
+ * @param norm     L2 or LINF
+ * @param epsilon  the budget
+ * @param steps    the iterations per restart
+ * @param restarts the restarts
+ * @param seed     the seed of the random starts
+ * @param loss     the loss to maximize, or null for cross-entropy
  */
 public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed, Loss loss) implements FixedBudgetAttack {
     private static final double MOMENTUM = 0.75, RHO = 0.75;
 
+    /** Checks every setting. */
     public Apgd {
         Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");
@@ -33,15 +41,37 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
         Inputs.checkPositive(restarts, "restarts");
     }
 
-    /** APGD-CE. */
+    /**
+     * APGD-CE.
+     *
+     * @param norm     L2 or LINF
+     * @param epsilon  the budget
+     * @param steps    the iterations per restart
+     * @param restarts the restarts
+     * @param seed     the seed of the random starts
+     */
     public Apgd(Norm norm, double epsilon, int steps, int restarts, long seed) {
         this(norm, epsilon, steps, restarts, seed, null);
     }
 
+    /**
+     * ℓ∞ APGD-CE, one restart, seed 0.
+     *
+     * @param epsilon the budget
+     * @param steps   the iterations
+     * @return the attack
+     */
     public static Apgd linf(double epsilon, int steps) {
         return new Apgd(Norm.LINF, epsilon, steps, 1, 0);
     }
 
+    /**
+     * ℓ2 APGD-CE, one restart, seed 0.
+     *
+     * @param epsilon the budget
+     * @param steps   the iterations
+     * @return the attack
+     */
     public static Apgd l2(double epsilon, int steps) {
         return new Apgd(Norm.L2, epsilon, steps, 1, 0);
     }
@@ -56,15 +86,32 @@ public record Apgd(Norm norm, double epsilon, int steps, int restarts, long seed
         return new Apgd(norm, epsilon, steps, restarts, seed, loss);
     }
 
+    /**
+     * The same attack with {@code restarts} restarts.
+     *
+     * @param restarts the restarts
+     * @return the new attack
+     */
     public Apgd withRestarts(int restarts) {
         return new Apgd(norm, epsilon, steps, restarts, seed, loss);
     }
 
+    /**
+     * The same attack with another seed.
+     *
+     * @param seed the seed
+     * @return the new attack
+     */
     public Apgd withSeed(long seed) {
         return new Apgd(norm, epsilon, steps, restarts, seed, loss);
     }
 
-    /** The same attack maximizing {@code loss} (null: cross-entropy). */
+    /**
+     * The same attack maximizing {@code loss} (null: cross-entropy).
+     *
+     * @param loss the loss, or null
+     * @return the new attack
+     */
     public Apgd withLoss(Loss loss) {
         return new Apgd(norm, epsilon, steps, restarts, seed, loss);
     }

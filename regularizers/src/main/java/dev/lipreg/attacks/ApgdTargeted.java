@@ -12,9 +12,16 @@ import java.util.Arrays;
  * APGD maximizing the targeted {@link DlrLoss} toward that class. Untargeted in
  * effect: an image counts as broken when any run misclassifies it, and the
  * first such adversarial is returned.
+ *
+ * @param norm    L2 or LINF
+ * @param epsilon the budget
+ * @param steps   the iterations per target class
+ * @param targets how many of the highest-scoring other classes are tried
+ * @param seed    the seed of the random starts
  */
 public record ApgdTargeted(Norm norm, double epsilon, int steps, int targets, long seed) implements FixedBudgetAttack {
 
+    /** Checks every setting. */
     public ApgdTargeted {
         Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");

@@ -12,20 +12,39 @@ import dev.lipreg.tensor.Tensor;
  */
 public interface Attack {
 
-    /** Short name for reports, e.g. "pgd-linf", "cw-l2". */
+    /**
+     * Short name for reports, e.g. "pgd-linf", "cw-l2".
+     *
+     * @return the name
+     */
     String name();
 
-    /** The norm the attack bounds (fixed-budget attacks) or minimizes. */
+    /** {@return the norm the attack bounds (fixed-budget attacks) or minimizes} */
     Norm norm();
 
-    /** Untargeted: succeeds on an image when the model's prediction differs from its label. */
+    /**
+     * Untargeted: succeeds on an image when the model's prediction differs from its label.
+     *
+     * @param model  the model, in evaluation mode
+     * @param images the images [N, ...] in [0,1]
+     * @param labels their labels [N]
+     * @return the result per image
+     */
     AttackResult run(Module model, Tensor images, Tensor labels);
 
+    /** {@return whether {@link #runTargeted} is implemented} */
     default boolean supportsTargeted() {
         return false;
     }
 
-    /** Targeted: succeeds on an image when the model predicts its target class. */
+    /**
+     * Targeted: succeeds on an image when the model predicts its target class.
+     *
+     * @param model   the model, in evaluation mode
+     * @param images  the images [N, ...] in [0,1]
+     * @param targets the target class of each image [N]
+     * @return the result per image
+     */
     default AttackResult runTargeted(Module model, Tensor images, Tensor targets) {
         throw new UnsupportedOperationException(name() + " has no targeted mode");
     }

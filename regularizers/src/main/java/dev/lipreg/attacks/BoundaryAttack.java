@@ -24,12 +24,20 @@ import java.util.SplittableRandom;
  * {@code stepAdaptation} above 50% / below 20%). Every image it returns was
  * verified adversarial by the oracle, so its distances never undercut the true
  * minimal distance. Seeded: one seed gives one run.
+ *
+ * @param steps          the iterations
+ * @param sphericalStep  the initial size of the orthogonal step
+ * @param sourceStep     the initial size of the step towards the original
+ * @param stepAdaptation the factor the step sizes adapt by
+ * @param initTrials     the random starting points tried per image
+ * @param seed           the seed
  */
 public record BoundaryAttack(int steps, double sphericalStep, double sourceStep, double stepAdaptation, int initTrials, long seed)
         implements Attack {
     private static final int BLEND_STEPS = 25, WINDOW = 30, ADAPT_EVERY = 10;
     private static final double CONVERGED = 1e-9;
 
+    /** Checks every setting. */
     public BoundaryAttack {
         Inputs.checkNonNegative(steps, "steps");
         Inputs.checkPositive(sphericalStep, "sphericalStep");
@@ -40,7 +48,13 @@ public record BoundaryAttack(int steps, double sphericalStep, double sourceStep,
         Inputs.checkPositive(initTrials, "initTrials");
     }
 
-    /** Foolbox's settings: steps 0.01 and 0.01, adaptation 1.5, up to 100 noise draws for the start. */
+    /**
+     * Foolbox's settings: steps 0.01 and 0.01, adaptation 1.5, up to 100 noise draws for the start.
+     *
+     * @param steps the iterations
+     * @param seed  the seed
+     * @return the attack
+     */
     public static BoundaryAttack of(int steps, long seed) {
         return new BoundaryAttack(steps, 0.01, 0.01, 1.5, 100, seed);
     }
@@ -62,6 +76,14 @@ public record BoundaryAttack(int steps, double sphericalStep, double sourceStep,
         return run(new ModelOracle(model), images, labels);
     }
 
+    /**
+     * The attack against any label oracle (decision-based: it only reads predicted labels).
+     *
+     * @param oracle the labels to attack
+     * @param x      the images [N, ...] in [0,1]
+     * @param labels their labels
+     * @return the result per image
+     */
     public AttackResult run(LabelOracle oracle, Tensor x, Tensor labels) {
         if (oracle == null) throw new IllegalArgumentException("oracle must not be null");
         try (AttackFrame f = AttackFrame.open(name(), oracle, x, labels, false)) {

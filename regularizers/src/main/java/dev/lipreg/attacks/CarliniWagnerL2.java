@@ -23,6 +23,12 @@ import java.util.Arrays;
  * the smallest-‖δ‖₂ adversarial of its image, which is what is returned.
  *
  * @param penalty an extra objective term, or null
+ * @param confidence    the margin κ an adversarial must reach, at least 0
+ * @param initialConst  the first c of the binary search
+ * @param binarySteps   the binary-search steps over c
+ * @param maxIterations the Adam steps per value of c
+ * @param learningRate  Adam's learning rate
+ * @param abortEarly    whether to stop a value of c when the objective stops improving
  */
 public record CarliniWagnerL2(double confidence, double initialConst, int binarySteps, int maxIterations, double learningRate,
                               boolean abortEarly, CwPenalty penalty) implements Attack {
@@ -30,6 +36,7 @@ public record CarliniWagnerL2(double confidence, double initialConst, int binary
     /** Subtracted from the true class's logit so it never wins the max over the other classes. */
     private static final double MASK = 1e9;
 
+    /** Checks every setting. */
     public CarliniWagnerL2 {
         Inputs.checkNonNegative(confidence, "confidence (kappa)");
         Inputs.checkPositive(initialConst, "initialConst");
@@ -38,31 +45,68 @@ public record CarliniWagnerL2(double confidence, double initialConst, int binary
         Inputs.checkPositive(learningRate, "learningRate");
     }
 
-    /** The paper's settings: κ 0, c₀ 1e-3, 9 binary-search steps, 1000 Adam steps of 0.01, abort early. */
+    /** {@return the paper's settings: κ 0, c₀ 1e-3, 9 binary-search steps, 1000 Adam steps of 0.01, abort early} */
     public static CarliniWagnerL2 defaults() {
         return new CarliniWagnerL2(0, 1e-3, 9, 1000, 0.01, true, null);
     }
 
+    /**
+     * The same attack with another search budget.
+     *
+     * @param binarySteps   the binary-search steps over c
+     * @param maxIterations the Adam steps per value of c
+     * @return the new attack
+     */
     public CarliniWagnerL2 withSearch(int binarySteps, int maxIterations) {
         return new CarliniWagnerL2(confidence, initialConst, binarySteps, maxIterations, learningRate, abortEarly, penalty);
     }
 
+    /**
+     * The same attack starting its search at {@code c}.
+     *
+     * @param c the first c
+     * @return the new attack
+     */
     public CarliniWagnerL2 withInitialConst(double c) {
         return new CarliniWagnerL2(confidence, c, binarySteps, maxIterations, learningRate, abortEarly, penalty);
     }
 
+    /**
+     * The same attack with margin κ.
+     *
+     * @param kappa the margin
+     * @return the new attack
+     */
     public CarliniWagnerL2 withConfidence(double kappa) {
         return new CarliniWagnerL2(kappa, initialConst, binarySteps, maxIterations, learningRate, abortEarly, penalty);
     }
 
+    /**
+     * The same attack with Adam's learning rate {@code lr}.
+     *
+     * @param lr the learning rate
+     * @return the new attack
+     */
     public CarliniWagnerL2 withLearningRate(double lr) {
         return new CarliniWagnerL2(confidence, initialConst, binarySteps, maxIterations, lr, abortEarly, penalty);
     }
 
+    /**
+     * The same attack with early stopping on or off.
+     *
+     * @param abort whether to stop early
+     * @return the new attack
+     */
     public CarliniWagnerL2 withAbortEarly(boolean abort) {
         return new CarliniWagnerL2(confidence, initialConst, binarySteps, maxIterations, learningRate, abort, penalty);
     }
 
+    /**
+     * The same attack with an extra objective term.
+     *
+     * @param p the term, or null for none
+     * @return the new attack
+     */
     public CarliniWagnerL2 withPenalty(CwPenalty p) {
         return new CarliniWagnerL2(confidence, initialConst, binarySteps, maxIterations, learningRate, abortEarly, p);
     }

@@ -15,6 +15,11 @@ public interface CwPenalty {
     /**
      * The penalty [N] (≥ 0) at the candidate images, differentiable with respect to
      * them ({@code images} is part of the recorded graph; {@code logits} = model(images)).
+     *
+     * @param model  the model
+     * @param images the candidate images
+     * @param logits their logits
+     * @return the penalty per image
      */
     Variable apply(Module model, Variable images, Variable logits);
 }

@@ -18,18 +18,28 @@ import java.util.List;
  * the step (|f_l − f_y|/‖w_l‖_* + 1e-4) · (w_l/‖w_l‖₂ or sign(w_l)) to the
  * accumulated perturbation r; the image is x + (1 + overshoot)·r, clipped to
  * [0,1]. Images stop once misclassified. Exact in one step for affine models.
+ *
+ * @param norm          L2 or LINF
+ * @param overshoot     the factor the final step is enlarged by
+ * @param maxIterations the most iterations per image
  */
 public record DeepFool(Norm norm, double overshoot, int maxIterations) implements Attack {
     /** Added to each step, as in the original code, so the linearized boundary is crossed, not touched. */
     private static final double PUSH = 1e-4;
 
+    /** Checks every setting. */
     public DeepFool {
         Inputs.checkThreatNorm(norm);
         Inputs.checkNonNegative(overshoot, "overshoot");
         Inputs.checkPositive(maxIterations, "maxIterations");
     }
 
-    /** The usual settings: overshoot 0.02, at most 50 iterations. */
+    /**
+     * The usual settings: overshoot 0.02, at most 50 iterations.
+     *
+     * @param norm L2 or LINF
+     * @return the attack
+     */
     public static DeepFool of(Norm norm) {
         return new DeepFool(norm, 0.02, 50);
     }

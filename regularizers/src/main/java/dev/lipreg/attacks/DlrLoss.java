@@ -27,11 +27,17 @@ public final class DlrLoss implements Loss {
         this.trueLabels = trueLabels;
     }
 
+    /** {@return the untargeted DLR loss (Croce &amp; Hein)} */
     public static DlrLoss untargeted() {
         return new DlrLoss(null);
     }
 
-    /** Targeted DLR for images whose true labels are {@code trueLabels}. */
+    /**
+     * Targeted DLR for images whose true labels are {@code trueLabels}.
+     *
+     * @param trueLabels the true labels [N]
+     * @return the loss
+     */
     public static DlrLoss targeted(Tensor trueLabels) {
         if (trueLabels == null) throw new IllegalArgumentException("trueLabels must not be null");
         return new DlrLoss(trueLabels);

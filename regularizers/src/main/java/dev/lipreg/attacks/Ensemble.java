@@ -13,9 +13,14 @@ import java.util.List;
  * per-attack numbers stay available), and an image is broken when any of them
  * breaks it; the first adversarial found is returned. The ensemble's error at
  * ε is therefore ≥ that of each member.
+ *
+ * @param norm    L2 or LINF
+ * @param epsilon the budget
+ * @param members the attacks, all in {@code norm}
  */
 public record Ensemble(Norm norm, double epsilon, List<FixedBudgetAttack> members) implements FixedBudgetAttack {
 
+    /** Checks that there is a member and that every member uses {@code norm}. */
     public Ensemble {
         if (members == null || members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one attack");
         for (FixedBudgetAttack a : members) {
@@ -27,6 +32,13 @@ public record Ensemble(Norm norm, double epsilon, List<FixedBudgetAttack> member
     /**
      * The standard ensemble: APGD-CE, APGD-DLR targeted at the 3 runner-up
      * classes, Square (score-based) with {@code squareQueries} queries.
+     *
+     * @param norm          L2 or LINF
+     * @param epsilon       the budget
+     * @param apgdSteps     the iterations of each APGD
+     * @param squareQueries the queries of Square
+     * @param seed          the seed of the random starts
+     * @return the ensemble
      */
     public static Ensemble standard(Norm norm, double epsilon, int apgdSteps, int squareQueries, long seed) {
         return new Ensemble(norm, epsilon, List.of(new Apgd(norm, epsilon, apgdSteps, 1, seed), new ApgdTargeted(norm, epsilon, apgdSteps, 3, seed),
@@ -38,7 +50,7 @@ public record Ensemble(Norm norm, double epsilon, List<FixedBudgetAttack> member
         return "ensemble-" + norm.label();
     }
 
-    /** The members' names, for reports. */
+    /** {@return the members' names, for reports} */
     public String describe() {
         return String.join(" + ", members.stream().map(Attack::name).toList());
     }

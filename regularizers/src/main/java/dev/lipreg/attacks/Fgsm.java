@@ -11,18 +11,34 @@ import dev.lipreg.tensor.Tensor;
  * The fast gradient sign method (Goodfellow et al.): one step of size ε along
  * sign(∇ₓ ℓ) for ℓ∞, or along ∇ₓ ℓ/‖∇ₓ ℓ‖₂ for ℓ2 (the fast gradient method),
  * clipped to [0,1]. Targeted: a step down the loss of the target class.
+ *
+ * @param norm    L2 or LINF
+ * @param epsilon the budget
  */
 public record Fgsm(Norm norm, double epsilon) implements FixedBudgetAttack {
 
+    /** Checks every setting. */
     public Fgsm {
         Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");
     }
 
+    /**
+     * ℓ∞ FGSM.
+     *
+     * @param epsilon the budget
+     * @return the attack
+     */
     public static Fgsm linf(double epsilon) {
         return new Fgsm(Norm.LINF, epsilon);
     }
 
+    /**
+     * ℓ2 FGM: one step of size ε along the normalized gradient.
+     *
+     * @param epsilon the budget
+     * @return the attack
+     */
     public static Fgsm l2(double epsilon) {
         return new Fgsm(Norm.L2, epsilon);
     }

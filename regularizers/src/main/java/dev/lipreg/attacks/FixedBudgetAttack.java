@@ -11,15 +11,37 @@ import java.util.Arrays;
  */
 public interface FixedBudgetAttack extends Attack {
 
+    /** {@return the budget ε} */
     double epsilon();
 
-    /** The same attack with another budget. */
+    /**
+     * The same attack with another budget.
+     *
+     * @param epsilon the budget
+     * @return the new attack
+     */
     FixedBudgetAttack withEpsilon(double epsilon);
 
-    /** Untargeted, with budget {@code epsilons[i]} for image i. */
+    /**
+     * Untargeted, with budget {@code epsilons[i]} for image i.
+     *
+     * @param model    the model, in evaluation mode
+     * @param images   the images [N, ...] in [0,1]
+     * @param labels   their labels [N]
+     * @param epsilons one budget per image
+     * @return the result per image
+     */
     AttackResult run(Module model, Tensor images, Tensor labels, double[] epsilons);
 
-    /** Targeted, with budget {@code epsilons[i]} for image i. */
+    /**
+     * Targeted, with budget {@code epsilons[i]} for image i.
+     *
+     * @param model    the model, in evaluation mode
+     * @param images   the images [N, ...] in [0,1]
+     * @param targets  the target class of each image [N]
+     * @param epsilons one budget per image
+     * @return the result per image
+     */
     AttackResult runTargeted(Module model, Tensor images, Tensor targets, double[] epsilons);
 
     @Override

@@ -23,14 +23,34 @@ public final class InputGradients {
     private InputGradients() {
     }
 
-    /** Logits [N,K], per-example loss [N] and its input gradient [N, ...]. */
+    /**
+     * Logits [N,K], per-example loss [N] and its input gradient [N, ...].
+     *
+     * @param logits   the logits
+     * @param loss     the loss per example
+     * @param gradient the loss's input gradient
+     */
     public record LossGradient(Tensor logits, Tensor loss, Tensor gradient) {
     }
 
-    /** Logits [N,K] and ∇ₓ f_k for every class k (each [N, ...]). */
+    /**
+     * Logits [N,K] and ∇ₓ f_k for every class k (each [N, ...]).
+     *
+     * @param logits    the logits
+     * @param gradients one input gradient per class
+     */
     public record LogitGradients(Tensor logits, List<Tensor> gradients) {
     }
 
+    /**
+     * The logits, per-example loss and its input gradient for a batch (recording on even under {@code GradMode.disabled()}).
+     *
+     * @param model  the model
+     * @param x      the batch
+     * @param labels its labels
+     * @param loss   the loss
+     * @return the three
+     */
     public static LossGradient ofLoss(Module model, Tensor x, Tensor labels, Loss loss) {
         // recording must be on even when the caller evaluates under GradMode.disabled()
         try (GradMode.Restore on = GradMode.set(true)) {
@@ -42,7 +62,13 @@ public final class InputGradients {
         }
     }
 
-    /** One forward pass and K backward passes, seeded with the one-hot column of each class. */
+    /**
+     * One forward pass and K backward passes, seeded with the one-hot column of each class.
+     *
+     * @param model the model
+     * @param x     the batch
+     * @return the logits and per-class gradients
+     */
     public static LogitGradients ofLogits(Module model, Tensor x) {
         try (GradMode.Restore on = GradMode.set(true)) {
             Variable xv = Variable.leaf(x);

@@ -12,14 +12,24 @@ public final class Inputs {
     private Inputs() {
     }
 
-    /** A threat model the attacks implement: ℓ2 or ℓ∞. */
+    /**
+     * A threat model the attacks implement: ℓ2 or ℓ∞.
+     *
+     * @param norm the norm
+     * @return {@code norm}
+     */
     public static Norm checkThreatNorm(Norm norm) {
         if (norm == null) throw new IllegalArgumentException("norm must not be null");
         if (norm == Norm.L1) throw new IllegalArgumentException("the attacks bound perturbations in l2 or linf, not l1");
         return norm;
     }
 
-    /** A floating batch [N, ...] with N ≥ 1, no NaN, every value in [0,1]. */
+    /**
+     * A floating batch [N, ...] with N ≥ 1, no NaN, every value in [0,1].
+     *
+     * @param images the batch
+     * @param name   its name in messages
+     */
     public static void checkImages(Tensor images, String name) {
         if (images == null) throw new IllegalArgumentException(name + " must not be null");
         if (!images.dtype().isFloating()) throw new IllegalArgumentException(name + " must be FLOAT32 or FLOAT64, got " + images.dtype());
@@ -36,7 +46,13 @@ public final class Inputs {
         }
     }
 
-    /** Integer labels [N]. */
+    /**
+     * Integer labels [N].
+     *
+     * @param labels the labels
+     * @param n      the batch size
+     * @param name   their name in messages
+     */
     public static void checkLabels(Tensor labels, int n, String name) {
         if (labels == null) throw new IllegalArgumentException(name + " must not be null");
         if (labels.dtype().isFloating() || labels.rank() != 1 || labels.dim(0) != n) {
@@ -44,7 +60,14 @@ public final class Inputs {
         }
     }
 
-    /** The labels as ints, each checked to lie in [0, classes). */
+    /**
+     * The labels as ints, each checked to lie in [0, classes).
+     *
+     * @param labels  the labels
+     * @param classes the class count
+     * @param name    their name in messages
+     * @return the labels
+     */
     public static int[] labelsInRange(Tensor labels, int classes, String name) {
         long[] l = labels.toLongArray();
         int[] r = new int[l.length];
@@ -57,7 +80,12 @@ public final class Inputs {
         return r;
     }
 
-    /** The model is in evaluation mode and its parameters share the images' backend and dtype. */
+    /**
+     * The model is in evaluation mode and its parameters share the images' backend and dtype.
+     *
+     * @param model  the model
+     * @param images the batch
+     */
     public static void checkModel(Module model, Tensor images) {
         if (model == null) throw new IllegalArgumentException("model must not be null");
         if (model.isTraining()) {
@@ -74,13 +102,25 @@ public final class Inputs {
         }
     }
 
-    /** A finite budget ≥ 0. */
+    /**
+     * A finite budget ≥ 0.
+     *
+     * @param eps  the budget
+     * @param name its name in messages
+     * @return {@code eps}
+     */
     public static double checkEpsilon(double eps, String name) {
         if (!(eps >= 0) || Double.isInfinite(eps)) throw new IllegalArgumentException(name + " must be finite and >= 0, got " + eps);
         return eps;
     }
 
-    /** One finite budget ≥ 0 per image. */
+    /**
+     * One finite budget ≥ 0 per image.
+     *
+     * @param eps the budgets
+     * @param n   the batch size
+     * @return {@code eps}
+     */
     public static double[] checkEpsilons(double[] eps, int n) {
         if (eps == null || eps.length != n) {
             throw new IllegalArgumentException("epsilons must hold one budget per image (" + n + "), got "
@@ -90,21 +130,49 @@ public final class Inputs {
         return eps;
     }
 
+    /**
+     * An integer ≥ 1.
+     *
+     * @param v    the value
+     * @param name its name in messages
+     * @return {@code v}
+     */
     public static int checkPositive(int v, String name) {
         if (v < 1) throw new IllegalArgumentException(name + " must be >= 1, got " + v);
         return v;
     }
 
+    /**
+     * An integer ≥ 0.
+     *
+     * @param v    the value
+     * @param name its name in messages
+     * @return {@code v}
+     */
     public static int checkNonNegative(int v, String name) {
         if (v < 0) throw new IllegalArgumentException(name + " must be >= 0, got " + v);
         return v;
     }
 
+    /**
+     * A finite number &gt; 0.
+     *
+     * @param v    the value
+     * @param name its name in messages
+     * @return {@code v}
+     */
     public static double checkPositive(double v, String name) {
         if (!(v > 0) || Double.isInfinite(v)) throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
         return v;
     }
 
+    /**
+     * A finite number ≥ 0.
+     *
+     * @param v    the value
+     * @param name its name in messages
+     * @return {@code v}
+     */
     public static double checkNonNegative(double v, String name) {
         if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
         return v;

@@ -9,9 +9,14 @@ import dev.lipreg.tensor.Tensor;
  */
 public interface LabelOracle {
 
-    /** The predicted label of each image of a batch [N, ...]. */
+    /**
+     * The predicted label of each image of a batch [N, ...].
+     *
+     * @param images the batch
+     * @return one label per image
+     */
     int[] predict(Tensor images);
 
-    /** The number of classes (known after the first {@link #predict} at the latest). */
+    /** {@return the number of classes (known after the first {@link #predict} at the latest)} */
     int classes();
 }

@@ -16,9 +16,16 @@ import java.util.SplittableRandom;
  * stops at the first misclassification, it keeps raising the loss of every
  * image, misclassified or not, as the training baseline does. FGSM training is
  * one step of size ε without random start.
+ *
+ * @param norm        L2 or LINF
+ * @param epsilon     the budget
+ * @param steps       the steps
+ * @param stepSize    the step size
+ * @param randomStart whether to start from a random point of the ball
  */
 public record LossMaximizer(Norm norm, double epsilon, int steps, double stepSize, boolean randomStart) {
 
+    /** Checks every setting. */
     public LossMaximizer {
         Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");
@@ -26,17 +33,39 @@ public record LossMaximizer(Norm norm, double epsilon, int steps, double stepSiz
         if (!(stepSize > 0)) throw new IllegalArgumentException("step size must be > 0, got " + stepSize);
     }
 
-    /** PGD-k with Madry's step 2.5·ε/k and a random start. */
+    /**
+     * PGD-k with Madry's step 2.5·ε/k and a random start.
+     *
+     * @param norm    L2 or LINF
+     * @param epsilon the budget
+     * @param steps   the steps
+     * @return the maximizer
+     */
     public static LossMaximizer pgd(Norm norm, double epsilon, int steps) {
         return new LossMaximizer(norm, epsilon, steps, 2.5 * epsilon / steps, true);
     }
 
-    /** FGSM training: one step of size ε from x. */
+    /**
+     * FGSM training: one step of size ε from x.
+     *
+     * @param norm    L2 or LINF
+     * @param epsilon the budget
+     * @return the maximizer
+     */
     public static LossMaximizer fgsm(Norm norm, double epsilon) {
         return new LossMaximizer(norm, epsilon, 1, epsilon, false);
     }
 
-    /** The adversarial batch, detached, in the current scope. */
+    /**
+     * The adversarial batch, detached, in the current scope.
+     *
+     * @param model  the model
+     * @param loss   the loss to increase
+     * @param x      the clean batch
+     * @param labels its labels
+     * @param rng    the generator of the random start
+     * @return the adversarial batch
+     */
     public Tensor maximize(Module model, Loss loss, Tensor x, Tensor labels, SplittableRandom rng) {
         Inputs.checkModel(model, x);
         Backend k = x.backend();

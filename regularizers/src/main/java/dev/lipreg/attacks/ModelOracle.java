@@ -9,6 +9,11 @@ public final class ModelOracle implements LabelOracle {
     private int classes = -1;
     private long queries;
 
+    /**
+     * A label oracle asking {@code model} (in evaluation mode) for its predictions.
+     *
+     * @param model the model
+     */
     public ModelOracle(Module model) {
         if (model == null) throw new IllegalArgumentException("model must not be null");
         this.model = model;
@@ -32,7 +37,11 @@ public final class ModelOracle implements LabelOracle {
         return classes;
     }
 
-    /** Images classified so far. */
+    /**
+     * Images classified so far.
+     *
+     * @return the query count
+     */
     public long queries() {
         return queries;
     }

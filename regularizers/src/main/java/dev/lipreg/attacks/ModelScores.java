@@ -9,6 +9,11 @@ public final class ModelScores implements ScoreOracle {
     private int classes = -1;
     private long queries;
 
+    /**
+     * A score oracle returning {@code model}'s logits.
+     *
+     * @param model the model, in evaluation mode
+     */
     public ModelScores(Module model) {
         if (model == null) throw new IllegalArgumentException("model must not be null");
         this.model = model;
@@ -31,7 +36,11 @@ public final class ModelScores implements ScoreOracle {
         return classes;
     }
 
-    /** Images scored so far. */
+    /**
+     * Images scored so far.
+     *
+     * @return the query count
+     */
     public long queries() {
         return queries;
     }

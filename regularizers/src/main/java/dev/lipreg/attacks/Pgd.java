@@ -18,10 +18,20 @@ import java.util.SplittableRandom;
  * broken as soon as any iterate of any restart is adversarial; that iterate is
  * returned. Without random start and with one restart this is I-FGSM / BIM
  * (Kurakin et al.), see {@link #bim}.
+ *
+ * @param name         the name in reports
+ * @param norm         L2 or LINF
+ * @param epsilon      the budget
+ * @param stepFraction the step size as a fraction of ε
+ * @param steps        the steps per restart
+ * @param randomStart  whether to start from a random point of the ball
+ * @param restarts     the restarts
+ * @param seed         the seed of the random starts
  */
 public record Pgd(String name, Norm norm, double epsilon, double stepFraction, int steps, boolean randomStart, int restarts, long seed)
         implements FixedBudgetAttack {
 
+    /** Checks every setting. */
     public Pgd {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("name must not be blank");
         Inputs.checkThreatNorm(norm);
@@ -31,17 +41,35 @@ public record Pgd(String name, Norm norm, double epsilon, double stepFraction, i
         Inputs.checkPositive(restarts, "restarts");
     }
 
-    /** ℓ∞ PGD with random start and Madry's step 2.5·ε/steps. */
+    /**
+     * ℓ∞ PGD with random start and Madry's step 2.5·ε/steps.
+     *
+     * @param epsilon the budget
+     * @param steps   the steps
+     * @return the attack
+     */
     public static Pgd linf(double epsilon, int steps) {
         return new Pgd("pgd-linf", Norm.LINF, epsilon, 2.5 / Math.max(steps, 1), steps, true, 1, 0);
     }
 
-    /** ℓ2 PGD with random start and step 2.5·ε/steps. */
+    /**
+     * ℓ2 PGD with random start and step 2.5·ε/steps.
+     *
+     * @param epsilon the budget
+     * @param steps   the steps
+     * @return the attack
+     */
     public static Pgd l2(double epsilon, int steps) {
         return new Pgd("pgd-l2", Norm.L2, epsilon, 2.5 / Math.max(steps, 1), steps, true, 1, 0);
     }
 
-    /** I-FGSM / BIM: sign steps of ε/steps from x itself, no random start. */
+    /**
+     * I-FGSM / BIM: sign steps of ε/steps from x itself, no random start.
+     *
+     * @param epsilon the budget
+     * @param steps   the steps
+     * @return the attack
+     */
     public static Pgd bim(double epsilon, int steps) {
         return new Pgd("bim", Norm.LINF, epsilon, 1.0 / Math.max(steps, 1), steps, false, 1, 0);
     }
@@ -51,18 +79,42 @@ public record Pgd(String name, Norm norm, double epsilon, double stepFraction, i
         return new Pgd(name, norm, epsilon, stepFraction, steps, randomStart, restarts, seed);
     }
 
+    /**
+     * The same attack with steps of {@code stepFraction}·ε.
+     *
+     * @param stepFraction the step size as a fraction of ε
+     * @return the new attack
+     */
     public Pgd withStepFraction(double stepFraction) {
         return new Pgd(name, norm, epsilon, stepFraction, steps, randomStart, restarts, seed);
     }
 
+    /**
+     * The same attack with {@code restarts} restarts.
+     *
+     * @param restarts the restarts
+     * @return the new attack
+     */
     public Pgd withRestarts(int restarts) {
         return new Pgd(name, norm, epsilon, stepFraction, steps, randomStart, restarts, seed);
     }
 
+    /**
+     * The same attack with another seed.
+     *
+     * @param seed the seed
+     * @return the new attack
+     */
     public Pgd withSeed(long seed) {
         return new Pgd(name, norm, epsilon, stepFraction, steps, randomStart, restarts, seed);
     }
 
+    /**
+     * The same attack with or without a random start.
+     *
+     * @param randomStart whether to start from a random point of the ball
+     * @return the new attack
+     */
     public Pgd withRandomStart(boolean randomStart) {
         return new Pgd(name, norm, epsilon, stepFraction, steps, randomStart, restarts, seed);
     }

@@ -16,13 +16,32 @@ public final class RandomTensors {
     private RandomTensors() {
     }
 
+    /**
+     * Entries uniform in [lo, hi).
+     *
+     * @param k     the backend
+     * @param dtype the dtype
+     * @param shape the shape
+     * @param lo    the lower bound
+     * @param hi    the upper bound
+     * @param rng   the generator
+     * @return the tensor, in the current scope
+     */
     public static Tensor uniform(Backend k, DType dtype, Shape shape, double lo, double hi, SplittableRandom rng) {
         double[] v = new double[shape.intSize()];
         for (int i = 0; i < v.length; i++) v[i] = lo + (hi - lo) * rng.nextDouble();
         return PerImage.fromDoubles(k, dtype, v, shape);
     }
 
-    /** Standard normal entries (Box–Muller). */
+    /**
+     * Standard normal entries (Box–Muller).
+     *
+     * @param k     the backend
+     * @param dtype the dtype
+     * @param shape the shape
+     * @param rng   the generator
+     * @return the tensor, in the current scope
+     */
     public static Tensor gaussian(Backend k, DType dtype, Shape shape, SplittableRandom rng) {
         double[] v = new double[shape.intSize()];
         for (int i = 0; i < v.length; i += 2) {

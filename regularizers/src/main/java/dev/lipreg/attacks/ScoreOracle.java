@@ -9,7 +9,12 @@ import dev.lipreg.tensor.Tensor;
  */
 public interface ScoreOracle extends LabelOracle {
 
-    /** Scores [N, classes] of a batch [N, ...]. */
+    /**
+     * Scores [N, classes] of a batch [N, ...].
+     *
+     * @param images the batch
+     * @return the scores
+     */
     Tensor scores(Tensor images);
 
     @Override

@@ -22,10 +22,17 @@ import java.util.SplittableRandom;
  * sphere; simpler patches than the paper's centre-weighted ones, so it needs
  * more queries in ℓ2). Queries: one per image and
  * iteration while the image is not yet adversarial.
+ *
+ * @param norm    L2 or LINF
+ * @param epsilon the budget
+ * @param queries the most score queries per image
+ * @param pInit   the initial fraction of pixels a square covers, in (0, 1]
+ * @param seed    the seed
  */
 public record Square(Norm norm, double epsilon, int queries, double pInit, long seed) implements FixedBudgetAttack {
     private static final int[] HALVINGS = {10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000};
 
+    /** Checks every setting. */
     public Square {
         Inputs.checkThreatNorm(norm);
         Inputs.checkEpsilon(epsilon, "epsilon");
@@ -33,7 +40,15 @@ public record Square(Norm norm, double epsilon, int queries, double pInit, long 
         if (!(pInit > 0 && pInit <= 1)) throw new IllegalArgumentException("pInit must be in (0, 1], got " + pInit);
     }
 
-    /** AutoAttack's settings: p_init 0.8. */
+    /**
+     * AutoAttack's settings: p_init 0.8.
+     *
+     * @param norm    L2 or LINF
+     * @param epsilon the budget
+     * @param queries the most queries per image
+     * @param seed    the seed
+     * @return the attack
+     */
     public static Square of(Norm norm, double epsilon, int queries, long seed) {
         return new Square(norm, epsilon, queries, 0.8, seed);
     }
@@ -60,7 +75,16 @@ public record Square(Norm norm, double epsilon, int queries, double pInit, long 
         return run(new ModelScores(model), images, targets, epsilons, true);
     }
 
-    /** Against any score oracle: untargeted ({@code targeted} false, labels) or targeted (targets). */
+    /**
+     * Against any score oracle: untargeted ({@code targeted} false, labels) or targeted (targets).
+     *
+     * @param oracle   the scores to attack
+     * @param images   the images [N, ...] in [0,1]
+     * @param labels   the labels, or the targets when {@code targeted}
+     * @param epsilons one budget per image
+     * @param targeted whether {@code labels} are targets
+     * @return the result per image
+     */
     public AttackResult run(ScoreOracle oracle, Tensor images, Tensor labels, double[] epsilons, boolean targeted) {
         if (oracle == null) throw new IllegalArgumentException("oracle must not be null");
         Inputs.checkEpsilons(epsilons, images.dim(0));

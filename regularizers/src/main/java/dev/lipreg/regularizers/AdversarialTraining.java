@@ -16,12 +16,26 @@ public final class AdversarialTraining {
     private AdversarialTraining() {
     }
 
-    /** PGD-k training (Madry et al.), random start, step 2.5·ε/k; seeded. */
+    /**
+     * PGD-k training (Madry et al.), random start, step 2.5·ε/k; seeded.
+     *
+     * @param norm    L2 or LINF
+     * @param epsilon the budget
+     * @param steps   the PGD steps
+     * @param seed    the seed of the random starts
+     * @return the perturbation
+     */
     public static Perturbation pgd(Norm norm, double epsilon, int steps, long seed) {
         return of(LossMaximizer.pgd(norm, epsilon, steps), seed);
     }
 
-    /** FGSM training: one signed (ℓ∞) or normalized (ℓ2) step of size ε. */
+    /**
+     * FGSM training: one signed (ℓ∞) or normalized (ℓ2) step of size ε.
+     *
+     * @param norm    L2 or LINF
+     * @param epsilon the budget
+     * @return the perturbation
+     */
     public static Perturbation fgsm(Norm norm, double epsilon) {
         return of(LossMaximizer.fgsm(norm, epsilon), 0);
     }

@@ -10,9 +10,25 @@ import dev.lipreg.nn.Module;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Scope;
 
-/** Mean loss and accuracy of a model on a dataset, in evaluation mode, without recording a graph. */
+/**
+ * Mean loss and accuracy of a model on a dataset, in evaluation mode, without recording a graph.
+ *
+ * @param loss     the mean loss
+ * @param accuracy the accuracy, in [0, 1]
+ * @param count    the number of examples
+ */
 public record CleanMetrics(double loss, double accuracy, int count) {
 
+    /**
+     * The metrics of {@code model} on {@code data}; the model's training mode is restored afterwards.
+     *
+     * @param model     the model
+     * @param loss      the loss
+     * @param data      the dataset
+     * @param backend   where the batches go
+     * @param batchSize examples per forward pass
+     * @return the metrics
+     */
     public static CleanMetrics of(Module model, Loss loss, Dataset data, Backend backend, int batchSize) {
         boolean wasTraining = model.isTraining();
         model.eval();

@@ -22,7 +22,15 @@ import dev.lipreg.tensor.UnaryOp;
  */
 public record DataLipschitz(double value, double distance, int first, int second) {
 
-    /** The estimate over a seeded sample of {@code n} images of {@code data}. */
+    /**
+     * The estimate over a seeded sample of {@code n} images of {@code data}.
+     *
+     * @param data    the dataset
+     * @param n       the sample size, at least 2
+     * @param seed    the seed of the sample
+     * @param backend the backend of the distance computation
+     * @return the estimate
+     */
     public static DataLipschitz estimate(Dataset data, int n, long seed, Backend backend) {
         if (n < 2) throw new IllegalArgumentException("data Lipschitz estimate: sample size must be >= 2, got " + n);
         Dataset s = n >= data.count() ? data : data.sample(n, seed);

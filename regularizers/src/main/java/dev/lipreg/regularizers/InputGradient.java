@@ -24,6 +24,17 @@ import java.util.List;
  */
 public record InputGradient(Variable input, Variable logits, Variable lossPerExample, Variable target, Variable grad) {
 
+    /**
+     * The input gradients of {@code what} for the batch {@code x}.
+     *
+     * @param model       the model
+     * @param loss        the loss
+     * @param x           the batch
+     * @param labels      its labels
+     * @param what        the loss or the margin
+     * @param createGraph whether to record the backward pass (for penalties differentiated in the weights)
+     * @return the gradient and what it came from
+     */
     public static InputGradient compute(Module model, Loss loss, Tensor x, Tensor labels, GradientTarget what, boolean createGraph) {
         Variable in = Variable.leaf(x);
         Variable logits = model.forward(in);
@@ -33,7 +44,13 @@ public record InputGradient(Variable input, Variable logits, Variable lossPerExa
         return new InputGradient(in, logits, perExample, target, g);
     }
 
-    /** z_y − max_{k≠y} z_k per example. */
+    /**
+     * z_y − max_{k≠y} z_k per example.
+     *
+     * @param logits the logits [N, K]
+     * @param labels the labels [N]
+     * @return the margins [N]
+     */
     public static Variable margin(Variable logits, Tensor labels) {
         Variable oneHot = Ops.oneHot(labels, logits.dim(1), logits);
         Variable trueLogit = Ops.sum(Ops.mul(oneHot, logits), false, 1);

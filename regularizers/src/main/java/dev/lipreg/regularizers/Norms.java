@@ -10,7 +10,13 @@ public final class Norms {
     private Norms() {
     }
 
-    /** ‖x_i‖ for each example i: [N, ...] → [N], over every axis but the batch axis. */
+    /**
+     * ‖x_i‖ for each example i: [N, ...] → [N], over every axis but the batch axis.
+     *
+     * @param norm the norm
+     * @param x    a batch [N, ...]
+     * @return the norms [N]
+     */
     public static Variable perExample(Norm norm, Variable x) {
         int[] axes = featureAxes(x.shape());
         if (axes.length == 0) return Ops.abs(x);

@@ -15,6 +15,7 @@ public enum PenaltyKind {
         this.label = label;
     }
 
+    /** {@return the short name used in labels, e.g. "lip"} */
     public String label() {
         return label;
     }

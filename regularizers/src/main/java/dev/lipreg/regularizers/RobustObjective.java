@@ -28,6 +28,15 @@ public final class RobustObjective {
     private final Perturbation adversary;
     private final boolean evalModeGradients;
 
+    /**
+     * The objective ℓ + Σ penalties on the input gradients of {@code target}, computed by {@code mode}, on adversarial images when {@code adversary} is set.
+     *
+     * @param loss      the data loss ℓ
+     * @param penalties the penalties (may be empty)
+     * @param mode      exact (double backprop) or finite differences
+     * @param target    the quantity whose input gradient is penalized: the loss or the margin
+     * @param adversary the perturbation of the training batch, or null for none
+     */
     public RobustObjective(Loss loss, List<GradientPenalty> penalties, PenaltyMode mode, GradientTarget target, Perturbation adversary) {
         this(loss, penalties, mode, target, adversary, false);
     }
@@ -42,22 +51,46 @@ public final class RobustObjective {
         this.evalModeGradients = evalModeGradients;
     }
 
-    /** Plain empirical risk: mean ℓ, no penalty. */
+    /**
+     * Plain empirical risk: mean ℓ, no penalty.
+     *
+     * @param loss the data loss
+     * @return the objective
+     */
     public static RobustObjective plain(Loss loss) {
         return new RobustObjective(loss, List.of(), PenaltyMode.exact(), GradientTarget.LOSS, null);
     }
 
-    /** The paper's CIFAR setting: CE + λ·max‖g‖₂ + ε·mean‖g‖_* (dual of attackNorm), exact. */
+    /**
+     * The paper's CIFAR setting: CE + λ·max‖g‖₂ + ε·mean‖g‖_* (dual of attackNorm), exact.
+     *
+     * @param lambda     the Lipschitz penalty's weight
+     * @param epsilon    the total-variation penalty's weight
+     * @param attackNorm the attack's norm (L2 or LINF)
+     * @return the objective
+     */
     public static RobustObjective paper(double lambda, double epsilon, Norm attackNorm) {
         return new RobustObjective(Loss.crossEntropy(),
                 List.of(GradientPenalty.lipschitz(lambda), GradientPenalty.totalVariation(epsilon, attackNorm)),
                 PenaltyMode.exact(), GradientTarget.LOSS, null);
     }
 
+    /**
+     * The same objective with its penalties computed by {@code m}.
+     *
+     * @param m exact or finite differences
+     * @return the new objective
+     */
     public RobustObjective withMode(PenaltyMode m) {
         return new RobustObjective(loss, penalties, m, target, adversary, evalModeGradients);
     }
 
+    /**
+     * The same objective on batches perturbed by {@code p} (adversarial training).
+     *
+     * @param p the perturbation, or null for none
+     * @return the new objective
+     */
     public RobustObjective withAdversary(Perturbation p) {
         return new RobustObjective(loss, penalties, mode, target, p, evalModeGradients);
     }
@@ -70,36 +103,52 @@ public final class RobustObjective {
      * come from one training-mode pass before it (one extra forward per step). Off
      * (the default), g_i = ∂(Σ_j ℓ_j)/∂x_i through the batch statistics, which
      * couples the examples of a batch (docs/evaluation.md, "Batch norm").
+     *
+     * @param on whether to
+     * @return the new objective
      */
     public RobustObjective withEvalModeGradients(boolean on) {
         return new RobustObjective(loss, penalties, mode, target, adversary, on);
     }
 
+    /** {@return whether penalized input gradients are taken in evaluation mode} */
     public boolean evalModeGradients() {
         return evalModeGradients;
     }
 
+    /** {@return the data loss} */
     public Loss loss() {
         return loss;
     }
 
+    /** {@return the penalties} */
     public List<GradientPenalty> penalties() {
         return penalties;
     }
 
+    /** {@return how the penalties are computed} */
     public PenaltyMode mode() {
         return mode;
     }
 
+    /** {@return the quantity whose input gradient is penalized} */
     public GradientTarget target() {
         return target;
     }
 
+    /** {@return the perturbation of the training batch, or null} */
     public Perturbation adversary() {
         return adversary;
     }
 
-    /** Evaluates J on one batch; call {@code total().backward()} for the weight gradients. */
+    /**
+     * Evaluates J on one batch; call {@code total().backward()} for the weight gradients.
+     *
+     * @param model  the model
+     * @param x      the batch
+     * @param labels its labels
+     * @return the objective's parts
+     */
     public StepValues evaluate(Module model, Tensor x, Tensor labels) {
         Tensor input = adversary == null ? x : adversary.apply(model, loss, x, labels);
         Norm dualNorm = penalties.stream().map(GradientPenalty::norm).filter(n -> n != Norm.L2).findFirst().orElse(Norm.L1);
@@ -161,7 +210,11 @@ public final class RobustObjective {
         return c;
     }
 
-    /** A readable description, e.g. "cross-entropy + lip(l2)·0.1 + tv(l1)·0.01 [exact]". */
+    /**
+     * A readable description, e.g. "cross-entropy + lip(l2)·0.1 + tv(l1)·0.01 [exact]".
+     *
+     * @return the description
+     */
     public String describe() {
         List<String> parts = new ArrayList<>();
         parts.add(loss.label());

@@ -40,37 +40,62 @@ public final class StepValues {
         this.grad = grad;
     }
 
-    /** Data term + penalties, to differentiate with respect to the weights. */
+    /**
+     * Data term + penalties, to differentiate with respect to the weights.
+     *
+     * @return the objective
+     */
     public Variable total() {
         return total;
     }
 
-    /** Mean ℓ over the batch. */
+    /**
+     * Mean ℓ over the batch.
+     *
+     * @return the mean loss
+     */
     public double dataLoss() {
         return dataLoss;
     }
 
-    /** Each penalty's value by label (e.g. "lip(l2)"). */
+    /**
+     * Each penalty's value by label (e.g. "lip(l2)").
+     *
+     * @return the penalties
+     */
     public Map<String, Double> penalties() {
         return penalties;
     }
 
-    /** Examples classified correctly (on the training input). */
+    /**
+     * Examples classified correctly (on the training input).
+     *
+     * @return the count of correct predictions
+     */
     public int correct() {
         return correct;
     }
 
+    /** {@return the number of examples in the batch} */
     public int count() {
         return count;
     }
 
-    /** Per-example ‖∇ₓT‖₂ of the penalized target T (the loss unless the margin is penalized), detached. */
+    /**
+     * Per-example ‖∇ₓT‖₂ of the penalized target T (the loss unless the margin is penalized), detached.
+     *
+     * @return the norms
+     */
     public double[] gradL2() {
         if (l2 == null) l2 = norms(Norm.L2);
         return l2;
     }
 
-    /** Per-example ‖∇ₓT‖ in the TV/squared penalty's norm when one is used, else ℓ1. */
+    /**
+     * Per-example ‖∇ₓT‖ in the TV/squared penalty's norm when one is used, else ℓ1.
+     *
+     * @return the norms
+     */
     public double[] gradDual() {
         if (dual == null) dual = dualNorm == Norm.L2 ? gradL2() : norms(dualNorm);
         return dual;

@@ -41,7 +41,16 @@ public final class Trainer {
     private final Backend backend;
     private final TrainerConfig config;
 
-    /** Every part given; prefer {@link #builder}, whose schedule defaults to the optimizer's learning rate. */
+    /**
+     * Every part given; prefer {@link #builder}, whose schedule defaults to the optimizer's learning rate.
+     *
+     * @param model     the model to train
+     * @param objective the objective to minimize
+     * @param optimizer the optimizer of the model's parameters
+     * @param schedule  the learning rate per epoch
+     * @param backend   where the batches go
+     * @param config    epochs, batch size, seed, augmentation
+     */
     public Trainer(Module model, RobustObjective objective, Optimizer optimizer, LrSchedule schedule, Backend backend, TrainerConfig config) {
         this.model = Objects.requireNonNull(model, "model");
         this.objective = Objects.requireNonNull(objective, "objective");
@@ -55,17 +64,35 @@ public final class Trainer {
      * A trainer of {@code model} on {@code objective}; the optimizer is required, the rest defaults:
      * a constant schedule at the optimizer's learning rate, the backend of the model's parameters,
      * {@code TrainerConfig.builder().build()}.
+     *
+     * @param model     the model to train
+     * @param objective the objective to minimize
+     * @return a builder
      */
     public static Builder builder(Module model, RobustObjective objective) {
         return new Builder(model, objective);
     }
 
-    /** {@link #fit(Dataset, Dataset, int, TrainingListener)} from epoch 0 without a listener. */
+    /**
+     * {@link #fit(Dataset, Dataset, int, TrainingListener)} from epoch 0 without a listener.
+     *
+     * @param train the training set
+     * @param test  the test set, or null
+     * @return one report per epoch
+     */
     public List<EpochReport> fit(Dataset train, Dataset test) {
         return fit(train, test, 0, TrainingListener.NONE);
     }
 
-    /** Trains every epoch from {@code firstEpoch} (0 for a fresh run, later to resume) to {@code config.epochs() - 1}. */
+    /**
+     * Trains every epoch from {@code firstEpoch} (0 for a fresh run, later to resume) to {@code config.epochs() - 1}.
+     *
+     * @param train      the training set
+     * @param test       the test set, or null
+     * @param firstEpoch the epoch to start from (when resuming)
+     * @param listener   the callbacks, or {@link TrainingListener#NONE}
+     * @return one report per epoch trained
+     */
     public List<EpochReport> fit(Dataset train, Dataset test, int firstEpoch, TrainingListener listener) {
         if (firstEpoch < 0 || firstEpoch > config.epochs()) {
             throw new IllegalArgumentException("first epoch " + firstEpoch + " outside [0, " + config.epochs() + "]");
@@ -124,31 +151,51 @@ public final class Trainer {
             this.objective = Objects.requireNonNull(objective, "objective");
         }
 
-        /** The optimizer of the model's parameters (required). */
+        /**
+         * The optimizer of the model's parameters (required).
+         *
+         * @param optimizer the optimizer
+         * @return this builder
+         */
         public Builder optimizer(Optimizer optimizer) {
             this.optimizer = optimizer;
             return this;
         }
 
-        /** Learning rate per epoch; default: constant at the optimizer's learning rate. */
+        /**
+         * Learning rate per epoch; default: constant at the optimizer's learning rate.
+         *
+         * @param schedule the schedule
+         * @return this builder
+         */
         public Builder schedule(LrSchedule schedule) {
             this.schedule = schedule;
             return this;
         }
 
-        /** Where the batches go; default: the backend of the model's first parameter. */
+        /**
+         * Where the batches go; default: the backend of the model's first parameter.
+         *
+         * @param backend the backend
+         * @return this builder
+         */
         public Builder backend(Backend backend) {
             this.backend = backend;
             return this;
         }
 
-        /** Epochs, batch size, seed, augmentation; default {@code TrainerConfig.builder().build()}. */
+        /**
+         * Epochs, batch size, seed, augmentation; default {@code TrainerConfig.builder().build()}.
+         *
+         * @param config the configuration
+         * @return this builder
+         */
         public Builder config(TrainerConfig config) {
             this.config = config;
             return this;
         }
 
-        /** The trainer; throws when the optimizer is missing or the model has no parameter to infer the backend from. */
+        /** {@return the trainer; throws when the optimizer is missing or the model has no parameter to infer the backend from} */
         public Trainer build() {
             if (optimizer == null) throw new IllegalArgumentException("Trainer: an optimizer is required (Trainer.builder(...).optimizer(...))");
             Backend b = backend;

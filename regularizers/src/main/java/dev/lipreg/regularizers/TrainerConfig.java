@@ -25,12 +25,23 @@ public record TrainerConfig(int epochs, int batchSize, long seed, Augmentation a
         if (evalBatchSize < 1) throw new IllegalArgumentException("evaluation batch size must be >= 1, got " + evalBatchSize);
     }
 
-    /** No augmentation, evaluation batches of 500. Prefer {@link #builder()}, which names each number. */
+    /**
+     * No augmentation, evaluation batches of 500. Prefer {@link #builder()}, which names each number.
+     *
+     * @param epochs    passes over the training set
+     * @param batchSize examples per step
+     * @param seed      the seed of shuffling
+     * @return the configuration
+     */
     public static TrainerConfig of(int epochs, int batchSize, long seed) {
         return new TrainerConfig(epochs, batchSize, seed, null, 500);
     }
 
-    /** Named settings; defaults: 1 epoch, batch 128, seed 0, no augmentation, evaluation batch 500. */
+    /**
+     * Named settings; defaults: 1 epoch, batch 128, seed 0, no augmentation, evaluation batch 500.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -44,37 +55,62 @@ public record TrainerConfig(int epochs, int batchSize, long seed, Augmentation a
         private Builder() {
         }
 
-        /** Passes over the training set; default 1. */
+        /**
+         * Passes over the training set; default 1.
+         *
+         * @param epochs the epochs, at least 1
+         * @return this builder
+         */
         public Builder epochs(int epochs) {
             this.epochs = epochs;
             return this;
         }
 
-        /** Examples per step; default 128. */
+        /**
+         * Examples per step; default 128.
+         *
+         * @param batchSize the batch size, at least 1
+         * @return this builder
+         */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
             return this;
         }
 
-        /** Seed of shuffling and augmentation; default 0. */
+        /**
+         * Seed of shuffling and augmentation; default 0.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** Augmentation of each training batch; default none. */
+        /**
+         * Augmentation of each training batch; default none.
+         *
+         * @param augmentation the augmentation, or null for none
+         * @return this builder
+         */
         public Builder augmentation(Augmentation augmentation) {
             this.augmentation = augmentation;
             return this;
         }
 
-        /** Examples per forward pass of the per-epoch evaluation; default 500. */
+        /**
+         * Examples per forward pass of the per-epoch evaluation; default 500.
+         *
+         * @param evalBatchSize the batch size of evaluation, at least 1
+         * @return this builder
+         */
         public Builder evalBatchSize(int evalBatchSize) {
             this.evalBatchSize = evalBatchSize;
             return this;
         }
 
-        /** The checked configuration. */
+        /** {@return the checked configuration} */
         public TrainerConfig build() {
             return new TrainerConfig(epochs, batchSize, seed, augmentation, evalBatchSize);
         }

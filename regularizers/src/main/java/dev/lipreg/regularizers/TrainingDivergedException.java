@@ -5,6 +5,13 @@ public final class TrainingDivergedException extends RuntimeException {
     private final int epoch;
     private final int step;
 
+    /**
+     * A non-finite loss or gradient at {@code step} of {@code epoch}.
+     *
+     * @param epoch the epoch
+     * @param step  the step within the epoch
+     * @param what  what became non-finite
+     */
     public TrainingDivergedException(int epoch, int step, String what) {
         super("training diverged at epoch " + epoch + ", step " + step + ": " + what
                 + " (lower the learning rate or the penalty weights, or check the input data)");
@@ -12,10 +19,12 @@ public final class TrainingDivergedException extends RuntimeException {
         this.step = step;
     }
 
+    /** {@return the epoch in which training diverged} */
     public int epoch() {
         return epoch;
     }
 
+    /** {@return the step within the epoch at which training diverged} */
     public int step() {
         return step;
     }

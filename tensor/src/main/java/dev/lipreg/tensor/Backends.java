@@ -32,12 +32,17 @@ public final class Backends {
     private Backends() {
     }
 
-    /** The pure-Java oracle; always available. */
+    /** {@return the pure-Java oracle; always available} */
     public static Backend reference() {
         return ReferenceBackend.INSTANCE;
     }
 
-    /** The backend named by {@code name}; throws with the reason when it is unavailable. */
+    /**
+     * The backend named by {@code name}; throws with the reason when it is unavailable.
+     *
+     * @param name reference, dnnl (onednn), cuda or auto
+     * @return the backend
+     */
     public static Backend byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "reference", "ref" -> reference();
@@ -48,7 +53,7 @@ public final class Backends {
         };
     }
 
-    /** The backend chosen by configuration, logged once per JVM; the same as {@link #auto()}. */
+    /** {@return the backend chosen by configuration, logged once per JVM; the same as {@link #auto()}} */
     public static Backend configured() {
         return auto();
     }
@@ -58,6 +63,7 @@ public final class Backends {
      *
      * @throws NativeUnavailableException when oneDNN cannot load and no fallback was allowed; the
      *                                    message names the reason and both ways out
+     * @return the backend
      */
     public static Backend auto() {
         return Choice.INSTANCE.get();

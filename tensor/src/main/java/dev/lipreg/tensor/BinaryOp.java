@@ -4,6 +4,13 @@ package dev.lipreg.tensor;
 public enum BinaryOp {
     ADD, SUB, MUL, DIV, MAX, MIN, GT, GE, LT, LE, EQ, NE;
 
+    /**
+     * The operation in double precision: the definition every backend must match (comparisons give 1 or 0).
+     *
+     * @param a the first operand
+     * @param b the second operand
+     * @return a op b
+     */
     public double apply(double a, double b) {
         return switch (this) {
             case ADD -> a + b;
@@ -21,6 +28,7 @@ public enum BinaryOp {
         };
     }
 
+    /** {@return whether this is a comparison (GT … NE), whose result is a 0/1 mask} */
     public boolean isComparison() {
         return ordinal() >= GT.ordinal();
     }

@@ -3,9 +3,18 @@ package dev.lipreg.tensor;
 /**
  * Geometry of a 2-d convolution, PyTorch conventions: symmetric zero padding,
  * dilation 1 = dense kernel, weights [OC, IC/groups, KH, KW].
+ *
+ * @param strideH   the vertical stride
+ * @param strideW   the horizontal stride
+ * @param padH      the zero padding at top and bottom
+ * @param padW      the zero padding at left and right
+ * @param dilationH the vertical dilation
+ * @param dilationW the horizontal dilation
+ * @param groups    the groups (channels in and out divisible by it)
  */
 public record Conv2dSpec(int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups) {
 
+    /** Checks the sizes; messages name conv2d. */
     public Conv2dSpec {
         if (strideH < 1 || strideW < 1) throw new IllegalArgumentException("conv2d: stride must be >= 1, got " + strideH + "x" + strideW);
         if (padH < 0 || padW < 0) throw new IllegalArgumentException("conv2d: padding must be >= 0, got " + padH + "x" + padW);
@@ -13,15 +22,37 @@ public record Conv2dSpec(int strideH, int strideW, int padH, int padW, int dilat
         if (groups < 1) throw new IllegalArgumentException("conv2d: groups must be >= 1, got " + groups);
     }
 
+    /**
+     * Square stride and padding, no dilation, one group.
+     *
+     * @param stride  the stride
+     * @param padding the padding on each side
+     * @return the spec
+     */
     public static Conv2dSpec of(int stride, int padding) {
         return new Conv2dSpec(stride, stride, padding, padding, 1, 1, 1);
     }
 
+    /**
+     * Square stride, padding and dilation, with groups.
+     *
+     * @param stride   the stride
+     * @param padding  the padding on each side
+     * @param dilation the dilation
+     * @param groups   the groups
+     * @return the spec
+     */
     public static Conv2dSpec of(int stride, int padding, int dilation, int groups) {
         return new Conv2dSpec(stride, stride, padding, padding, dilation, dilation, groups);
     }
 
-    /** Output shape for input x [N,C,H,W] and weights w [OC,C/groups,KH,KW]; rejects mismatches. */
+    /**
+     * Output shape for input x [N,C,H,W] and weights w [OC,C/groups,KH,KW]; rejects mismatches.
+     *
+     * @param x the input's shape
+     * @param w the weight's shape
+     * @return the output's shape
+     */
     public Shape outputShape(Shape x, Shape w) {
         if (x.rank() != 4) throw new IllegalArgumentException("conv2d: input must be [N,C,H,W], got " + x);
         if (w.rank() != 4) throw new IllegalArgumentException("conv2d: weights must be [OC,IC/groups,KH,KW], got " + w);

@@ -8,6 +8,12 @@ import java.lang.foreign.MemorySegment;
  */
 public abstract class HostBackend extends KernelBackend {
 
+    /**
+     * A backend whose tensors live in host memory from the scopes' pool.
+     *
+     * @param serialized  whether ops on one instance run one at a time
+     * @param float32Only whether FLOAT64 is refused
+     */
     protected HostBackend(boolean serialized, boolean float32Only) {
         super(serialized, float32Only);
     }

@@ -24,6 +24,8 @@ public abstract class KernelBackend implements Backend {
     private final boolean float32Only;
 
     /**
+     * A backend with the given policies; subclasses supply the kernels.
+     *
      * @param serialized  whether ops on one instance run one at a time (native
      *                    backends whose primitives share memory or a stream)
      * @param float32Only whether compute ops take FLOAT32 only and FLOAT64 is
@@ -37,7 +39,12 @@ public abstract class KernelBackend implements Backend {
 
     // ================================================================= policy
 
-    /** Why a FLOAT32-only backend refuses FLOAT64. */
+    /**
+     * Why a FLOAT32-only backend refuses FLOAT64.
+     *
+     * @param backend the backend's name
+     * @return the message
+     */
     public static String float64Message(String backend) {
         return backend + " backend computes in FLOAT32; use the reference backend for FLOAT64";
     }

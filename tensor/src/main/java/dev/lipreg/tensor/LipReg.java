@@ -7,12 +7,16 @@ public final class LipReg {
     private LipReg() {
     }
 
-    /** oneDNN version, effective CPU ISA and threads, CUDA availability with versions; never throws. */
+    /**
+     * oneDNN version, effective CPU ISA and threads, CUDA availability with versions; never throws.
+     *
+     * @return the report
+     */
     public static NativeInfo nativeInfo() {
         return NativeInfo.collect();
     }
 
-    /** A readable report: {@link #nativeInfo()} plus the backend LIPREG_BACKEND selects (what `lipreg info` prints). */
+    /** {@return a readable report: {@link #nativeInfo()} plus the backend LIPREG_BACKEND selects (what `lipreg info` prints)} */
     public static String info() {
         String backend;
         try {

@@ -27,7 +27,7 @@ public final class MemoryPool implements AutoCloseable {
     private long inUseBytes;
     private boolean closed;
 
-    /** The process-wide pool scopes draw from unless given another. */
+    /** {@return the process-wide pool scopes draw from unless given another} */
     public static MemoryPool shared() {
         return SHARED;
     }
@@ -76,12 +76,20 @@ public final class MemoryPool implements AutoCloseable {
         free.clear();
     }
 
-    /** Native bytes held by this pool, in use or cached. */
+    /**
+     * Native bytes held by this pool, in use or cached.
+     *
+     * @return the bytes
+     */
     public synchronized long reservedBytes() {
         return reservedBytes;
     }
 
-    /** Native bytes held by open scopes. */
+    /**
+     * Native bytes held by open scopes.
+     *
+     * @return the bytes
+     */
     public synchronized long inUseBytes() {
         return inUseBytes;
     }

@@ -11,6 +11,12 @@ import java.util.Locale;
 public enum Norm {
     L1, L2, LINF;
 
+    /**
+     * The norm named {@code s}: l1 (1), l2 (2) or linf (inf).
+     *
+     * @param s the name
+     * @return the norm
+     */
     public static Norm parse(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "l1", "1" -> L1;
@@ -20,7 +26,7 @@ public enum Norm {
         };
     }
 
-    /** The dual norm: ℓ1 ↔ ℓ∞, ℓ2 ↔ ℓ2. */
+    /** {@return the dual norm: ℓ1 ↔ ℓ∞, ℓ2 ↔ ℓ2} */
     public Norm dual() {
         return switch (this) {
             case L1 -> LINF;
@@ -29,7 +35,7 @@ public enum Norm {
         };
     }
 
-    /** The reduction that computes this norm. */
+    /** {@return the reduction that computes this norm} */
     public ReduceOp reduceOp() {
         return switch (this) {
             case L1 -> ReduceOp.NORM_L1;
@@ -38,12 +44,16 @@ public enum Norm {
         };
     }
 
-    /** The reduction of the dual norm, which measures gradients. */
+    /** {@return the reduction of the dual norm, which measures gradients} */
     public ReduceOp dualReduceOp() {
         return dual().reduceOp();
     }
 
-    /** "l1", "l2" or "linf", as in reports and on the command line. */
+    /**
+     * "l1", "l2" or "linf", as in reports and on the command line.
+     *
+     * @return the label
+     */
     public String label() {
         return switch (this) {
             case L1 -> "l1";

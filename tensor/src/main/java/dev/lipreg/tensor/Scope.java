@@ -45,18 +45,28 @@ public final class Scope implements AutoCloseable {
         this.owner = Thread.currentThread();
     }
 
-    /** Opens a scope on this thread's stack, drawing memory from the shared pool. */
+    /**
+     * Opens a scope on this thread's stack, drawing memory from the shared pool.
+     *
+     * @return the scope
+     */
     public static Scope open() {
         return open(MemoryPool.shared());
     }
 
+    /**
+     * Opens a scope on this thread's stack, drawing memory from {@code pool}.
+     *
+     * @param pool the pool
+     * @return the scope
+     */
     public static Scope open(MemoryPool pool) {
         Scope s = new Scope(pool);
         STACK.get().push(s);
         return s;
     }
 
-    /** The innermost open scope of this thread. */
+    /** {@return the innermost open scope of this thread} */
     public static Scope current() {
         Scope s = STACK.get().peek();
         if (s == null) {
@@ -66,7 +76,7 @@ public final class Scope implements AutoCloseable {
         return s;
     }
 
-    /** True when this thread has an open scope. */
+    /** {@return true when this thread has an open scope} */
     public static boolean isActive() {
         return !STACK.get().isEmpty();
     }
@@ -74,6 +84,10 @@ public final class Scope implements AutoCloseable {
     /**
      * Runs {@code work} with this scope as the current one, so what it allocates
      * lives as long as this scope (e.g. optimizer state created during a step).
+     *
+     * @param <T>  the result's type
+     * @param work the work
+     * @return its result
      */
     public <T> T run(Supplier<T> work) {
         ensureOpen();
@@ -90,7 +104,12 @@ public final class Scope implements AutoCloseable {
         }
     }
 
-    /** {@code bytes} of 64-byte aligned host memory, valid until this scope closes. */
+    /**
+     * {@code bytes} of 64-byte aligned host memory, valid until this scope closes.
+     *
+     * @param bytes the size
+     * @return the memory
+     */
     public MemorySegment allocate(long bytes) {
         ensureOpen();
         long need = Math.max(bytes, 1);
@@ -105,22 +124,31 @@ public final class Scope implements AutoCloseable {
         return current.segment().asSlice(at, bytes);
     }
 
-    /** Closes {@code resource} when this scope closes (in reverse order of registration). */
+    /**
+     * Closes {@code resource} when this scope closes (in reverse order of registration).
+     *
+     * @param resource the resource
+     */
     public void onClose(AutoCloseable resource) {
         ensureOpen();
         resources.add(resource);
     }
 
+    /** {@return whether this scope is still open} */
     public boolean isOpen() {
         return open;
     }
 
-    /** The pool this scope draws its slabs from. */
+    /** {@return the pool this scope draws its slabs from} */
     public MemoryPool pool() {
         return pool;
     }
 
-    /** Bytes handed out by {@link #allocate} so far. */
+    /**
+     * Bytes handed out by {@link #allocate} so far.
+     *
+     * @return the bytes
+     */
     public long allocatedBytes() {
         return allocatedBytes;
     }

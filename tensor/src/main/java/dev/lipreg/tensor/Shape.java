@@ -19,38 +19,57 @@ public final class Shape {
         this.size = n;
     }
 
+    /**
+     * The shape with {@code dims} (none: a scalar).
+     *
+     * @param dims the dimensions, each at least 0
+     * @return the shape
+     */
     public static Shape of(int... dims) {
         return dims.length == 0 ? SCALAR : new Shape(dims.clone());
     }
 
+    /** {@return the rank-0 shape} */
     public static Shape scalar() {
         return SCALAR;
     }
 
+    /** {@return the number of dimensions} */
     public int rank() {
         return dims.length;
     }
 
-    /** Dimension {@code axis}; negative axes count from the end. */
+    /**
+     * Dimension {@code axis}; negative axes count from the end.
+     *
+     * @param axis the axis
+     * @return its size
+     */
     public int dim(int axis) {
         return dims[axis(axis)];
     }
 
+    /** {@return the dimensions (a copy)} */
     public int[] dims() {
         return dims.clone();
     }
 
-    /** Number of elements. */
+    /** {@return number of elements} */
     public long size() {
         return size;
     }
 
-    /** Number of elements as an int, for tensors addressed by Java arrays. */
+    /** {@return number of elements as an int, for tensors addressed by Java arrays} */
     public int intSize() {
         return Math.toIntExact(size);
     }
 
-    /** Normalizes a possibly negative axis, rejecting out-of-range ones. */
+    /**
+     * Normalizes a possibly negative axis, rejecting out-of-range ones.
+     *
+     * @param axis the axis, possibly negative
+     * @return the axis in [0, rank)
+     */
     public int axis(int axis) {
         int a = axis < 0 ? axis + dims.length : axis;
         if (a < 0 || a >= dims.length) {
@@ -59,7 +78,11 @@ public final class Shape {
         return a;
     }
 
-    /** Row-major strides in elements. */
+    /**
+     * Row-major strides in elements.
+     *
+     * @return the strides
+     */
     public long[] strides() {
         long[] s = new long[dims.length];
         long acc = 1;
@@ -70,20 +93,38 @@ public final class Shape {
         return s;
     }
 
+    /**
+     * This shape with dimension {@code axis} set to {@code value}.
+     *
+     * @param axis  the axis
+     * @param value its new size
+     * @return the new shape
+     */
     public Shape withDim(int axis, int value) {
         int[] d = dims.clone();
         d[axis(axis)] = value;
         return new Shape(d);
     }
 
-    /** Product of dims from {@code from} (inclusive) to {@code to} (exclusive). */
+    /**
+     * Product of dims from {@code from} (inclusive) to {@code to} (exclusive).
+     *
+     * @param from the first axis, inclusive
+     * @param to   the last axis, exclusive
+     * @return the product
+     */
     public long sizeOf(int from, int to) {
         long n = 1;
         for (int i = from; i < to; i++) n *= dims[i];
         return n;
     }
 
-    /** Drops the given axes (as reductions without keepDims do). */
+    /**
+     * Drops the given axes (as reductions without keepDims do).
+     *
+     * @param axes the axes to drop
+     * @return the new shape
+     */
     public Shape without(int... axes) {
         boolean[] drop = mask(axes);
         int[] d = new int[dims.length - countTrue(drop)];
@@ -91,7 +132,12 @@ public final class Shape {
         return new Shape(d);
     }
 
-    /** Sets the given axes to 1 (as reductions with keepDims do). */
+    /**
+     * Sets the given axes to 1 (as reductions with keepDims do).
+     *
+     * @param axes the axes to set to 1
+     * @return the new shape
+     */
     public Shape keeping(int... axes) {
         boolean[] one = mask(axes);
         int[] d = dims.clone();
@@ -99,7 +145,13 @@ public final class Shape {
         return new Shape(d);
     }
 
-    /** Shape after numpy-style broadcasting of two shapes. */
+    /**
+     * Shape after numpy-style broadcasting of two shapes.
+     *
+     * @param a one shape
+     * @param b the other
+     * @return the broadcast shape
+     */
     public static Shape broadcast(Shape a, Shape b) {
         int r = Math.max(a.rank(), b.rank());
         int[] d = new int[r];
@@ -114,7 +166,12 @@ public final class Shape {
         return new Shape(d);
     }
 
-    /** True when this shape broadcasts to {@code target} without changing target. */
+    /**
+     * True when this shape broadcasts to {@code target} without changing target.
+     *
+     * @param target the shape to broadcast to
+     * @return whether it does
+     */
     public boolean broadcastsTo(Shape target) {
         if (rank() > target.rank()) return false;
         int off = target.rank() - rank();

@@ -17,7 +17,15 @@ public final class Tensor {
     private final MemorySegment data;
     private final Scope scope;
 
-    /** For backends: wraps memory the backend allocated in {@code scope}. */
+    /**
+     * For backends: wraps memory the backend allocated in {@code scope}.
+     *
+     * @param backend the backend that made the memory
+     * @param shape   the shape
+     * @param dtype   the element type
+     * @param data    the memory (host memory, or a device address)
+     * @param scope   the scope that frees it
+     */
     public Tensor(Backend backend, Shape shape, DType dtype, MemorySegment data, Scope scope) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.shape = Objects.requireNonNull(shape, "shape");
@@ -31,26 +39,72 @@ public final class Tensor {
 
     // ----------------------------------------------------------------- factories
 
+    /**
+     * A float32 tensor of {@code values} in the given shape, on {@code backend}, in the current scope.
+     *
+     * @param backend the backend
+     * @param values  the values, row-major
+     * @param dims    the shape; its size must equal the number of values
+     * @return the tensor
+     */
     public static Tensor of(Backend backend, float[] values, int... dims) {
         return backend.fromArray(values, checkCount(values.length, dims));
     }
 
+    /**
+     * A float64 tensor of {@code values} in the given shape, on {@code backend}, in the current scope.
+     *
+     * @param backend the backend
+     * @param values  the values, row-major
+     * @param dims    the shape; its size must equal the number of values
+     * @return the tensor
+     */
     public static Tensor of(Backend backend, double[] values, int... dims) {
         return backend.fromArray(values, checkCount(values.length, dims));
     }
 
+    /**
+     * An int64 label vector [N] on {@code backend}, in the current scope.
+     *
+     * @param backend the backend
+     * @param labels  the labels
+     * @return the tensor
+     */
     public static Tensor ofLabels(Backend backend, long[] labels) {
         return backend.fromArray(labels, Shape.of(labels.length));
     }
 
+    /**
+     * An int64 label vector [N] on {@code backend}, in the current scope.
+     *
+     * @param backend the backend
+     * @param labels  the labels
+     * @return the tensor
+     */
     public static Tensor ofLabels(Backend backend, int[] labels) {
         return ofLabels(backend, Arrays.stream(labels).asLongStream().toArray());
     }
 
+    /**
+     * A tensor of zeros, in the current scope.
+     *
+     * @param backend the backend
+     * @param dtype   the element type
+     * @param dims    the shape
+     * @return the tensor
+     */
     public static Tensor zeros(Backend backend, DType dtype, int... dims) {
         return backend.full(Shape.of(dims), dtype, 0);
     }
 
+    /**
+     * A rank-0 tensor holding {@code value}, in the current scope.
+     *
+     * @param backend the backend
+     * @param dtype   the element type
+     * @param value   the value
+     * @return the tensor
+     */
     public static Tensor scalar(Backend backend, DType dtype, double value) {
         return backend.full(Shape.scalar(), dtype, value);
     }
@@ -65,47 +119,62 @@ public final class Tensor {
 
     // ----------------------------------------------------------------- accessors
 
+    /** {@return the shape} */
     public Shape shape() {
         return shape;
     }
 
+    /** {@return the element type} */
     public DType dtype() {
         return dtype;
     }
 
+    /** {@return the backend that made this tensor} */
     public Backend backend() {
         return backend;
     }
 
+    /** {@return the device the memory is on} */
     public Device device() {
         return backend.device();
     }
 
+    /** {@return the scope that frees this tensor} */
     public Scope scope() {
         return scope;
     }
 
+    /** {@return the number of dimensions} */
     public int rank() {
         return shape.rank();
     }
 
+    /**
+     * The size of dimension {@code axis}.
+     *
+     * @param axis the axis (negative counts from the end)
+     * @return its size
+     */
     public int dim(int axis) {
         return shape.dim(axis);
     }
 
+    /** {@return the number of elements} */
     public long size() {
         return shape.size();
     }
 
+    /** {@return the number of bytes of the elements} */
     public long byteSize() {
         return shape.size() * dtype.byteSize();
     }
 
+    /** {@return whether the tensor's scope is still open, so its memory may be used} */
     public boolean isAlive() {
         return scope.isOpen();
     }
 
-    /** The memory (host memory, or a device address for device backends); fails after the scope closed. */
+    /** {@return the memory (host memory, or a device address for device backends); fails after the scope closed} */
     public MemorySegment data() {
         if (!scope.isOpen()) {
             throw new IllegalStateException("tensor " + dtype + shape + " used after its Scope closed; "
@@ -116,7 +185,12 @@ public final class Tensor {
 
     // ----------------------------------------------------------------- views
 
-    /** Same memory, new shape of equal size; one dimension may be -1. */
+    /**
+     * Same memory, new shape of equal size; one dimension may be -1.
+     *
+     * @param dims the new dims
+     * @return the view
+     */
     public Tensor reshape(int... dims) {
         int infer = -1;
         long known = 1;
@@ -138,6 +212,12 @@ public final class Tensor {
         return reshape(Shape.of(d));
     }
 
+    /**
+     * Same memory, new shape of equal size.
+     *
+     * @param newShape the new shape
+     * @return the view
+     */
     public Tensor reshape(Shape newShape) {
         if (newShape.size() != shape.size()) {
             throw new IllegalArgumentException("reshape: " + shape + " (" + shape.size() + " elements) cannot become "
@@ -148,6 +228,7 @@ public final class Tensor {
 
     // ----------------------------------------------------------------- reading out
 
+    /** {@return the elements as floats (integers converted), copied to the host} */
     public float[] toFloatArray() {
         MemorySegment host = hostCopy();
         return switch (dtype) {
@@ -167,6 +248,7 @@ public final class Tensor {
         };
     }
 
+    /** {@return the elements as doubles, copied to the host} */
     public double[] toDoubleArray() {
         MemorySegment host = hostCopy();
         return switch (dtype) {
@@ -181,6 +263,7 @@ public final class Tensor {
         };
     }
 
+    /** {@return the elements of an integer tensor as longs, copied to the host} */
     public long[] toLongArray() {
         MemorySegment host = hostCopy();
         return switch (dtype) {
@@ -190,13 +273,18 @@ public final class Tensor {
         };
     }
 
-    /** The value of a one-element tensor. */
+    /** {@return the value of a one-element tensor} */
     public double item() {
         if (shape.size() != 1) throw new IllegalArgumentException("item() needs a one-element tensor, got shape " + shape);
         return toDoubleArray()[0];
     }
 
-    /** A copy on another backend (or the same), in the current scope. */
+    /**
+     * A copy on another backend (or the same), in the current scope.
+     *
+     * @param target the backend to copy to
+     * @return the copy
+     */
     public Tensor to(Backend target) {
         if (target == backend) return backend.copy(this);
         MemorySegment host = hostCopy();

@@ -11,7 +11,13 @@ public enum UnaryOp {
     /** 1 where x > 0, else 0: the mask of ReLU's derivative. */
     STEP;
 
-    /** f(x) in double precision: the definition every backend must match. */
+    /**
+     * f(x) in double precision: the definition every backend must match.
+     *
+     * @param x     the input
+     * @param alpha the function's parameter, if any
+     * @return f(x)
+     */
     public double apply(double x, double alpha) {
         return switch (this) {
             case NEG -> -x;
@@ -33,7 +39,13 @@ public enum UnaryOp {
         };
     }
 
-    /** f'(x) in double precision; 0 at kinks as PyTorch does. */
+    /**
+     * f'(x) in double precision; 0 at kinks as PyTorch does.
+     *
+     * @param x     the input
+     * @param alpha the function's parameter, if any
+     * @return f'(x)
+     */
     public double derivative(double x, double alpha) {
         return switch (this) {
             case NEG -> -1.0;

@@ -13,9 +13,17 @@ import java.util.Arrays;
 public final class FeatureScaling implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Per-feature minimum of the training data. */
     private final double[] min;
+    /** Per-feature maximum of the training data. */
     private final double[] max;
 
+    /**
+     * Scaling from each feature's training range [min, max] to [0, 1].
+     *
+     * @param min per-feature minimum
+     * @param max per-feature maximum, at least the minimum
+     */
     public FeatureScaling(double[] min, double[] max) {
         if (min == null || max == null || min.length != max.length || min.length == 0) {
             throw new IllegalArgumentException("feature scaling needs min and max arrays of one equal, non-zero length, got "
@@ -30,7 +38,13 @@ public final class FeatureScaling implements Serializable {
         this.max = max.clone();
     }
 
-    /** The per-feature range of {@code rows} (each of {@code features} values). */
+    /**
+     * The per-feature range of {@code rows} (each of {@code features} values).
+     *
+     * @param rows     the rows of raw features
+     * @param features the number of features per row
+     * @return the scaling
+     */
     public static FeatureScaling fit(double[][] rows, int features) {
         if (rows.length == 0) throw new IllegalArgumentException("cannot fit a feature scaling to zero examples");
         double[] lo = new double[features], hi = new double[features];
@@ -47,25 +61,38 @@ public final class FeatureScaling implements Serializable {
         return new FeatureScaling(lo, hi);
     }
 
+    /** {@return the number of features} */
     public int features() {
         return min.length;
     }
 
+    /** {@return the per-feature minima (a copy)} */
     public double[] min() {
         return min.clone();
     }
 
+    /** {@return the per-feature maxima (a copy)} */
     public double[] max() {
         return max.clone();
     }
 
-    /** Multiplier of feature j: 1 / range, or 0 for a constant feature. */
+    /**
+     * Multiplier of feature j: 1 / range, or 0 for a constant feature.
+     *
+     * @param j the feature's index
+     * @return the multiplier
+     */
     public double scale(int j) {
         double r = max[j] - min[j];
         return r > 0 ? 1 / r : 0;
     }
 
-    /** Raw features → the model's [0,1] space, as floats. */
+    /**
+     * Raw features → the model's [0,1] space, as floats.
+     *
+     * @param raw the raw features
+     * @return the scaled features
+     */
     public float[] apply(double[] raw) {
         if (raw.length != min.length) throw new IllegalArgumentException("expected " + min.length + " features, got " + raw.length);
         float[] out = new float[raw.length];

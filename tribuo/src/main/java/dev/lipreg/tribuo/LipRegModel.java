@@ -41,8 +41,11 @@ public final class LipRegModel extends Model<Label> implements ONNXExportable {
     /** The version of this model's protobuf form. */
     public static final int CURRENT_VERSION = 0;
 
+    /** The training data's feature scaling to [0,1]. */
     private final FeatureScaling scaling;
+    /** The network's spec and weights. */
     private final NetworkState network;
+    /** The backend the network runs on after deserialization. */
     private final String backendName;
     private transient Backend backend;
 
@@ -60,12 +63,16 @@ public final class LipRegModel extends Model<Label> implements ONNXExportable {
         this.backendName = backendName;
     }
 
-    /** The map from raw features to the [0,1] space the network (and the attacks) work in. */
+    /** {@return the map from raw features to the [0,1] space the network (and the attacks) work in} */
     public FeatureScaling featureScaling() {
         return scaling;
     }
 
-    /** The network's spec as JSON, e.g. for {@code lipreg} tools. */
+    /**
+     * The network's spec as JSON, e.g. for {@code lipreg} tools.
+     *
+     * @return the spec's JSON
+     */
     public String modelSpecJson() {
         return network.specJson();
     }
@@ -84,7 +91,12 @@ public final class LipRegModel extends Model<Label> implements ONNXExportable {
         return backend;
     }
 
-    /** {@code example}'s features in the network's [0,1] space. */
+    /**
+     * {@code example}'s features in the network's [0,1] space.
+     *
+     * @param example an example with this model's features
+     * @return the features, scaled and clipped as in training
+     */
     public float[] toFeatureSpace(Example<Label> example) {
         return scaling.apply(DenseFeatures.forPrediction(example, featureIDMap).values());
     }
@@ -162,7 +174,15 @@ public final class LipRegModel extends Model<Label> implements ONNXExportable {
         return LipRegModelProtos.serialize(this, createDataCarrier());
     }
 
-    /** Tribuo's protobuf entry point (found by reflection from {@link Model#deserialize}). */
+    /**
+     * Tribuo's protobuf entry point (found by reflection from {@link Model#deserialize}).
+     *
+     * @param version   the serialized version
+     * @param className the class name Tribuo recorded
+     * @param message   the serialized model
+     * @return the model
+     * @throws com.google.protobuf.InvalidProtocolBufferException when {@code message} is not a LipReg model
+     */
     public static LipRegModel deserializeFromProto(int version, String className, com.google.protobuf.Any message)
             throws com.google.protobuf.InvalidProtocolBufferException {
         return LipRegModelProtos.deserialize(version, className, message);

@@ -62,7 +62,14 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
     private static final Logger LOG = Logger.getLogger(LipRegTrainer.class.getName());
 
     /** The optimizers LipReg offers. */
-    public enum OptimizerKind { SGD, ADAM, ADAMW }
+    public enum OptimizerKind {
+        /** SGD with momentum. */
+        SGD,
+        /** Adam. */
+        ADAM,
+        /** AdamW: Adam with decoupled weight decay. */
+        ADAMW
+    }
 
     @Config(description = "Hidden layer widths of the MLP (ignored when modelSpec is set).")
     private int[] hiddenSizes = {64, 64};
@@ -110,6 +117,11 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
     private LipRegTrainer() {
     }
 
+    /**
+     * A builder with the defaults of the {@link Config} fields.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -228,7 +240,11 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
         return new ModelSpec("mlp", new int[]{1, 1, features}, classes, layers);
     }
 
-    /** Cross-entropy plus the configured penalties. */
+    /**
+     * Cross-entropy plus the configured penalties.
+     *
+     * @return the objective this trainer minimizes
+     */
     public RobustObjective objective() {
         List<GradientPenalty> penalties = new ArrayList<>();
         if (lipschitz > 0) penalties.add(GradientPenalty.lipschitz(lipschitz));
@@ -304,51 +320,110 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
     public static final class Builder {
         private final LipRegTrainer t = new LipRegTrainer();
 
+        /** A builder with the defaults; {@link LipRegTrainer#builder()} is the usual way to get one. */
+        public Builder() {
+        }
+
+        /**
+         * Hidden layer widths of the MLP (ignored when a model spec is set).
+         *
+         * @param sizes the widths, in order
+         * @return this builder
+         */
         public Builder hiddenSizes(int... sizes) {
             t.hiddenSizes = sizes == null ? null : sizes.clone();
             return this;
         }
 
+        /**
+         * The MLP's hidden activation.
+         *
+         * @param name relu, leaky_relu, elu, softplus, tanh or sigmoid
+         * @return this builder
+         */
         public Builder activation(String name) {
             t.activation = name;
             return this;
         }
 
-        /** A LipReg model spec (JSON) with input [1, 1, features]; replaces the MLP. */
+        /**
+         * A LipReg model spec (JSON) with input [1, 1, features]; replaces the MLP.
+         *
+         * @param json the spec
+         * @return this builder
+         */
         public Builder modelSpec(String json) {
             t.modelSpec = json;
             return this;
         }
 
+        /**
+         * Lipschitz penalty weight λ on max_i ‖∇ₓℓ_i‖₂ (0 = off).
+         *
+         * @param lambda the weight
+         * @return this builder
+         */
         public Builder lipschitz(double lambda) {
             t.lipschitz = lambda;
             return this;
         }
 
-        /** TV weight ε with the dual of {@code attackNorm} (LINF → ℓ1). */
+        /**
+         * TV weight ε with the dual of {@code attackNorm} (LINF → ℓ1).
+         *
+         * @param epsilon    the weight
+         * @param attackNorm L2 or LINF
+         * @return this builder
+         */
         public Builder totalVariation(double epsilon, Norm attackNorm) {
             t.totalVariation = epsilon;
             t.attackNorm = attackNorm;
             return this;
         }
 
+        /**
+         * Squared penalty weight λ on ½ mean_i ‖∇ₓℓ_i‖*², with the dual of {@code attackNorm}.
+         *
+         * @param lambda     the weight
+         * @param attackNorm L2 or LINF
+         * @return this builder
+         */
         public Builder squared(double lambda, Norm attackNorm) {
             t.squared = lambda;
             t.attackNorm = attackNorm;
             return this;
         }
 
+        /**
+         * Estimates the penalized gradient norms by finite differences of step {@code h} instead of double backprop.
+         *
+         * @param h the step
+         * @return this builder
+         */
         public Builder finiteDifference(double h) {
             t.finiteDifference = true;
             t.finiteDifferenceStep = h;
             return this;
         }
 
+        /**
+         * Penalizes the gradient of the logit margin instead of the loss.
+         *
+         * @param on whether to
+         * @return this builder
+         */
         public Builder penalizeMargin(boolean on) {
             t.penalizeMargin = on;
             return this;
         }
 
+        /**
+         * SGD with momentum.
+         *
+         * @param lr       the learning rate
+         * @param momentum the momentum
+         * @return this builder
+         */
         public Builder sgd(double lr, double momentum) {
             t.optimizer = OptimizerKind.SGD;
             t.learningRate = lr;
@@ -356,12 +431,25 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
             return this;
         }
 
+        /**
+         * Adam.
+         *
+         * @param lr the learning rate
+         * @return this builder
+         */
         public Builder adam(double lr) {
             t.optimizer = OptimizerKind.ADAM;
             t.learningRate = lr;
             return this;
         }
 
+        /**
+         * AdamW (decoupled weight decay).
+         *
+         * @param lr          the learning rate
+         * @param weightDecay the decoupled weight decay
+         * @return this builder
+         */
         public Builder adamW(double lr, double weightDecay) {
             t.optimizer = OptimizerKind.ADAMW;
             t.learningRate = lr;
@@ -369,37 +457,77 @@ public final class LipRegTrainer implements org.tribuo.Trainer<Label> {
             return this;
         }
 
+        /**
+         * Weight decay (L2 for SGD and Adam, decoupled for AdamW).
+         *
+         * @param w the decay
+         * @return this builder
+         */
         public Builder weightDecay(double w) {
             t.weightDecay = w;
             return this;
         }
 
+        /**
+         * Anneals the learning rate to 0 with a cosine schedule instead of keeping it constant.
+         *
+         * @param on whether to
+         * @return this builder
+         */
         public Builder cosineSchedule(boolean on) {
             t.cosineSchedule = on;
             return this;
         }
 
+        /**
+         * The number of passes over the training data.
+         *
+         * @param n the epochs
+         * @return this builder
+         */
         public Builder epochs(int n) {
             t.epochs = n;
             return this;
         }
 
+        /**
+         * The minibatch size.
+         *
+         * @param n examples per batch
+         * @return this builder
+         */
         public Builder batchSize(int n) {
             t.batchSize = n;
             return this;
         }
 
+        /**
+         * The seed of initialization and shuffling.
+         *
+         * @param s the seed
+         * @return this builder
+         */
         public Builder seed(long s) {
             t.seed = s;
             return this;
         }
 
+        /**
+         * The LipReg backend.
+         *
+         * @param name auto (oneDNN when it loads), dnnl or reference
+         * @return this builder
+         */
         public Builder backend(String name) {
             t.backend = name;
             return this;
         }
 
-        /** Validates every setting (one-line message naming the bad one) and returns a new trainer; the builder stays reusable. */
+        /**
+         * Validates every setting (one-line message naming the bad one) and returns a new trainer; the builder stays reusable.
+         *
+         * @return the trainer
+         */
         public LipRegTrainer build() {
             LipRegTrainer out = t.copy();
             out.postConfig();

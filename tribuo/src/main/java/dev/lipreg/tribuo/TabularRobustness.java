@@ -44,6 +44,7 @@ public final class TabularRobustness {
      * @param batchSize    examples per batch
      */
     public record Settings(double[] linfEpsilons, double[] l2Epsilons, int pgdSteps, int restarts, long seed, int batchSize) {
+        /** Checks every setting; one-line messages name the bad one. */
         public Settings {
             linfEpsilons = checked(linfEpsilons, "linfEpsilons");
             l2Epsilons = checked(l2Epsilons, "l2Epsilons");
@@ -52,7 +53,11 @@ public final class TabularRobustness {
             if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
 
-        /** ℓ∞ ε ∈ {0.02, 0.05, 0.1}, ℓ2 ε ∈ {0.1, 0.25, 0.5}, PGD-20, one restart, seed 0, batches of 256. */
+        /**
+         * ℓ∞ ε ∈ {0.02, 0.05, 0.1}, ℓ2 ε ∈ {0.1, 0.25, 0.5}, PGD-20, one restart, seed 0, batches of 256.
+         *
+         * @return the default settings
+         */
         public static Settings defaults() {
             return new Settings(new double[]{0.02, 0.05, 0.1}, new double[]{0.1, 0.25, 0.5}, 20, 1, 0, 256);
         }
@@ -65,11 +70,13 @@ public final class TabularRobustness {
             return eps.clone();
         }
 
+        /** {@return the ℓ∞ budgets (a copy)} */
         @Override
         public double[] linfEpsilons() {
             return linfEpsilons.clone();
         }
 
+        /** {@return the ℓ2 budgets (a copy)} */
         @Override
         public double[] l2Epsilons() {
             return l2Epsilons.clone();
@@ -81,6 +88,11 @@ public final class TabularRobustness {
      * {@code TransformTrainer} wraps: then the data pass through the model's
      * Tribuo transformations (e.g. feature scaling) first, and the attacks act
      * on the transformed features.
+     *
+     * @param model    the model to attack
+     * @param data     the test examples
+     * @param settings the budgets and attack settings
+     * @return the report
      */
     public static TabularRobustnessReport evaluate(Model<Label> model, Dataset<Label> data, Settings settings) {
         Model<Label> inner = model instanceof TransformedModel<Label> t ? t.getInnerModel() : model;
@@ -96,6 +108,12 @@ public final class TabularRobustness {
      * a {@link LipRegModel}, one of Tribuo's linear SGD models, or either wrapped
      * by Tribuo's {@code TransformTrainer} (attacked after its transformations).
      * The reported accuracy is Tribuo's, of {@code model} on {@code data} as given.
+     *
+     * @param model    the model to attack
+     * @param data     the test examples
+     * @param space    the feature space the attacks work in
+     * @param settings the budgets and attack settings
+     * @return the report
      */
     public static TabularRobustnessReport evaluate(Model<Label> model, Dataset<Label> data, FeatureSpace space, Settings settings) {
         if (model == null) throw new IllegalArgumentException("model must not be null");

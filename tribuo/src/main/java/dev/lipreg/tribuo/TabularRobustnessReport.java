@@ -13,12 +13,21 @@ import java.util.Locale;
  * @param maxGradL2      max of ‖∇ₓℓ‖₂: the empirical Lipschitz estimate the paper penalizes
  * @param meanGradL1     mean of ‖∇ₓℓ‖₁ (the TV term for ℓ∞ attacks)
  * @param maxGradL1      max of ‖∇ₓℓ‖₁
+ * @param model          the model's name
+ * @param examples       the number of test examples
+ * @param linfEpsilons   the ℓ∞ budgets
+ * @param l2Epsilons     the ℓ2 budgets
  */
 public record TabularRobustnessReport(String model, int examples, double tribuoAccuracy, double cleanError,
                                       double[] linfEpsilons, double[] linfErrors, double[] l2Epsilons, double[] l2Errors,
                                       double meanGradL2, double maxGradL2, double meanGradL1, double maxGradL1) {
 
-    /** A Markdown table comparing reports (one column per report). */
+    /**
+     * A Markdown table comparing reports (one column per report).
+     *
+     * @param reports the reports, one column each
+     * @return the table
+     */
     public static String markdown(TabularRobustnessReport... reports) {
         StringBuilder sb = new StringBuilder("| |");
         for (TabularRobustnessReport r : reports) sb.append(' ').append(r.model()).append(" |");

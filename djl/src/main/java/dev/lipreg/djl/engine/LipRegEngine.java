@@ -14,6 +14,7 @@ import ai.djl.ndarray.NDManager;
  * engine does.
  */
 public final class LipRegEngine extends Engine {
+    /** The engine's name, as {@code Engine.getEngine("LipReg")} and {@code Criteria.optEngine} take it. */
     public static final String ENGINE_NAME = "LipReg";
     static final int RANK = 20;
 

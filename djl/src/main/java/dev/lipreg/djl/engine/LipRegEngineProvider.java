@@ -5,6 +5,9 @@ import ai.djl.engine.EngineProvider;
 
 /** Registers {@link LipRegEngine} with DJL (META-INF/services/ai.djl.engine.EngineProvider). */
 public final class LipRegEngineProvider implements EngineProvider {
+    /** The provider DJL's ServiceLoader instantiates. */
+    public LipRegEngineProvider() {
+    }
 
     @Override
     public String getEngineName() {

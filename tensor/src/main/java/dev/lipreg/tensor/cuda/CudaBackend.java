@@ -117,6 +117,7 @@ public final class CudaBackend extends KernelBackend implements AutoCloseable {
      * The JVM-wide CUDA backend on the current device, started on first call.
      *
      * @throws NativeUnavailableException without a usable GPU; the message carries the probe's reason
+     * @return the backend
      */
     public static CudaBackend instance() {
         if (Shared.FAILURE != null) {
@@ -126,12 +127,12 @@ public final class CudaBackend extends KernelBackend implements AutoCloseable {
         return Shared.INSTANCE;
     }
 
-    /** A backend with its own stream, allocator, kernels and handles, released by {@link #close()}. */
+    /** {@return a backend with its own stream, allocator, kernels and handles, released by {@link #close()}} */
     public static CudaBackend create() {
         return open(false);
     }
 
-    /** Whether a GPU and the CUDA libraries are usable here, and why not; never throws. */
+    /** {@return whether a GPU and the CUDA libraries are usable here, and why not; never throws} */
     public static Availability availability() {
         CudaInfo info = Cuda.probe();
         if (!info.available()) return new Availability(false, info.reason());
@@ -175,17 +176,25 @@ public final class CudaBackend extends KernelBackend implements AutoCloseable {
         rt.synchronize();
     }
 
-    /** Device bytes held by this backend's allocator (in use plus cached). */
+    /**
+     * Device bytes held by this backend's allocator (in use plus cached).
+     *
+     * @return the bytes
+     */
     public long reservedBytes() {
         return alloc.reservedBytes();
     }
 
-    /** Device bytes held by tensors of open scopes. */
+    /**
+     * Device bytes held by tensors of open scopes.
+     *
+     * @return the bytes
+     */
     public long inUseBytes() {
         return alloc.inUseBytes();
     }
 
-    /** Number of the backend's own kernels launched so far (cuBLAS and cuDNN calls not counted). */
+    /** {@return number of the backend's own kernels launched so far (cuBLAS and cuDNN calls not counted)} */
     public synchronized long kernelLaunches() {
         return launcher.launches;
     }

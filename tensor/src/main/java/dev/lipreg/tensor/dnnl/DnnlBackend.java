@@ -107,6 +107,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
      * The JVM-wide oneDNN backend, loading oneDNN on first call.
      *
      * @throws NativeUnavailableException when oneDNN cannot be loaded; the message says why and what to do
+     * @return the backend
      */
     public static DnnlBackend instance() {
         if (Shared.FAILURE != null) {
@@ -115,12 +116,12 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
         return Shared.INSTANCE;
     }
 
-    /** A backend with its own engine, stream and primitive cache, released by {@link #close()}. */
+    /** {@return a backend with its own engine, stream and primitive cache, released by {@link #close()}} */
     public static DnnlBackend create() {
         return new DnnlBackend(false);
     }
 
-    /** Whether oneDNN can be loaded here, and why not; never throws. */
+    /** {@return whether oneDNN can be loaded here, and why not; never throws} */
     public static Availability availability() {
         Availability a = Dnnl.availability();
         if (!a.available()) return a;
@@ -139,7 +140,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
         else ctx.close();
     }
 
-    /** Number of cached primitives (for tests and diagnostics). */
+    /** {@return number of cached primitives (for tests and diagnostics)} */
     public synchronized int cachedPrimitives() {
         return ctx.cache.size();
     }

@@ -11,6 +11,12 @@ import java.nio.file.Path;
  */
 public final class CheckpointFormatException extends BadInputFileException {
 
+    /**
+     * A problem with {@code file}.
+     *
+     * @param file    the file
+     * @param problem what is wrong
+     */
     public CheckpointFormatException(Path file, String problem) {
         super(file, "bad safetensors file " + file + ": " + problem);
     }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Shape;
 
 import java.io.IOException;
@@ -31,12 +30,11 @@ import java.util.Map;
  * Reads and validates the header of a safetensors file without touching the
  * data buffer. The rules follow the reference reader (huggingface/safetensors
  * {@code SafeTensors::read_metadata} and {@code Metadata::validate}), plus the
- * limits of LipReg's tensors (four dtypes, dimensions that fit an int).
+ * limits of LipReg's tensors (the dtypes of {@link FileDType}, dimensions that fit an int).
  */
 final class HeaderParser {
     /** The reference implementation's MAX_HEADER_SIZE. */
     static final int MAX_HEADER_BYTES = 100_000_000;
-    private static final String SUPPORTED = "F32, F64, I32, I64";
     private static final String ENTRY_FORM = "{\"dtype\": ..., \"shape\": [...], \"data_offsets\": [begin, end]}";
 
     // Immutable once built, so sharing it is safe. Duplicate keys would make the header ambiguous;
@@ -130,7 +128,7 @@ final class HeaderParser {
         if (!node.isObject()) {
             throw fail("entry '" + name + "' must be a tensor object " + ENTRY_FORM + ", found " + node);
         }
-        DType dtype = dtype(name, field(name, node, "dtype"));
+        FileDType dtype = dtype(name, field(name, node, "dtype"));
         int[] dims = dims(name, field(name, node, "shape"));
         JsonNode offsets = field(name, node, "data_offsets");
         if (!offsets.isArray() || offsets.size() != 2) {
@@ -151,9 +149,9 @@ final class HeaderParser {
         }
         if (end - begin != bytes) {
             throw fail("tensor '" + name + "': data_offsets [" + begin + ", " + end + "] span " + (end - begin)
-                    + " bytes, but " + dtype.safetensorsName() + Arrays.toString(dims) + " needs " + bytes);
+                    + " bytes, but " + dtype.name() + Arrays.toString(dims) + " needs " + bytes);
         }
-        return new TensorInfo(name, dtype, Shape.of(dims), begin, end);
+        return new TensorInfo(name, dtype.loadsAs(), Shape.of(dims), begin, end, dtype.name());
     }
 
     private JsonNode field(String name, JsonNode node, String key) {
@@ -162,13 +160,12 @@ final class HeaderParser {
         return v;
     }
 
-    private DType dtype(String name, JsonNode node) {
+    private FileDType dtype(String name, JsonNode node) {
         if (!node.isTextual()) throw fail("tensor '" + name + "': dtype must be a string, found " + node);
-        for (DType d : DType.values()) {
-            if (d.safetensorsName().equals(node.textValue())) return d;
-        }
+        FileDType d = FileDType.of(node.textValue());
+        if (d != null) return d;
         throw fail("tensor '" + name + "' has dtype " + node.textValue() + ", which LipReg does not load (supported: "
-                + SUPPORTED + ")");
+                + FileDType.NAMES + ")");
     }
 
     private int[] dims(String name, JsonNode node) {

@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
  */
 public record MemoryBudget(String property, String env, LongSupplier fallback) {
 
-    /** The budget in bytes; a setting that is not a positive byte count is an IllegalArgumentException naming it. */
+    /** {@return the budget in bytes; a setting that is not a positive byte count is an IllegalArgumentException naming it} */
     public long bytes() {
         String v = System.getProperty(property);
         String source = "-D" + property;
@@ -30,12 +30,23 @@ public record MemoryBudget(String property, String env, LongSupplier fallback) {
         return parsed;
     }
 
-    /** "raise it with -Dproperty=BYTES or ENV=BYTES". */
+    /**
+     * "raise it with -Dproperty=BYTES or ENV=BYTES".
+     *
+     * @return the hint
+     */
     public String howToRaise() {
         return "raise it with -D" + property + "=BYTES or " + env + "=BYTES";
     }
 
-    /** {@code a * b + c}, saturating at Long.MAX_VALUE (over any budget) instead of overflowing. */
+    /**
+     * {@code a * b + c}, saturating at Long.MAX_VALUE (over any budget) instead of overflowing.
+     *
+     * @param a a factor
+     * @param b the other factor
+     * @param c the addend
+     * @return the result
+     */
     public static long product(long a, long b, long c) {
         try {
             return Math.addExact(Math.multiplyExact(a, b), c);
@@ -44,7 +55,12 @@ public record MemoryBudget(String property, String env, LongSupplier fallback) {
         }
     }
 
-    /** A byte count for messages: "512 bytes", "95.4 MiB (100000000 bytes)", "12.0 GiB (12884901888 bytes)". */
+    /**
+     * A byte count for messages: "512 bytes", "95.4 MiB (100000000 bytes)", "12.0 GiB (12884901888 bytes)".
+     *
+     * @param bytes the count
+     * @return the text
+     */
     public static String human(long bytes) {
         if (bytes == Long.MAX_VALUE) return "more than 2^63 bytes";
         if (bytes < 1L << 20) return bytes + " bytes";

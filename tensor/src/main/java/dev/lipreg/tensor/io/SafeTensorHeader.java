@@ -11,19 +11,33 @@ import java.util.NoSuchElementException;
  * absent, in file order) and its tensors sorted by data offset. The data buffer
  * starts at byte {@link #dataStart()} of the file and is {@link #dataLength()}
  * bytes long.
+ *
+ * @param metadata  the metadata strings
+ * @param tensors   the tensor entries, by data offset
+ * @param dataStart the file offset of the data buffer
  */
 public record SafeTensorHeader(Map<String, String> metadata, List<TensorInfo> tensors, long dataStart) {
+    /** Copies the map and list (unmodifiable). */
     public SafeTensorHeader {
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         tensors = List.copyOf(tensors);
     }
 
-    /** Bytes of tensor data: the end offset of the last tensor. */
+    /**
+     * Bytes of tensor data: the end offset of the last tensor.
+     *
+     * @return the length
+     */
     public long dataLength() {
         return tensors.isEmpty() ? 0 : tensors.getLast().end();
     }
 
-    /** The entry named {@code name}. */
+    /**
+     * The entry named {@code name}.
+     *
+     * @param name the entry's name
+     * @return the entry
+     */
     public TensorInfo tensor(String name) {
         for (TensorInfo t : tensors) {
             if (t.name().equals(name)) return t;
@@ -31,6 +45,7 @@ public record SafeTensorHeader(Map<String, String> metadata, List<TensorInfo> te
         throw new NoSuchElementException("no tensor '" + name + "' in header; it has " + names());
     }
 
+    /** {@return the tensors' names, by data offset} */
     public List<String> names() {
         return tensors.stream().map(TensorInfo::name).toList();
     }

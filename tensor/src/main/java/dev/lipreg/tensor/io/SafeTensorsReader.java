@@ -1,6 +1,7 @@
 package dev.lipreg.tensor.io;
 
 import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Tensor;
 
@@ -8,7 +9,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,7 +20,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Loads a safetensors file: validates the header against the file size, reads
+ * Loads a safetensors file, converting F16/BF16 to float32 and F64 to float32 on backends
+ * without float64 (see {@link FileDType}): validates the header against the file size, reads
  * the whole data buffer into a temporary off-heap segment, and only then creates
  * tensors. So a malformed or truncated file allocates no tensor, and a file that
  * changes size while being read is caught as truncated rather than as a crash
@@ -47,13 +51,16 @@ final class SafeTensorsReader {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              Arena staging = Arena.ofConfined()) {
             SafeTensorHeader header = HeaderParser.parse(file, channel);
+            long converted = 0;
             for (TensorInfo t : header.tensors()) {
-                if (!backend.supports(t.dtype())) {
+                DType target = target(t, backend);
+                if (!backend.supports(target)) {
                     throw new IllegalArgumentException("cannot load " + file + ": tensor '" + t.name() + "' is "
                             + t.dtype() + ", which backend '" + backend.name() + "' does not support");
                 }
+                if (t.stored() != FileDType.of(target)) converted += t.shape().size() * target.byteSize();
             }
-            TensorBudget.check(file, header.dataLength());
+            TensorBudget.check(file, header.dataLength() + converted);
             MemorySegment data;
             try {
                 data = staging.allocate(header.dataLength(), 64);
@@ -66,13 +73,34 @@ final class SafeTensorsReader {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (TensorInfo t : header.tensors()) {
                 MemorySegment bytes = data.asSlice(t.begin(), t.byteSize());
-                LittleEndian.toNativeInPlace(t.dtype(), bytes);
-                tensors.put(t.name(), backend.fromHost(bytes, t.shape(), t.dtype()));
+                DType target = target(t, backend);
+                if (t.stored() == FileDType.of(target)) {
+                    LittleEndian.toNativeInPlace(target, bytes);
+                } else {
+                    MemorySegment floats = staging.allocate(t.shape().size() * target.byteSize(), 64);
+                    long beyond = t.stored().toFloat32(bytes, floats);
+                    if (beyond >= 0) {
+                        throw new IllegalArgumentException("cannot load " + file + ": tensor '" + t.name() + "' is F64 and holds "
+                                + bytes.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), beyond)
+                                + " at element " + beyond + ", beyond float32's range (±" + Float.MAX_VALUE + "), which backend '"
+                                + backend.name() + "' computes in");
+                    }
+                    bytes = floats;
+                }
+                tensors.put(t.name(), backend.fromHost(bytes, t.shape(), target));
             }
             return new SafeTensorFile(tensors, header.metadata());
         } catch (IOException e) {
             throw unreadable(file, e);
         }
+    }
+
+    /**
+     * The dtype {@code t} becomes on {@code backend}: its own, except that half-precision types widen to
+     * float32 and F64 is rounded to float32 where the backend has no float64.
+     */
+    private static DType target(TensorInfo t, Backend backend) {
+        return t.dtype() == DType.FLOAT64 && !backend.supports(DType.FLOAT64) ? DType.FLOAT32 : t.dtype();
     }
 
     private static void readFully(Path file, FileChannel channel, MemorySegment into, long position) throws IOException {

@@ -24,6 +24,7 @@ import java.util.List;
  * its ops run concurrently.
  */
 public final class ReferenceBackend extends HostBackend {
+    /** The JVM's one reference backend. */
     public static final ReferenceBackend INSTANCE = new ReferenceBackend();
 
     private ReferenceBackend() {
