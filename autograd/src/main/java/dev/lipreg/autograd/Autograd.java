@@ -49,6 +49,8 @@ public final class Autograd {
         Set<Variable> relevant = relevant(order, wanted);
 
         Map<Variable, Variable> grads = new IdentityHashMap<>();
+        boolean unrecorded = !createGraph && Scope.isActive();
+        OwnedGradients owned = unrecorded ? new OwnedGradients(Scope.current()) : null;
         try (GradMode.Restore ignored = GradMode.set(createGraph)) {
             for (int k = 0; k < outputs.size(); k++) {
                 Variable out = outputs.get(k);
@@ -58,10 +60,11 @@ public final class Autograd {
                         throw new IllegalArgumentException("grad: output " + out.shape() + " is not a scalar; pass gradOutputs");
                     }
                     seed = Variable.constant(out.backend().full(out.shape(), out.dtype(), 1));
+                    if (owned != null) owned.adopt(seed.value());
                 } else if (!seed.shape().equals(out.shape())) {
                     throw new IllegalArgumentException("grad: gradOutput " + seed.shape() + " does not match output " + out.shape());
                 }
-                accumulate(grads, out, seed);
+                accumulate(grads, out, seed, owned);
             }
             for (int i = order.size() - 1; i >= 0; i--) {
                 Variable v = order.get(i);
@@ -71,17 +74,24 @@ public final class Autograd {
                 Variable[] ins = node.inputs();
                 boolean[] needed = new boolean[ins.length];
                 for (int j = 0; j < ins.length; j++) needed[j] = ins[j].requiresGrad() && relevant.contains(ins[j]);
-                Variable[] gin = createGraph || !Scope.isActive() ? node.rule().apply(v, g, needed) : applyUnrecorded(node, v, g, needed);
+                Variable[] gin = unrecorded ? applyUnrecorded(node, v, g, needed, owned) : node.rule().apply(v, g, needed);
                 for (int j = 0; j < ins.length; j++) {
                     if (needed[j] && gin[j] != null) {
                         if (!gin[j].shape().equals(ins[j].shape())) {
                             throw new IllegalStateException("backward of " + node.name() + " gave gradient " + gin[j].shape()
                                     + " for input " + ins[j].shape());
                         }
-                        accumulate(grads, ins[j], gin[j]);
+                        accumulate(grads, ins[j], gin[j], owned);
                     }
                 }
-                if (!wanted.contains(v)) grads.remove(v); // free the map entry early; the graph holds what it needs
+                if (!wanted.contains(v)) { // free the map entry early; the graph holds what it needs
+                    grads.remove(v);
+                    if (owned != null) owned.drop(g.value());
+                }
+                if (owned != null) {
+                    for (Variable x : gin) if (x != null) owned.discardIfUnheld(x.value()); // summed into another, or not needed
+                    owned.flush();
+                }
             }
         }
         List<Variable> result = new ArrayList<>(inputs.size());
@@ -94,20 +104,38 @@ public final class Autograd {
 
     /**
      * A rule run while nothing is recorded: its temporaries (masks, products, relayouts)
-     * are dead once it returns, so it runs in a scope of its own whose slabs the pool
-     * hands to the next rule, and only the gradients it returns are copied out into
-     * the caller's scope. Without this, every temporary of the final backward of a step
-     * stayed allocated until the step's scope closed: with double backprop the step's
-     * peak memory was the sum of all of them.
+     * are dead once it returns. On the host they are allocated in the caller's scope
+     * under a {@link Scope.Tracker} and released the moment the rule returns, all but
+     * the gradients it returns, which the pass then owns ({@link OwnedGradients}) and
+     * frees at their last use. Without this, every temporary and every intermediate
+     * gradient of the final backward of a step stayed allocated until the step's scope
+     * closed: with double backprop the step's peak memory was the sum of all of them.
+     * Other devices run the rule in a scope of its own and copy its gradients out.
      */
-    private static Variable[] applyUnrecorded(Node node, Variable v, Variable g, boolean[] needed) {
+    private static Variable[] applyUnrecorded(Node node, Variable v, Variable g, boolean[] needed, OwnedGradients owned) {
         Scope outer = Scope.current();
+        if (!g.value().device().isHost()) return applyInOwnScope(node, v, g, needed, outer, owned);
+        Scope.Tracker made = outer.track();
+        Variable[] gin = null;
+        List<Tensor> fresh = new ArrayList<>();
+        try {
+            gin = node.rule().apply(v, g, needed);
+            for (Variable x : gin) if (x != null && made.allocatedHere(x.value())) fresh.add(x.value());
+        } finally {
+            made.releaseAllBut(fresh);
+        }
+        for (Tensor t : fresh) owned.adopt(t);
+        return gin;
+    }
+
+    private static Variable[] applyInOwnScope(Node node, Variable v, Variable g, boolean[] needed, Scope outer, OwnedGradients owned) {
         try (Scope rule = Scope.open(outer.pool())) {
             Variable[] gin = node.rule().apply(v, g, needed);
             for (int j = 0; j < gin.length; j++) {
                 if (gin[j] == null || gin[j].value().scope() != rule) continue; // e.g. g passed through: already outside
                 Tensor t = gin[j].value();
                 gin[j] = Variable.constant(outer.run(() -> t.backend().copy(t)));
+                owned.adopt(gin[j].value());
             }
             return gin;
         }
@@ -128,9 +156,14 @@ public final class Autograd {
         for (int i = 0; i < leaves.size(); i++) leaves.get(i).accumulateGrad(g.get(i).value());
     }
 
-    private static void accumulate(Map<Variable, Variable> grads, Variable v, Variable g) {
+    private static void accumulate(Map<Variable, Variable> grads, Variable v, Variable g, OwnedGradients owned) {
         Variable prev = grads.get(v);
-        grads.put(v, prev == null ? g : Ops.add(prev, g));
+        Variable sum = prev == null ? g : Ops.add(prev, g);
+        grads.put(v, sum);
+        if (owned == null) return;
+        if (prev != null) owned.adopt(sum.value());
+        owned.hold(sum.value());
+        if (prev != null) owned.drop(prev.value());
     }
 
     /** Variables reachable from the outputs, inputs before the ops that consume them. */

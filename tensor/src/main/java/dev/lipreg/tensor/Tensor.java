@@ -16,6 +16,7 @@ public final class Tensor {
     private final Backend backend;
     private final MemorySegment data;
     private final Scope scope;
+    private boolean released;
 
     /** For backends: wraps memory the backend allocated in {@code scope}. */
     public Tensor(Backend backend, Shape shape, DType dtype, MemorySegment data, Scope scope) {
@@ -102,7 +103,12 @@ public final class Tensor {
     }
 
     public boolean isAlive() {
-        return scope.isOpen();
+        return scope.isOpen() && !released;
+    }
+
+    /** Its memory went back to the scope early ({@link Scope#release}). */
+    void markReleased() {
+        released = true;
     }
 
     /** The memory (host memory, or a device address for device backends); fails after the scope closed. */
@@ -111,6 +117,7 @@ public final class Tensor {
             throw new IllegalStateException("tensor " + dtype + shape + " used after its Scope closed; "
                     + "copy it to a longer-lived scope (Scope.run) or read it out (toFloatArray) before closing");
         }
+        if (released) throw new IllegalStateException("tensor " + dtype + shape + " used after its memory was released (Scope.release)");
         return data;
     }
 
