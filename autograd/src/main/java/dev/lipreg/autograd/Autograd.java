@@ -49,9 +49,11 @@ public final class Autograd {
         Set<Variable> relevant = relevant(order, wanted);
 
         Map<Variable, Variable> grads = new IdentityHashMap<>();
-        boolean unrecorded = !createGraph && Scope.isActive();
-        OwnedGradients owned = unrecorded ? new OwnedGradients(Scope.current()) : null;
+        PassMemory mem = Scope.isActive() && outputs.getFirst().value().device().isHost() ? new PassMemory(Scope.current()) : null;
+        boolean ownScopes = !createGraph && mem == null && Scope.isActive();
         try (GradMode.Restore ignored = GradMode.set(createGraph)) {
+            if (mem != null) mem.begin();
+            List<Variable> seeds = new ArrayList<>();
             for (int k = 0; k < outputs.size(); k++) {
                 Variable out = outputs.get(k);
                 Variable seed = gradOutputs == null ? null : gradOutputs.get(k);
@@ -60,12 +62,12 @@ public final class Autograd {
                         throw new IllegalArgumentException("grad: output " + out.shape() + " is not a scalar; pass gradOutputs");
                     }
                     seed = Variable.constant(out.backend().full(out.shape(), out.dtype(), 1));
-                    if (owned != null) owned.adopt(seed.value());
                 } else if (!seed.shape().equals(out.shape())) {
                     throw new IllegalArgumentException("grad: gradOutput " + seed.shape() + " does not match output " + out.shape());
                 }
-                accumulate(grads, out, seed, owned);
+                seeds.add(accumulate(grads, out, seed, mem));
             }
+            if (mem != null) mem.end(seeds);
             for (int i = order.size() - 1; i >= 0; i--) {
                 Variable v = order.get(i);
                 Node node = v.node();
@@ -74,25 +76,26 @@ public final class Autograd {
                 Variable[] ins = node.inputs();
                 boolean[] needed = new boolean[ins.length];
                 for (int j = 0; j < ins.length; j++) needed[j] = ins[j].requiresGrad() && relevant.contains(ins[j]);
-                Variable[] gin = unrecorded ? applyUnrecorded(node, v, g, needed, owned) : node.rule().apply(v, g, needed);
+                if (mem != null) mem.begin();
+                Variable[] gin = ownScopes ? applyInOwnScope(node, v, g, needed) : node.rule().apply(v, g, needed);
+                List<Variable> produced = new ArrayList<>(ins.length);
                 for (int j = 0; j < ins.length; j++) {
                     if (needed[j] && gin[j] != null) {
                         if (!gin[j].shape().equals(ins[j].shape())) {
                             throw new IllegalStateException("backward of " + node.name() + " gave gradient " + gin[j].shape()
                                     + " for input " + ins[j].shape());
                         }
-                        accumulate(grads, ins[j], gin[j], owned);
+                        produced.add(accumulate(grads, ins[j], gin[j], mem));
                     }
                 }
                 if (!wanted.contains(v)) { // free the map entry early; the graph holds what it needs
                     grads.remove(v);
-                    if (owned != null) owned.drop(g.value());
+                    if (mem != null) mem.drop(g);
                 }
-                if (owned != null) {
-                    for (Variable x : gin) if (x != null) owned.discardIfUnheld(x.value()); // summed into another, or not needed
-                    owned.flush();
-                }
+                if (mem != null) mem.end(produced);
             }
+        } finally {
+            if (mem != null) mem.abort();
         }
         List<Variable> result = new ArrayList<>(inputs.size());
         for (Variable in : inputs) {
@@ -103,39 +106,20 @@ public final class Autograd {
     }
 
     /**
-     * A rule run while nothing is recorded: its temporaries (masks, products, relayouts)
-     * are dead once it returns. On the host they are allocated in the caller's scope
-     * under a {@link Scope.Tracker} and released the moment the rule returns, all but
-     * the gradients it returns, which the pass then owns ({@link OwnedGradients}) and
-     * frees at their last use. Without this, every temporary and every intermediate
-     * gradient of the final backward of a step stayed allocated until the step's scope
-     * closed: with double backprop the step's peak memory was the sum of all of them.
-     * Other devices run the rule in a scope of its own and copy its gradients out.
+     * A rule run while nothing is recorded, on a device whose memory a {@link Scope}
+     * does not hand out block by block: its temporaries (masks, products, relayouts)
+     * are dead once it returns, so it runs in a scope of its own whose memory goes
+     * back to the pool at once, and only the gradients it returns are copied out
+     * into the caller's scope. On the host, {@link PassMemory} frees them instead.
      */
-    private static Variable[] applyUnrecorded(Node node, Variable v, Variable g, boolean[] needed, OwnedGradients owned) {
+    private static Variable[] applyInOwnScope(Node node, Variable v, Variable g, boolean[] needed) {
         Scope outer = Scope.current();
-        if (!g.value().device().isHost()) return applyInOwnScope(node, v, g, needed, outer, owned);
-        Scope.Tracker made = outer.track();
-        Variable[] gin = null;
-        List<Tensor> fresh = new ArrayList<>();
-        try {
-            gin = node.rule().apply(v, g, needed);
-            for (Variable x : gin) if (x != null && made.allocatedHere(x.value())) fresh.add(x.value());
-        } finally {
-            made.releaseAllBut(fresh);
-        }
-        for (Tensor t : fresh) owned.adopt(t);
-        return gin;
-    }
-
-    private static Variable[] applyInOwnScope(Node node, Variable v, Variable g, boolean[] needed, Scope outer, OwnedGradients owned) {
         try (Scope rule = Scope.open(outer.pool())) {
             Variable[] gin = node.rule().apply(v, g, needed);
             for (int j = 0; j < gin.length; j++) {
                 if (gin[j] == null || gin[j].value().scope() != rule) continue; // e.g. g passed through: already outside
                 Tensor t = gin[j].value();
                 gin[j] = Variable.constant(outer.run(() -> t.backend().copy(t)));
-                owned.adopt(gin[j].value());
             }
             return gin;
         }
@@ -156,14 +140,16 @@ public final class Autograd {
         for (int i = 0; i < leaves.size(); i++) leaves.get(i).accumulateGrad(g.get(i).value());
     }
 
-    private static void accumulate(Map<Variable, Variable> grads, Variable v, Variable g, OwnedGradients owned) {
+    /** Adds g into v's entry; returns the entry's new value. */
+    private static Variable accumulate(Map<Variable, Variable> grads, Variable v, Variable g, PassMemory mem) {
         Variable prev = grads.get(v);
         Variable sum = prev == null ? g : Ops.add(prev, g);
         grads.put(v, sum);
-        if (owned == null) return;
-        if (prev != null) owned.adopt(sum.value());
-        owned.hold(sum.value());
-        if (prev != null) owned.drop(prev.value());
+        if (mem != null) {
+            mem.hold(sum);
+            if (prev != null) mem.drop(prev);
+        }
+        return sum;
     }
 
     /** Variables reachable from the outputs, inputs before the ops that consume them. */

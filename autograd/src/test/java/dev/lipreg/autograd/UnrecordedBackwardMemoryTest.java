@@ -52,6 +52,29 @@ class UnrecordedBackwardMemoryTest {
     }
 
     @Test
+    void aRecordedPassFreesTheValuesNoRuleReads() {
+        try (MemoryPool pool = new MemoryPool(); Scope step = Scope.open(pool)) {
+            Variable x = Variable.leaf(Backends.reference().fromArray(input(), Shape.of(N)));
+            Variable loss = chain(x);
+            long before = step.liveBytes(), oneTensor = x.value().byteSize();
+            Variable gx = Autograd.grad(List.of(loss), List.of(x), null, true).getFirst();
+            long kept = step.liveBytes() - before;
+            // per tanh the rule g·(1 − y²) records y², 1 − y² and the product; the affine map's rule reads nothing,
+            // so y² is freed; 1 − y² (read by the product's rule) and the product (the next rule's g, read) stay,
+            // and the sum's broadcast gradient (the first g): 2·DEPTH + 1 instead of 3·DEPTH + 1
+            assertTrue(kept <= (2 * DEPTH + 1) * oneTensor + 64, "recorded pass kept " + (double) kept / oneTensor + " tensors the size of x");
+            // what stays is what the second pass reads: it runs, and gives what it gave before
+            Autograd.backward(Ops.sum(Ops.square(gx)));
+            float[] hv = x.grad().toFloatArray();
+            try (Scope again = Scope.open()) {
+                Variable x2 = Variable.leaf(Backends.reference().fromArray(input(), Shape.of(N)));
+                Variable g2 = Autograd.grad(List.of(chain(x2)), List.of(x2), null, true).getFirst();
+                assertArrayEquals(Autograd.grad(Ops.sum(Ops.square(g2)), x2, true).value().toFloatArray(), hv);
+            }
+        }
+    }
+
+    @Test
     void theGradientIsTheRecordedOnesValue() {
         try (Scope step = Scope.open()) {
             Variable x = Variable.leaf(Backends.reference().fromArray(input(), Shape.of(N)));

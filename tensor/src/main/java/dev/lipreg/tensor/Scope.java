@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -57,9 +58,8 @@ public final class Scope implements AutoCloseable {
     /** Free blocks: address → size, and size → addresses (best fit). */
     private final TreeMap<Long, Long> freeAt = new TreeMap<>();
     private final TreeMap<Long, ArrayDeque<Long>> freeBySize = new TreeMap<>();
-    /** Blocks handed out while a {@link Tracker} is open: address, size pairs. */
-    private final List<long[]> tracked = new ArrayList<>();
-    private int trackers;
+    /** The open trackers, each recording the blocks handed out while it is open. */
+    private final List<Tracker> trackers = new ArrayList<>();
 
     private Scope(MemoryPool pool) {
         this.pool = pool;
@@ -119,7 +119,7 @@ public final class Scope implements AutoCloseable {
         if (at < 0) at = bump(need);
         allocatedBytes += need;
         peakLiveBytes = Math.max(peakLiveBytes, allocatedBytes - releasedBytes);
-        if (trackers > 0) tracked.add(new long[]{at, need});
+        for (Tracker t : trackers) t.blocks.add(new long[]{at, need});
         return segmentAt(at, bytes);
     }
 
@@ -185,12 +185,28 @@ public final class Scope implements AutoCloseable {
      * left alone (false).
      */
     public boolean release(Tensor t) {
+        return release(List.of(t));
+    }
+
+    /**
+     * {@link #release(Tensor)} for tensors that share one block of memory (a tensor
+     * and its {@link Tensor#reshape views}): the block is freed once and every one
+     * of them fails from now on.
+     */
+    public boolean release(Collection<Tensor> views) {
         ensureOpen();
-        if (t.scope() != this) throw new IllegalArgumentException("release: tensor " + t.dtype() + t.shape() + " belongs to another scope");
-        if (!t.device().isHost()) return false;
-        MemorySegment data = t.data();
-        t.markReleased();
-        free(data.address(), MemoryPool.roundUp(Math.max(data.byteSize(), 1), ALIGN));
+        long at = -1, size = 0;
+        for (Tensor t : views) {
+            if (t.scope() != this) throw new IllegalArgumentException("release: tensor " + t.dtype() + t.shape() + " belongs to another scope");
+            if (!t.device().isHost()) return false;
+            MemorySegment data = t.data();
+            if (at >= 0 && data.address() != at) throw new IllegalArgumentException("release: the tensors do not share one block");
+            at = data.address();
+            size = Math.max(size, MemoryPool.roundUp(Math.max(data.byteSize(), 1), ALIGN));
+        }
+        if (at < 0) return false;
+        for (Tensor t : views) t.markReleased();
+        free(at, size);
         return true;
     }
 
@@ -208,6 +224,10 @@ public final class Scope implements AutoCloseable {
             throw new IllegalArgumentException("release: memory at 0x" + Long.toHexString(at) + " was not handed out yet");
         }
         releasedBytes += size;
+        for (Tracker t : trackers) { // an open tracker forgets the block: it may be handed out again
+            long freed = at;
+            t.blocks.removeIf(b -> b[0] == freed);
+        }
         if (below != null && below.getKey() >= base && below.getKey() + below.getValue() == at) { // merge with the free block below
             removeFree(below.getKey(), below.getValue());
             size += at - below.getKey();
@@ -233,25 +253,55 @@ public final class Scope implements AutoCloseable {
      */
     public Tracker track() {
         ensureOpen();
-        trackers++;
-        return new Tracker(tracked.size());
+        Tracker t = new Tracker();
+        trackers.add(t);
+        return t;
     }
 
     /** The blocks handed out since {@link #track()}; see there. */
     public final class Tracker {
-        private final int from;
+        /** Address, size pairs. */
+        private final List<long[]> blocks = new ArrayList<>();
         private boolean done;
 
-        private Tracker(int from) {
-            this.from = from;
+        private Tracker() {
         }
 
-        /** Whether {@code t}'s memory was handed out while this tracker was open. */
+        /** Whether {@code t}'s memory was handed out while this tracker was open (and not released since). */
         public boolean allocatedHere(Tensor t) {
             if (t.scope() != Scope.this || !t.device().isHost()) return false;
             long at = t.data().address();
-            for (int i = from; i < tracked.size(); i++) if (tracked.get(i)[0] == at) return true;
+            for (long[] b : blocks) if (b[0] == at) return true;
             return false;
+        }
+
+        /** The addresses of the blocks handed out while this tracker was open (and not released since). */
+        public Set<Long> addresses() {
+            Set<Long> s = new HashSet<>();
+            for (long[] b : blocks) s.add(b[0]);
+            return s;
+        }
+
+        /** Stops tracking and releases nothing. */
+        public void close() {
+            if (done) return;
+            done = true;
+            trackers.remove(this);
+        }
+
+        /**
+         * Releases every block handed out since this tracker opened (and not
+         * released since) whose address {@code dead} accepts, and stops tracking.
+         */
+        public void releaseWhere(LongPredicate dead) {
+            if (done) throw new IllegalStateException("tracker already closed");
+            ensureOpen();
+            close();
+            for (int i = blocks.size() - 1; i >= 0; i--) { // newest first: the bump region shrinks back
+                long[] b = blocks.get(i);
+                if (dead.test(b[0])) free(b[0], b[1]);
+            }
+            blocks.clear();
         }
 
         /**
@@ -259,22 +309,9 @@ public final class Scope implements AutoCloseable {
          * {@code keep} (views count as their block), and stops tracking.
          */
         public void releaseAllBut(Collection<Tensor> keep) {
-            if (done) throw new IllegalStateException("tracker already closed");
-            done = true;
-            ensureOpen();
             Set<Long> kept = new HashSet<>();
             for (Tensor t : keep) if (t != null && t.scope() == Scope.this && t.device().isHost()) kept.add(t.data().address());
-            List<long[]> mine = new ArrayList<>(tracked.subList(from, tracked.size()));
-            tracked.subList(from, tracked.size()).clear();
-            for (int i = mine.size() - 1; i >= 0; i--) { // newest first: the bump region shrinks back
-                long[] b = mine.get(i);
-                if (kept.contains(b[0])) {
-                    if (trackers > 1) tracked.add(b); // an enclosing tracker still sees it
-                } else {
-                    free(b[0], b[1]);
-                }
-            }
-            trackers--;
+            releaseWhere(at -> !kept.contains(at));
         }
     }
 
@@ -339,7 +376,7 @@ public final class Scope implements AutoCloseable {
         slabAt.clear();
         freeAt.clear();
         freeBySize.clear();
-        tracked.clear();
+        trackers.clear();
         current = null;
         if (failure != null) throw failure;
     }
