@@ -117,4 +117,25 @@ class ScopeFreeListTest {
             assertThrows(IllegalStateException.class, () -> t.releaseAllBut(List.of()));
         }
     }
+
+    @Test
+    void slabsTooSmallForARequestGoBackInsteadOfGrowingThePool() {
+        try (MemoryPool pool = new MemoryPool()) {
+            try (Scope s = Scope.open(pool)) {
+                filled(1);
+                try (Scope t = Scope.open(pool)) {
+                    filled(1); // a slab each
+                }
+            }
+            assertEquals(2 * MemoryPool.SLAB_BYTES, pool.reservedBytes());
+            try (Scope s = Scope.open(pool)) {
+                REF.full(Shape.of((int) (MemoryPool.SLAB_BYTES / 4)), DType.FLOAT64, 0); // 2 slabs' worth: neither fits
+            }
+            assertEquals(2 * MemoryPool.SLAB_BYTES, pool.reservedBytes(), "the pool grew while two unfit slabs sat free");
+            try (Scope s = Scope.open(pool)) {
+                REF.full(Shape.of((int) (MemoryPool.SLAB_BYTES / 4)), DType.FLOAT64, 0); // now it fits: nothing changes
+            }
+            assertEquals(2 * MemoryPool.SLAB_BYTES, pool.reservedBytes());
+        }
+    }
 }
