@@ -55,7 +55,11 @@ public final class Autograd {
         Set<Variable> relevant = relevant(order, wanted);
 
         Map<Variable, Variable> grads = new IdentityHashMap<>();
+        PassMemory mem = Scope.isActive() && outputs.getFirst().value().device().isHost() ? new PassMemory(Scope.current()) : null;
+        boolean ownScopes = !createGraph && mem == null && Scope.isActive();
         try (GradMode.Restore ignored = GradMode.set(createGraph)) {
+            if (mem != null) mem.begin();
+            List<Variable> seeds = new ArrayList<>();
             for (int k = 0; k < outputs.size(); k++) {
                 Variable out = outputs.get(k);
                 Variable seed = gradOutputs == null ? null : gradOutputs.get(k);
@@ -67,8 +71,9 @@ public final class Autograd {
                 } else if (!seed.shape().equals(out.shape())) {
                     throw new IllegalArgumentException("grad: gradOutput " + seed.shape() + " does not match output " + out.shape());
                 }
-                accumulate(grads, out, seed);
+                seeds.add(accumulate(grads, out, seed, mem));
             }
+            if (mem != null) mem.end(seeds);
             for (int i = order.size() - 1; i >= 0; i--) {
                 Variable v = order.get(i);
                 Node node = v.node();
@@ -77,18 +82,26 @@ public final class Autograd {
                 Variable[] ins = node.inputs();
                 boolean[] needed = new boolean[ins.length];
                 for (int j = 0; j < ins.length; j++) needed[j] = ins[j].requiresGrad() && relevant.contains(ins[j]);
-                Variable[] gin = createGraph || !Scope.isActive() ? node.rule().apply(v, g, needed) : applyUnrecorded(node, v, g, needed);
+                if (mem != null) mem.begin();
+                Variable[] gin = ownScopes ? applyInOwnScope(node, v, g, needed) : node.rule().apply(v, g, needed);
+                List<Variable> produced = new ArrayList<>(ins.length);
                 for (int j = 0; j < ins.length; j++) {
                     if (needed[j] && gin[j] != null) {
                         if (!gin[j].shape().equals(ins[j].shape())) {
                             throw new IllegalStateException("backward of " + node.name() + " gave gradient " + gin[j].shape()
                                     + " for input " + ins[j].shape());
                         }
-                        accumulate(grads, ins[j], gin[j]);
+                        produced.add(accumulate(grads, ins[j], gin[j], mem));
                     }
                 }
-                if (!wanted.contains(v)) grads.remove(v); // free the map entry early; the graph holds what it needs
+                if (!wanted.contains(v)) { // free the map entry early; the graph holds what it needs
+                    grads.remove(v);
+                    if (mem != null) mem.drop(g);
+                }
+                if (mem != null) mem.end(produced);
             }
+        } finally {
+            if (mem != null) mem.abort();
         }
         List<Variable> result = new ArrayList<>(inputs.size());
         for (Variable in : inputs) {
@@ -99,14 +112,13 @@ public final class Autograd {
     }
 
     /**
-     * A rule run while nothing is recorded: its temporaries (masks, products, relayouts)
-     * are dead once it returns, so it runs in a scope of its own whose slabs the pool
-     * hands to the next rule, and only the gradients it returns are copied out into
-     * the caller's scope. Without this, every temporary of the final backward of a step
-     * stayed allocated until the step's scope closed: with double backprop the step's
-     * peak memory was the sum of all of them.
+     * A rule run while nothing is recorded, on a device whose memory a {@link Scope}
+     * does not hand out block by block: its temporaries (masks, products, relayouts)
+     * are dead once it returns, so it runs in a scope of its own whose memory goes
+     * back to the pool at once, and only the gradients it returns are copied out
+     * into the caller's scope. On the host, {@link PassMemory} frees them instead.
      */
-    private static Variable[] applyUnrecorded(Node node, Variable v, Variable g, boolean[] needed) {
+    private static Variable[] applyInOwnScope(Node node, Variable v, Variable g, boolean[] needed) {
         Scope outer = Scope.current();
         try (Scope rule = Scope.open(outer.pool())) {
             Variable[] gin = node.rule().apply(v, g, needed);
@@ -145,9 +157,16 @@ public final class Autograd {
         for (int i = 0; i < leaves.size(); i++) leaves.get(i).accumulateGrad(g.get(i).value());
     }
 
-    private static void accumulate(Map<Variable, Variable> grads, Variable v, Variable g) {
+    /** Adds g into v's entry; returns the entry's new value. */
+    private static Variable accumulate(Map<Variable, Variable> grads, Variable v, Variable g, PassMemory mem) {
         Variable prev = grads.get(v);
-        grads.put(v, prev == null ? g : Ops.add(prev, g));
+        Variable sum = prev == null ? g : Ops.add(prev, g);
+        grads.put(v, sum);
+        if (mem != null) {
+            mem.hold(sum);
+            if (prev != null) mem.drop(prev);
+        }
+        return sum;
     }
 
     /** Variables reachable from the outputs, inputs before the ops that consume them. */

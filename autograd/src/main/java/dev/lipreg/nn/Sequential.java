@@ -1,6 +1,9 @@
 package dev.lipreg.nn;
 
+import dev.lipreg.autograd.GradMode;
 import dev.lipreg.autograd.Variable;
+import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,9 +39,46 @@ public final class Sequential extends Module {
 
     @Override
     public Variable forward(Variable x) {
+        if (GradMode.isEnabled() || !Scope.isActive()) {
+            Variable h = x;
+            for (Module m : layers) h = m.forward(h);
+            return h;
+        }
+        return forwardUnrecorded(x, Scope.current());
+    }
+
+    /**
+     * Without a graph nothing refers to a layer's temporaries once it returns, nor to
+     * its output once the next layer has consumed it: both go back to the scope at
+     * once, so an inference forward holds about two activations instead of every
+     * tensor of the network (an evaluation batch of 500 through resnext34-2x32 held
+     * 6.7 GB). A layer's result that it did not make in this call (its input passed
+     * through, a view of it) is left alone, and so is the caller's input.
+     */
+    private Variable forwardUnrecorded(Variable x, Scope scope) {
         Variable h = x;
-        for (Module m : layers) h = m.forward(h);
+        boolean hMadeHere = false;
+        for (Module m : layers) {
+            Scope.Tracker made = scope.track();
+            Variable out;
+            boolean outMadeHere;
+            try {
+                out = m.forward(h);
+                outMadeHere = made.allocatedHere(out.value());
+            } catch (RuntimeException | Error e) {
+                made.close();
+                throw e;
+            }
+            made.releaseAllBut(List.of(out.value()));
+            if (hMadeHere && !sameMemory(h.value(), out.value())) scope.release(h.value());
+            h = out;
+            hMadeHere = outMadeHere;
+        }
         return h;
+    }
+
+    private static boolean sameMemory(Tensor a, Tensor b) {
+        return a.device().isHost() && b.device().isHost() ? a.data().address() == b.data().address() : a == b;
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lipreg.bindings.Dnnl;
 import dev.lipreg.tensor.Backends;
+import dev.lipreg.tensor.OpProfile;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -89,8 +90,14 @@ public final class Compare {
             Roofline.Result roof = lipreg.sgemm(SGEMM_N, SGEMM_REPS);
             log.printf(Locale.ROOT, "dnnl_sgemm %d³: %.1f GFLOP/s%n", SGEMM_N, roof.bestGflops());
             List<CompareReport.ModeResult> results = new ArrayList<>();
+            StringBuilder profile = new StringBuilder();
+            if (OpProfile.ON && !(lipreg instanceof LipRegSteps)) log.println("--profile: LipReg runs in a child JVM here; not profiled");
             for (Mode m : config.modes()) {
-                results.add(measure(m, config, lipreg, torch, baseline, libtorch, log));
+                results.add(measure(m, config, lipreg, torch, baseline, libtorch, log, profile));
+            }
+            if (!profile.isEmpty()) {
+                log.print(profile);
+                if (config.outDir() != null) writeAtomically(config.outDir().resolve("profile.md"), profile.toString());
             }
             Roofline.Result again = lipreg.sgemm(SGEMM_N, SGEMM_REPS);
             if (again.bestGflops() > roof.bestGflops()) roof = again;
@@ -155,13 +162,15 @@ public final class Compare {
      * machine state on average.
      */
     private static CompareReport.ModeResult measure(Mode m, CompareConfig c, StepRunner lipreg, StepRunner torch, StepRunner baseline,
-                                                    StepRunner libtorch, PrintStream log) {
+                                                    StepRunner libtorch, PrintStream log, StringBuilder profile) {
         List<StepRunner> sides = new ArrayList<>(List.of(lipreg));
         if (torch != null) sides.add(torch);
         if (baseline != null) sides.add(baseline);
         if (libtorch != null) sides.add(libtorch);
         for (StepRunner s : sides) s.peakKib(true);
         if (c.warmup() > 0) for (StepRunner s : sides) s.run(m, c.warmup());
+        boolean profiled = OpProfile.ON && lipreg instanceof LipRegSteps; // only LipReg's ops run in this JVM
+        if (profiled) OpProfile.reset();
         double[][] ms = new double[sides.size()][c.steps()];
         int round = 0;
         for (int done = 0; done < c.steps(); round++) {
@@ -172,6 +181,7 @@ public final class Compare {
             }
             done += n;
         }
+        if (profiled) profile.append(ProfileTable.markdown(m, c.model(), c.batch(), OpProfile.snapshot(), ms[0])).append('\n');
         var lip = CompareReport.Stats.of(ms[0]);
         var tor = torch == null ? null : CompareReport.Stats.of(ms[sides.indexOf(torch)]);
         var base = baseline == null ? null : CompareReport.Stats.of(ms[sides.indexOf(baseline)]);
@@ -349,9 +359,11 @@ public final class Compare {
     static final String USAGE = """
             usage: Compare [--threads N] [--batch N] [--warmup N] [--steps N] [--modes all|m1,m2,...] [--chunk N]
                            [--python PATH] [--no-torch] [--data DIR] [--out DIR] [--seed N] [--backend dnnl|reference]
-                           [--baseline CLASSPATH] [--model fashion-cnn|resnet-small|resnext34-2x32] [--libtorch CLASSPATH]
+                           [--baseline CLASSPATH] [--model fashion-cnn|resnet-small|resnext34-2x32] [--libtorch CLASSPATH] [--profile]
             modes: forward, input-gradient, train, exact-penalty, fd-penalty, fd-penalty-1dir, pgd7
             --baseline times another LipReg build (e.g. an older benchmarks.jar) in the same run: before/after.
+            --profile times LipReg's backend ops during the timed steps (-Dlipreg.profile=true) and writes OUT/profile.md:
+            ms per step of every op, and what is spent outside them.
             --libtorch times libtorch 2.7.1 through DJL too: the class path of lipreg-bench-torch (its target/classpath.txt
             plus its classes); the model's TorchScript steps are written by compare.py under Debian's python3-torch.
             Every side's peak RSS per mode is measured; LipReg's exact objective and gradient are checked against
@@ -359,6 +371,11 @@ public final class Compare {
             Prints the table and writes OUT/compare.json and OUT/compare.md (default out: target/bench).""";
 
     public static void main(String[] args) {
+        if (java.util.Arrays.asList(args).contains("--profile")) {
+            // read once when the backend's first op runs: set before anything touches a backend
+            System.setProperty("lipreg.profile", "true");
+            args = java.util.Arrays.stream(args).filter(a -> !a.equals("--profile")).toArray(String[]::new);
+        }
         if (args.length > 0 && args[0].equals("--worker")) {
             worker(args);
             return;

@@ -13,8 +13,15 @@ public final class PeakRss {
     private PeakRss() {
     }
 
-    /** Resets the high-water mark to the current RSS; false where the kernel does not allow it. */
+    /**
+     * Resets the high-water mark to the current RSS; false where the kernel does not
+     * allow it. A full collection runs first, so that what the harness left in the
+     * Java heap (the loaded data set, the agreement check's arrays) can go back to
+     * the OS before the mode starts: on both Java sides (LipReg and the libtorch
+     * worker) the peak is then the steps' own, not the harness's history.
+     */
     public static boolean reset() {
+        System.gc();
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
             return true;

@@ -75,8 +75,18 @@ public abstract class KernelBackend implements Backend {
         }
     }
 
-    private void locked(Runnable op) {
-        locked(() -> {
+    /** {@link #locked(Supplier)}, timed as {@code name} when {@link OpProfile} is on. */
+    private <T> T locked(String name, Supplier<T> op) {
+        long t0 = OpProfile.start();
+        try {
+            return locked(op);
+        } finally {
+            OpProfile.stop(name, t0);
+        }
+    }
+
+    private void locked(String name, Runnable op) {
+        locked(name, () -> {
             op.run();
             return null;
         });
@@ -117,13 +127,13 @@ public abstract class KernelBackend implements Backend {
     @Override
     public final Tensor empty(Shape shape, DType dtype) {
         checkStorable("empty", dtype);
-        return locked(() -> allocate(shape, dtype));
+        return locked("empty", () -> allocate(shape, dtype));
     }
 
     @Override
     public final Tensor full(Shape shape, DType dtype, double value) {
         checkStorable("full", dtype);
-        return locked(() -> {
+        return locked("full", () -> {
             Tensor t = allocate(shape, dtype);
             fillKernel(t, value);
             return t;
@@ -134,7 +144,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor fromHost(MemorySegment host, Shape shape, DType dtype) {
         checkStorable("fromHost", dtype);
         OpChecks.hostBytes(host, shape, dtype);
-        return locked(() -> {
+        return locked("fromHost", () -> {
             Tensor t = allocate(shape, dtype);
             if (t.byteSize() > 0) uploadKernel(host, t);
             return t;
@@ -144,13 +154,13 @@ public abstract class KernelBackend implements Backend {
     @Override
     public final MemorySegment toHost(Tensor t) {
         own(t);
-        return locked(() -> downloadKernel(t));
+        return locked("toHost", () -> downloadKernel(t));
     }
 
     @Override
     public final Tensor copy(Tensor x) {
         own(x);
-        return locked(() -> {
+        return locked("copy", () -> {
             Tensor y = allocate(x.shape(), x.dtype());
             if (x.byteSize() > 0) copyKernel(x, y);
             return y;
@@ -162,7 +172,7 @@ public abstract class KernelBackend implements Backend {
         own(x);
         checkStorable("cast", to);
         if (x.dtype() == to) return copy(x);
-        return locked(() -> {
+        return locked("cast", () -> {
             Tensor y = allocate(x.shape(), to);
             if (y.size() > 0) castKernel(x, y);
             return y;
@@ -174,7 +184,7 @@ public abstract class KernelBackend implements Backend {
         own(dst);
         own(src);
         OpChecks.copyInto(dst, src);
-        if (src.byteSize() > 0) locked(() -> copyKernel(src, dst));
+        if (src.byteSize() > 0) locked("copyInto", () -> copyKernel(src, dst));
     }
 
     // ================================================================= element-wise
@@ -182,7 +192,7 @@ public abstract class KernelBackend implements Backend {
     @Override
     public final Tensor unary(UnaryOp op, Tensor x, double alpha) {
         compute("unary " + op, x);
-        return locked(() -> {
+        return locked("unary " + op, () -> {
             Tensor y = allocate(x.shape(), x.dtype());
             if (y.size() > 0) unaryKernel(op, x, alpha, y);
             return y;
@@ -194,7 +204,7 @@ public abstract class KernelBackend implements Backend {
         String name = "unaryBackward " + op;
         compute(name, gy, x);
         Shape shape = OpChecks.sameShape(name, gy, x);
-        return locked(() -> {
+        return locked(name, () -> {
             Tensor gx = allocate(shape, x.dtype());
             if (gx.size() > 0) unaryBackwardKernel(op, gy, x, alpha, gx);
             return gx;
@@ -206,7 +216,7 @@ public abstract class KernelBackend implements Backend {
         String name = "binary " + op;
         compute(name, a, b);
         Shape out = OpChecks.broadcast(name, a.shape(), b.shape());
-        return locked(() -> {
+        return locked(name, () -> {
             Tensor y = allocate(out, a.dtype());
             if (y.size() > 0) binaryKernel(op, a, b, y);
             return y;
@@ -216,7 +226,7 @@ public abstract class KernelBackend implements Backend {
     @Override
     public final Tensor affine(Tensor x, double scale, double shift) {
         compute("affine", x);
-        return locked(() -> {
+        return locked("affine", () -> {
             Tensor y = allocate(x.shape(), x.dtype());
             if (y.size() > 0) affineKernel(x, scale, shift, y);
             return y;
@@ -227,7 +237,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor clamp(Tensor x, double lo, double hi) {
         compute("clamp", x);
         OpChecks.clamp(lo, hi);
-        return locked(() -> {
+        return locked("clamp", () -> {
             Tensor y = allocate(x.shape(), x.dtype());
             if (y.size() > 0) clampKernel(x, lo, hi, y);
             return y;
@@ -241,7 +251,7 @@ public abstract class KernelBackend implements Backend {
         String name = "reduce " + op;
         compute(name, x);
         OpChecks.Reduction r = OpChecks.reduce(name, x.shape(), axes, keepDims);
-        return locked(() -> {
+        return locked(name, () -> {
             Tensor y = allocate(r.output(), x.dtype());
             if (y.size() == 0) return y;
             if (x.size() == 0) {
@@ -267,7 +277,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor argmax(Tensor x, int axis) {
         compute("argmax", x);
         int a = OpChecks.argmax(x.shape(), axis);
-        return locked(() -> {
+        return locked("argmax", () -> {
             Tensor y = allocate(x.shape().without(a), DType.INT64);
             if (y.size() > 0) argmaxKernel(x, a, y);
             return y;
@@ -278,7 +288,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor broadcastTo(Tensor x, Shape shape) {
         storable("broadcastTo", x);
         Shape out = OpChecks.broadcastTo(x.shape(), shape);
-        return locked(() -> {
+        return locked("broadcastTo", () -> {
             Tensor y = allocate(out, x.dtype());
             if (y.size() > 0) broadcastKernel(x, y);
             return y;
@@ -292,7 +302,7 @@ public abstract class KernelBackend implements Backend {
         compute("matmul", a, b);
         Shape out = OpChecks.matmul(a.shape(), b.shape(), transA, transB);
         int k = transA ? a.dim(0) : a.dim(1);
-        return locked(() -> {
+        return locked("matmul", () -> {
             Tensor c = allocate(out, a.dtype());
             if (c.size() == 0) return c;
             if (k == 0) fillKernel(c, 0);
@@ -305,7 +315,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor linear(Tensor x, Tensor w, Tensor bias) {
         compute("linear", x, w, bias);
         Shape out = OpChecks.linear(x.shape(), w.shape(), shapeOf(bias));
-        return locked(() -> {
+        return locked("linear", () -> {
             Tensor y = allocate(out, x.dtype());
             if (y.size() == 0) return y;
             if (x.dim(1) == 0) zerosPlusBias(y, bias, 1);
@@ -330,7 +340,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec) {
         compute("conv2d", x, w, bias);
         Shape out = OpChecks.conv2d(x.shape(), w.shape(), shapeOf(bias), spec);
-        return locked(() -> {
+        return locked("conv2d", () -> {
             Tensor y = allocate(out, x.dtype());
             if (y.size() == 0) return y;
             if (x.dim(1) == 0 || w.size() == 0) zerosPlusBias(y, bias, 1);
@@ -343,7 +353,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor conv2dBackwardData(Tensor gy, Tensor w, Shape xShape, Conv2dSpec spec) {
         compute("conv2dBackwardData", gy, w);
         Shape out = OpChecks.conv2dGradient("conv2dBackwardData", gy.shape(), xShape, w.shape(), spec);
-        return locked(() -> {
+        return locked("conv2dBackwardData", () -> {
             Tensor gx = allocate(xShape, gy.dtype());
             if (gx.size() == 0) return gx;
             if (out.size() == 0 || w.size() == 0) fillKernel(gx, 0);
@@ -356,7 +366,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor conv2dBackwardWeights(Tensor x, Tensor gy, Shape wShape, Conv2dSpec spec) {
         compute("conv2dBackwardWeights", x, gy);
         Shape out = OpChecks.conv2dGradient("conv2dBackwardWeights", gy.shape(), x.shape(), wShape, spec);
-        return locked(() -> {
+        return locked("conv2dBackwardWeights", () -> {
             Tensor gw = allocate(wShape, x.dtype());
             if (gw.size() == 0) return gw;
             if (out.size() == 0) fillKernel(gw, 0);
@@ -371,7 +381,7 @@ public abstract class KernelBackend implements Backend {
     public final MaxPoolResult maxPool2d(Tensor x, Pool2dSpec spec) {
         compute("maxPool2d", x);
         Shape out = OpChecks.pool(x.shape(), spec);
-        return locked(() -> {
+        return locked("maxPool2d", () -> {
             Tensor y = allocate(out, x.dtype()), indices = allocate(out, DType.INT32);
             if (out.size() > 0) maxPool2dKernel(x, spec, y, indices);
             return new MaxPoolResult(y, indices);
@@ -383,7 +393,7 @@ public abstract class KernelBackend implements Backend {
         compute("maxPool2dBackward", gy);
         own(indices);
         OpChecks.poolIndices("maxPool2dBackward", gy.shape(), indices, OpChecks.pool(xShape, spec));
-        return locked(() -> {
+        return locked("maxPool2dBackward", () -> {
             Tensor gx = allocate(xShape, gy.dtype());
             if (gx.size() == 0) return gx;
             if (gy.size() == 0) fillKernel(gx, 0);
@@ -398,7 +408,7 @@ public abstract class KernelBackend implements Backend {
         own(indices);
         Shape out = OpChecks.pool(gx.shape(), spec);
         OpChecks.poolIndices("maxPool2dGather", indices.shape(), indices, out);
-        return locked(() -> {
+        return locked("maxPool2dGather", () -> {
             Tensor y = allocate(out, gx.dtype());
             if (y.size() > 0) maxPool2dGatherKernel(gx, indices, y);
             return y;
@@ -409,7 +419,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
         compute("avgPool2d", x);
         Shape out = OpChecks.pool(x.shape(), spec);
-        return locked(() -> {
+        return locked("avgPool2d", () -> {
             Tensor y = allocate(out, x.dtype());
             if (y.size() > 0) avgPool2dKernel(x, spec, y);
             return y;
@@ -420,7 +430,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor avgPool2dBackward(Tensor gy, Shape xShape, Pool2dSpec spec) {
         compute("avgPool2dBackward", gy);
         Shape out = OpChecks.poolGradient("avgPool2dBackward", gy.shape(), xShape, spec);
-        return locked(() -> {
+        return locked("avgPool2dBackward", () -> {
             Tensor gx = allocate(xShape, gy.dtype());
             if (gx.size() == 0) return gx;
             if (out.size() == 0) fillKernel(gx, 0);
@@ -444,7 +454,7 @@ public abstract class KernelBackend implements Backend {
     private Tensor softmax(String name, Tensor x, int axis, boolean log) {
         compute(name, x);
         int a = OpChecks.axis(name, x.shape(), axis);
-        return locked(() -> {
+        return locked(name, () -> {
             Tensor y = allocate(x.shape(), x.dtype());
             if (y.size() > 0) softmaxKernel(x, a, log, y);
             return y;
@@ -456,7 +466,7 @@ public abstract class KernelBackend implements Backend {
         compute("logSoftmaxBackward", gy, y);
         OpChecks.sameShape("logSoftmaxBackward", gy, y);
         int a = OpChecks.axis("logSoftmaxBackward", y.shape(), axis);
-        return locked(() -> {
+        return locked("logSoftmaxBackward", () -> {
             Tensor gx = allocate(y.shape(), y.dtype());
             if (gx.size() > 0) logSoftmaxBackwardKernel(gy, y, a, gx);
             return gx;
@@ -469,7 +479,7 @@ public abstract class KernelBackend implements Backend {
     public final BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps) {
         compute("batchNormTraining", x, gamma, beta);
         int c = OpChecks.channels("batchNormTraining", x, gamma, beta);
-        return locked(() -> {
+        return locked("batchNormTraining", () -> {
             Tensor y = allocate(x.shape(), x.dtype());
             Tensor mean = allocate(Shape.of(c), x.dtype()), variance = allocate(Shape.of(c), x.dtype());
             batchNormTrainingKernel(x, gamma, beta, eps, y, mean, variance);
@@ -481,7 +491,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps) {
         compute("batchNormInference", x, gamma, beta, mean, variance);
         OpChecks.channels("batchNormInference", x, gamma, beta, mean, variance);
-        return locked(() -> {
+        return locked("batchNormInference", () -> {
             Tensor y = allocate(x.shape(), x.dtype());
             batchNormInferenceKernel(x, gamma, beta, mean, variance, eps, y);
             return y;
@@ -495,7 +505,7 @@ public abstract class KernelBackend implements Backend {
         own(labels);
         checkStorable("oneHot", dtype);
         Shape out = OpChecks.oneHot(labels, classes);
-        return locked(() -> {
+        return locked("oneHot", () -> {
             Tensor y = allocate(out, dtype);
             if (labels.size() > 0) oneHotKernel(labels, classes, y); // classes = 0: every label is out of range
             return y;
@@ -506,7 +516,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor permute(Tensor x, int... axes) {
         storable("permute", x);
         int[] perm = OpChecks.permutation(x.shape(), axes);
-        return locked(() -> {
+        return locked("permute", () -> {
             Tensor y = allocate(OpChecks.permuted(x.shape(), perm), x.dtype());
             if (y.size() > 0) permuteKernel(x, perm, y);
             return y;
@@ -517,7 +527,7 @@ public abstract class KernelBackend implements Backend {
     public final Tensor slice(Tensor x, int axis, int start, int end) {
         storable("slice", x);
         int a = OpChecks.slice(x.shape(), axis, start, end);
-        return locked(() -> {
+        return locked("slice", () -> {
             Tensor y = allocate(x.shape().withDim(a, end - start), x.dtype());
             if (y.size() > 0) sliceKernel(x, a, start, y);
             return y;
@@ -530,7 +540,7 @@ public abstract class KernelBackend implements Backend {
         Shape out = OpChecks.concat(xs, axis);
         checkStorable("concat", xs.getFirst().dtype());
         int a = out.axis(axis);
-        return locked(() -> {
+        return locked("concat", () -> {
             Tensor y = allocate(out, xs.getFirst().dtype());
             if (y.size() > 0) concatKernel(xs, a, y);
             return y;

@@ -43,6 +43,7 @@ public final class MemoryPool implements AutoCloseable {
             free.remove(best);
         } else {
             long bytes = Math.max(SLAB_BYTES, roundUp(minBytes, 1L << 20));
+            returnUnfit(bytes);
             Arena arena = Arena.ofShared();
             try {
                 best = new Slab(arena, arena.allocate(bytes, 4096));
@@ -55,6 +56,23 @@ public final class MemoryPool implements AutoCloseable {
         }
         inUseBytes += best.bytes();
         return best;
+    }
+
+    /**
+     * No free slab fits a request for {@code bytes}: rather than grow by all of it
+     * while the free slabs sit unused (an evaluation's batch of 500 needs larger
+     * blocks than the training steps before it left), give up to that many bytes of
+     * them back to the OS. Repeated identical steps never get here: their slabs fit.
+     */
+    private void returnUnfit(long bytes) {
+        long returned = 0;
+        for (var it = free.iterator(); it.hasNext() && returned < bytes; ) {
+            Slab s = it.next();
+            it.remove();
+            returned += s.bytes();
+            reservedBytes -= s.bytes();
+            s.arena().close();
+        }
     }
 
     synchronized void release(Slab slab) {

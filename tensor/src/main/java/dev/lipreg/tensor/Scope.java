@@ -3,8 +3,14 @@ package dev.lipreg.tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -24,12 +30,20 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * Host allocations are bump-allocated from slabs of a {@link MemoryPool}, so a
- * step costs no malloc per op and repeated steps reuse the same memory. Other
- * resources (device memory) register with {@link #onClose(AutoCloseable)}.
+ * step costs no malloc per op and repeated steps reuse the same memory. A block
+ * whose last reader is known to be done (an autograd engine's consumed
+ * gradients, a backward rule's temporaries) can be handed back early with
+ * {@link #release(Tensor)} or {@link Tracker#releaseAllBut}: it goes to this
+ * scope's free list (best fit, split, merged with free neighbours) and serves
+ * the scope's later allocations, so a step's footprint follows its live tensors
+ * rather than everything it ever allocated. Other resources (device memory)
+ * register with {@link #onClose(AutoCloseable)}.
  */
 public final class Scope implements AutoCloseable {
     private static final ThreadLocal<Deque<Scope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
     private static final long ALIGN = 64;
+    /** Requests at least this big get a slab of their own instead of ending the current one. */
+    private static final long OWN_SLAB = MemoryPool.SLAB_BYTES / 4;
 
     private final MemoryPool pool;
     private final Thread owner;
@@ -37,8 +51,15 @@ public final class Scope implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private MemoryPool.Slab current;
     private long offset;
-    private long allocatedBytes;
+    private long allocatedBytes, releasedBytes, peakLiveBytes;
     private boolean open = true;
+    /** The slabs by base address, to find the slab of a block. */
+    private final TreeMap<Long, MemoryPool.Slab> slabAt = new TreeMap<>();
+    /** Free blocks: address → size, and size → addresses (best fit). */
+    private final TreeMap<Long, Long> freeAt = new TreeMap<>();
+    private final TreeMap<Long, ArrayDeque<Long>> freeBySize = new TreeMap<>();
+    /** The open trackers, each recording the blocks handed out while it is open. */
+    private final List<Tracker> trackers = new ArrayList<>();
 
     private Scope(MemoryPool pool) {
         this.pool = pool;
@@ -105,23 +126,212 @@ public final class Scope implements AutoCloseable {
     }
 
     /**
-     * {@code bytes} of 64-byte aligned host memory, valid until this scope closes.
+     * {@code bytes} of 64-byte aligned host memory, valid until this scope closes (or the block is released).
      *
      * @param bytes the size
      * @return the memory
      */
     public MemorySegment allocate(long bytes) {
         ensureOpen();
-        long need = Math.max(bytes, 1);
-        if (current == null || MemoryPool.roundUp(offset, ALIGN) + need > current.bytes()) {
-            current = pool.acquire(need);
-            slabs.add(current);
-            offset = 0;
-        }
-        long at = MemoryPool.roundUp(offset, ALIGN);
-        offset = at + need;
+        long need = MemoryPool.roundUp(Math.max(bytes, 1), ALIGN);
+        long at = takeFree(need);
+        if (at < 0) at = bump(need);
         allocatedBytes += need;
-        return current.segment().asSlice(at, bytes);
+        peakLiveBytes = Math.max(peakLiveBytes, allocatedBytes - releasedBytes);
+        for (Tracker t : trackers) t.blocks.add(new long[]{at, need});
+        return segmentAt(at, bytes);
+    }
+
+    /** A new block at the end of the current slab, or of a new one. */
+    private long bump(long need) {
+        if (current != null && offset + need <= current.bytes()) {
+            long at = current.segment().address() + offset;
+            offset += need;
+            return at;
+        }
+        if (need >= OWN_SLAB) { // a slab of its own: the current slab's tail stays usable
+            MemoryPool.Slab own = addSlab(need);
+            if (own.bytes() > need) addFree(own.segment().address() + need, own.bytes() - need);
+            return own.segment().address();
+        }
+        if (current != null && offset < current.bytes()) addFree(current.segment().address() + offset, current.bytes() - offset);
+        current = addSlab(need);
+        offset = need;
+        return current.segment().address();
+    }
+
+    private MemoryPool.Slab addSlab(long need) {
+        MemoryPool.Slab s = pool.acquire(need);
+        slabs.add(s);
+        slabAt.put(s.segment().address(), s);
+        return s;
+    }
+
+    private MemorySegment segmentAt(long address, long bytes) {
+        MemoryPool.Slab s = slabAt.floorEntry(address).getValue();
+        return s.segment().asSlice(address - s.segment().address(), bytes);
+    }
+
+    /** The smallest free block that fits, split; -1 when none does. */
+    private long takeFree(long need) {
+        Map.Entry<Long, ArrayDeque<Long>> e = freeBySize.ceilingEntry(need);
+        if (e == null) return -1;
+        long size = e.getKey(), at = e.getValue().pop();
+        if (e.getValue().isEmpty()) freeBySize.remove(size);
+        freeAt.remove(at);
+        if (size > need) addFree(at + need, size - need);
+        return at;
+    }
+
+    private void addFree(long at, long size) {
+        freeAt.put(at, size);
+        freeBySize.computeIfAbsent(size, k -> new ArrayDeque<>()).push(at);
+    }
+
+    private void removeFree(long at, long size) {
+        freeAt.remove(at);
+        ArrayDeque<Long> q = freeBySize.get(size);
+        q.remove(at);
+        if (q.isEmpty()) freeBySize.remove(size);
+    }
+
+    /**
+     * Hands {@code t}'s memory back to this scope for its later allocations. The
+     * caller vouches that nothing reads it any more — neither {@code t} (which
+     * fails from now on) nor a view of it ({@link Tensor#reshape} shares memory):
+     * this is for engines that own the tensors they release, such as the
+     * gradients an autograd backward pass consumes. Tensors not in host memory are
+     * left alone (false).
+     */
+    public boolean release(Tensor t) {
+        return release(List.of(t));
+    }
+
+    /**
+     * {@link #release(Tensor)} for tensors that share one block of memory (a tensor
+     * and its {@link Tensor#reshape views}): the block is freed once and every one
+     * of them fails from now on.
+     */
+    public boolean release(Collection<Tensor> views) {
+        ensureOpen();
+        long at = -1, size = 0;
+        for (Tensor t : views) {
+            if (t.scope() != this) throw new IllegalArgumentException("release: tensor " + t.dtype() + t.shape() + " belongs to another scope");
+            if (!t.device().isHost()) return false;
+            MemorySegment data = t.data();
+            if (at >= 0 && data.address() != at) throw new IllegalArgumentException("release: the tensors do not share one block");
+            at = data.address();
+            size = Math.max(size, MemoryPool.roundUp(Math.max(data.byteSize(), 1), ALIGN));
+        }
+        if (at < 0) return false;
+        for (Tensor t : views) t.markReleased();
+        free(at, size);
+        return true;
+    }
+
+    private void free(long at, long size) {
+        Map.Entry<Long, MemoryPool.Slab> slab = slabAt.floorEntry(at);
+        if (slab == null || at + size > slab.getKey() + slab.getValue().bytes()) {
+            throw new IllegalArgumentException("release: memory at 0x" + Long.toHexString(at) + " was not allocated by this scope");
+        }
+        Map.Entry<Long, Long> below = freeAt.floorEntry(at), next = freeAt.ceilingEntry(at);
+        if ((below != null && below.getKey() + below.getValue() > at) || (next != null && next.getKey() < at + size)) {
+            throw new IllegalStateException("release: memory at 0x" + Long.toHexString(at) + " released twice");
+        }
+        long base = slab.getKey(), end = base + slab.getValue().bytes();
+        if (current == slab.getValue() && at + size > base + offset) {
+            throw new IllegalArgumentException("release: memory at 0x" + Long.toHexString(at) + " was not handed out yet");
+        }
+        releasedBytes += size;
+        for (Tracker t : trackers) { // an open tracker forgets the block: it may be handed out again
+            long freed = at;
+            t.blocks.removeIf(b -> b[0] == freed);
+        }
+        if (below != null && below.getKey() >= base && below.getKey() + below.getValue() == at) { // merge with the free block below
+            removeFree(below.getKey(), below.getValue());
+            size += at - below.getKey();
+            at = below.getKey();
+        }
+        Long aboveSize = freeAt.get(at + size);
+        if (aboveSize != null && at + size < end) { // and with the one above, in the same slab
+            removeFree(at + size, aboveSize);
+            size += aboveSize;
+        }
+        if (current == slab.getValue() && at + size == base + offset) {
+            offset = at - base; // the end of the bump region moves back
+        } else {
+            addFree(at, size);
+        }
+    }
+
+    /**
+     * Starts recording the blocks this scope hands out, so that a caller which
+     * knows what of a computation survives (an autograd engine running a backward
+     * rule: only the gradients it returns) can release the rest at once with
+     * {@link Tracker#releaseAllBut}. Trackers nest.
+     */
+    public Tracker track() {
+        ensureOpen();
+        Tracker t = new Tracker();
+        trackers.add(t);
+        return t;
+    }
+
+    /** The blocks handed out since {@link #track()}; see there. */
+    public final class Tracker {
+        /** Address, size pairs. */
+        private final List<long[]> blocks = new ArrayList<>();
+        private boolean done;
+
+        private Tracker() {
+        }
+
+        /** Whether {@code t}'s memory was handed out while this tracker was open (and not released since). */
+        public boolean allocatedHere(Tensor t) {
+            if (t.scope() != Scope.this || !t.device().isHost()) return false;
+            long at = t.data().address();
+            for (long[] b : blocks) if (b[0] == at) return true;
+            return false;
+        }
+
+        /** The addresses of the blocks handed out while this tracker was open (and not released since). */
+        public Set<Long> addresses() {
+            Set<Long> s = new HashSet<>();
+            for (long[] b : blocks) s.add(b[0]);
+            return s;
+        }
+
+        /** Stops tracking and releases nothing. */
+        public void close() {
+            if (done) return;
+            done = true;
+            trackers.remove(this);
+        }
+
+        /**
+         * Releases every block handed out since this tracker opened (and not
+         * released since) whose address {@code dead} accepts, and stops tracking.
+         */
+        public void releaseWhere(LongPredicate dead) {
+            if (done) throw new IllegalStateException("tracker already closed");
+            ensureOpen();
+            close();
+            for (int i = blocks.size() - 1; i >= 0; i--) { // newest first: the bump region shrinks back
+                long[] b = blocks.get(i);
+                if (dead.test(b[0])) free(b[0], b[1]);
+            }
+            blocks.clear();
+        }
+
+        /**
+         * Releases every block handed out since this tracker opened except those of
+         * {@code keep} (views count as their block), and stops tracking.
+         */
+        public void releaseAllBut(Collection<Tensor> keep) {
+            Set<Long> kept = new HashSet<>();
+            for (Tensor t : keep) if (t != null && t.scope() == Scope.this && t.device().isHost()) kept.add(t.data().address());
+            releaseWhere(at -> !kept.contains(at));
+        }
     }
 
     /**
@@ -145,12 +355,22 @@ public final class Scope implements AutoCloseable {
     }
 
     /**
-     * Bytes handed out by {@link #allocate} so far.
+     * Bytes handed out by {@link #allocate} so far (64-byte blocks, released ones included).
      *
      * @return the bytes
      */
     public long allocatedBytes() {
         return allocatedBytes;
+    }
+
+    /** Bytes handed out and not released: the memory this scope's tensors hold now. */
+    public long liveBytes() {
+        return allocatedBytes - releasedBytes;
+    }
+
+    /** The most {@link #liveBytes()} ever held at once. */
+    public long peakLiveBytes() {
+        return peakLiveBytes;
     }
 
     void ensureOpen() {
@@ -181,6 +401,10 @@ public final class Scope implements AutoCloseable {
         resources.clear();
         for (MemoryPool.Slab s : slabs) pool.release(s);
         slabs.clear();
+        slabAt.clear();
+        freeAt.clear();
+        freeBySize.clear();
+        trackers.clear();
         current = null;
         if (failure != null) throw failure;
     }

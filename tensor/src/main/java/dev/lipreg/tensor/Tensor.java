@@ -16,6 +16,7 @@ public final class Tensor {
     private final Backend backend;
     private final MemorySegment data;
     private final Scope scope;
+    private boolean released;
 
     /**
      * For backends: wraps memory the backend allocated in {@code scope}.
@@ -171,7 +172,12 @@ public final class Tensor {
 
     /** {@return whether the tensor's scope is still open, so its memory may be used} */
     public boolean isAlive() {
-        return scope.isOpen();
+        return scope.isOpen() && !released;
+    }
+
+    /** Its memory went back to the scope early ({@link Scope#release}). */
+    void markReleased() {
+        released = true;
     }
 
     /** {@return the memory (host memory, or a device address for device backends); fails after the scope closed} */
@@ -180,6 +186,7 @@ public final class Tensor {
             throw new IllegalStateException("tensor " + dtype + shape + " used after its Scope closed; "
                     + "copy it to a longer-lived scope (Scope.run) or read it out (toFloatArray) before closing");
         }
+        if (released) throw new IllegalStateException("tensor " + dtype + shape + " used after its memory was released (Scope.release)");
         return data;
     }
 
