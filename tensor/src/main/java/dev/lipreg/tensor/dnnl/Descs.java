@@ -1,6 +1,7 @@
 package dev.lipreg.tensor.dnnl;
 
 import dev.lipreg.bindings.Dnnl;
+import dev.lipreg.bindings.NativePointers;
 import dev.lipreg.tensor.DType;
 
 import java.lang.foreign.Arena;
@@ -118,7 +119,7 @@ final class Descs implements AutoCloseable {
     private static long[] queryDims(MemorySegment md, int what, int ndims, Arena arena) {
         MemorySegment ptr = arena.allocate(C_POINTER);
         Dnnl.check(dnnl_memory_desc_query(md, what, ptr), "dnnl_memory_desc_query");
-        MemorySegment dims = ptr.get(C_POINTER, 0).reinterpret((long) ndims * Long.BYTES);
+        MemorySegment dims = NativePointers.target(ptr.get(C_POINTER, 0), (long) ndims * Long.BYTES);
         long[] v = new long[ndims];
         for (int d = 0; d < ndims; d++) v[d] = dims.getAtIndex(C_LONG_LONG, d);
         return v;
@@ -135,7 +136,7 @@ final class Descs implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ptr = arena.allocate(C_POINTER);
             if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str(), 0, ptr) != 0) return "";
-            return ptr.get(C_POINTER, 0).reinterpret(256).getString(0);
+            return NativePointers.cString(ptr.get(C_POINTER, 0), 256);
         }
     }
 

@@ -1,24 +1,16 @@
 package dev.lipreg.tensor.dnnl;
 
-import dev.lipreg.bindings.Dnnl;
+import dev.lipreg.bindings.OmpParallel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Runs the Java host loops on oneDNN's own OpenMP team (libgomp's
@@ -44,42 +36,25 @@ final class OmpTeam {
     private static final ConcurrentHashMap<Long, Task> TASKS = new ConcurrentHashMap<>();
     private static final AtomicLong IDS = new AtomicLong();
 
-    private static final MethodHandle PARALLEL, THREAD_NUM, NUM_THREADS;
-    private static final MemorySegment BODY;
+    private static final OmpParallel TEAM;
 
     static {
-        MethodHandle parallel = null, threadNum = null, numThreads = null;
-        MemorySegment body = null;
+        OmpParallel team = null;
         try {
-            Dnnl.ensureLoaded();
-            SymbolLookup lookup = SymbolLookup.loaderLookup();
-            Linker linker = Linker.nativeLinker();
-            Optional<MemorySegment> p = lookup.find("GOMP_parallel"), t = lookup.find("omp_get_thread_num"),
-                    k = lookup.find("omp_get_num_threads");
-            if (p.isPresent() && t.isPresent() && k.isPresent()) {
-                parallel = linker.downcallHandle(p.get(), FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
-                threadNum = linker.downcallHandle(t.get(), FunctionDescriptor.of(JAVA_INT));
-                numThreads = linker.downcallHandle(k.get(), FunctionDescriptor.of(JAVA_INT));
-                MethodHandle share = MethodHandles.lookup().findStatic(OmpTeam.class, "share", MethodType.methodType(void.class, MemorySegment.class));
-                body = linker.upcallStub(share, FunctionDescriptor.ofVoid(ADDRESS), Arena.global());
-            } else {
-                LOG.debug("libgomp entry points not found: host loops use the fork-join pool");
-            }
+            MethodHandle share = MethodHandles.lookup().findStatic(OmpTeam.class, "share", MethodType.methodType(void.class, MemorySegment.class));
+            team = OmpParallel.bind(share).orElse(null);
+            if (team == null) LOG.debug("libgomp entry points not found: host loops use the fork-join pool");
         } catch (RuntimeException | ReflectiveOperationException | LinkageError e) {
             LOG.debug("OpenMP team unavailable for host loops: {}", e.toString());
-            parallel = null;
         }
-        PARALLEL = parallel;
-        THREAD_NUM = threadNum;
-        NUM_THREADS = numThreads;
-        BODY = body;
+        TEAM = team;
     }
 
     private OmpTeam() {
     }
 
     static boolean available() {
-        return PARALLEL != null;
+        return TEAM != null;
     }
 
     /** Runs {@code body} over [0, n) on {@code threads} team threads (the caller is one of them) and waits. */
@@ -88,7 +63,7 @@ final class OmpTeam {
         Task task = new Task(n, body, new AtomicReference<>());
         TASKS.put(id, task);
         try {
-            PARALLEL.invokeExact(BODY, MemorySegment.ofAddress(id), threads, 0);
+            TEAM.run(MemorySegment.ofAddress(id), threads);
         } catch (Throwable e) {
             task.failure.compareAndSet(null, e);
         } finally {
@@ -105,7 +80,7 @@ final class OmpTeam {
         Task task = TASKS.get(data.address());
         if (task == null) return;
         try {
-            int i = (int) THREAD_NUM.invokeExact(), k = (int) NUM_THREADS.invokeExact();
+            int i = TEAM.threadNum(), k = TEAM.numThreads();
             long from = task.n * i / k, to = task.n * (i + 1) / k;
             if (from < to) task.body.run(from, to);
         } catch (Throwable e) {
