@@ -10,9 +10,9 @@ public enum BinaryOp {
     MUL,
     /** a / b (IEEE: division by zero gives ±∞ or NaN, no exception). */
     DIV,
-    /** The larger of a and b (gradient flows to the larger operand). */
+    /** The larger of a and b. */
     MAX,
-    /** The smaller of a and b (gradient flows to the smaller operand). */
+    /** The smaller of a and b. */
     MIN,
     /** 1 where a &gt; b, else 0. */
     GT,
