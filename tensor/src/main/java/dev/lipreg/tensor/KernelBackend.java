@@ -587,7 +587,7 @@ public abstract class KernelBackend implements Backend {
      * A host view or copy of t (t may be empty).
      *
      * @param t a tensor of this backend
-     * @return its bytes, row-major, in t's dtype; a view for host memory, else a copy
+     * @return its bytes, row-major, in t's dtype: a view of host memory, else a copy in the current scope
      */
     protected abstract MemorySegment downloadKernel(Tensor t);
 
@@ -778,7 +778,8 @@ public abstract class KernelBackend implements Backend {
     protected abstract void avgPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y);
 
     /**
-     * The gradient of average pooling's input: each window's gy spread evenly over it.
+     * The gradient of average pooling's input: each window's gy, divided by the window's divisor, added to every
+     * input position the window covers.
      *
      * @param gy   the gradient of the output, non-empty
      * @param spec the pooling's settings
