@@ -14,17 +14,100 @@ import static dev.lipreg.autograd.Op.Reads.inputs;
  * functions registered through {@link CustomOp}, which carry their own name.
  */
 public enum Op {
-    ADD(NONE), SUB(NONE), MUL(inputs(0, 1)), DIV(inputs(0, 1)), MAXIMUM(inputs(0, 1)), MINIMUM(inputs(0, 1)), AFFINE(NONE),
-    EXP(OUTPUT), LOG(inputs(0)), SQRT(OUTPUT), SQUARE(inputs(0)), RECIPROCAL(OUTPUT), ABS(inputs(0)),
-    RELU(inputs(0)), LEAKY_RELU(inputs(0)), RELU_BACKWARD(inputs(1)), LEAKY_RELU_BACKWARD(inputs(1)),
-    ELU(inputs(0) | OUTPUT), SOFTPLUS(inputs(0)), TANH(OUTPUT), SIGMOID(OUTPUT), CLAMP(inputs(0) | OUTPUT),
-    SUM(NONE), MEAN(NONE), MAX(inputs(0) | OUTPUT), MIN(inputs(0) | OUTPUT), NORM_L2(inputs(0) | OUTPUT),
-    RESHAPE(NONE), BROADCAST_TO(NONE), PERMUTE(NONE), SLICE(NONE), CONCAT(NONE),
-    MATMUL(inputs(0, 1)), LINEAR(inputs(0, 1)),
-    CONV2D(inputs(0, 1)), CONV2D_BACKWARD_DATA(inputs(0, 1)), CONV2D_BACKWARD_WEIGHTS(inputs(0, 1)),
-    MAX_POOL2D(NONE), MAX_POOL2D_BACKWARD(NONE), MAX_POOL2D_GATHER(NONE), AVG_POOL2D(NONE), AVG_POOL2D_BACKWARD(NONE),
-    SOFTMAX(OUTPUT), LOG_SOFTMAX(OUTPUT), LOG_SOFTMAX_BACKWARD(inputs(0, 1)),
-    BATCH_NORM(inputs(0, 1)), BATCH_NORM_INFERENCE(inputs(0, 1)),
+    /** Element-wise a + b, broadcasting. */
+    ADD(NONE),
+    /** Element-wise a − b, broadcasting. */
+    SUB(NONE),
+    /** Element-wise a · b, broadcasting. */
+    MUL(inputs(0, 1)),
+    /** Element-wise a / b, broadcasting. */
+    DIV(inputs(0, 1)),
+    /** Element-wise maximum of two tensors (the gradient goes to the larger, half to each on ties). */
+    MAXIMUM(inputs(0, 1)),
+    /** Element-wise minimum of two tensors (the gradient goes to the smaller, half to each on ties). */
+    MINIMUM(inputs(0, 1)),
+    /** x · scale + shift with constant scale and shift. */
+    AFFINE(NONE),
+    /** eˣ. */
+    EXP(OUTPUT),
+    /** Natural logarithm. */
+    LOG(inputs(0)),
+    /** √x. */
+    SQRT(OUTPUT),
+    /** x². */
+    SQUARE(inputs(0)),
+    /** 1 / x. */
+    RECIPROCAL(OUTPUT),
+    /** |x| (derivative 0 at 0). */
+    ABS(inputs(0)),
+    /** max(x, 0). */
+    RELU(inputs(0)),
+    /** x for x &gt; 0, else slope · x. */
+    LEAKY_RELU(inputs(0)),
+    /** ReLU's backward gy · 1[x &gt; 0], recorded so that double backprop can differentiate it. */
+    RELU_BACKWARD(inputs(1)),
+    /** LeakyReLU's backward, recorded so that double backprop can differentiate it. */
+    LEAKY_RELU_BACKWARD(inputs(1)),
+    /** x for x &gt; 0, else α · (eˣ − 1). */
+    ELU(inputs(0) | OUTPUT),
+    /** log(1 + eˣ). */
+    SOFTPLUS(inputs(0)),
+    /** Hyperbolic tangent. */
+    TANH(OUTPUT),
+    /** 1 / (1 + e⁻ˣ). */
+    SIGMOID(OUTPUT),
+    /** min(max(x, lo), hi); the gradient passes where x is inside [lo, hi]. */
+    CLAMP(inputs(0) | OUTPUT),
+    /** Sum over axes. */
+    SUM(NONE),
+    /** Mean over axes. */
+    MEAN(NONE),
+    /** Maximum over axes (the gradient is shared among tied maxima). */
+    MAX(inputs(0) | OUTPUT),
+    /** Minimum over axes (the gradient is shared among tied minima). */
+    MIN(inputs(0) | OUTPUT),
+    /** ℓ2 norm over axes. */
+    NORM_L2(inputs(0) | OUTPUT),
+    /** A new shape of the same elements. */
+    RESHAPE(NONE),
+    /** Repetition along size-1 or missing leading axes. */
+    BROADCAST_TO(NONE),
+    /** A reordering of the axes. */
+    PERMUTE(NONE),
+    /** A range of indices along one axis. */
+    SLICE(NONE),
+    /** Inputs joined along one axis. */
+    CONCAT(NONE),
+    /** Matrix product, optionally of transposes. */
+    MATMUL(inputs(0, 1)),
+    /** x · wᵀ + bias, a fully connected layer. */
+    LINEAR(inputs(0, 1)),
+    /** 2-D convolution (cross-correlation, as PyTorch). */
+    CONV2D(inputs(0, 1)),
+    /** A convolution's input gradient, recorded so that double backprop can differentiate it. */
+    CONV2D_BACKWARD_DATA(inputs(0, 1)),
+    /** A convolution's weight gradient, recorded so that double backprop can differentiate it. */
+    CONV2D_BACKWARD_WEIGHTS(inputs(0, 1)),
+    /** 2-D max pooling. */
+    MAX_POOL2D(NONE),
+    /** Max pooling's input gradient (a scatter at the maxima), recorded for double backprop. */
+    MAX_POOL2D_BACKWARD(NONE),
+    /** A read at max pooling's maxima: the derivative of its backward. */
+    MAX_POOL2D_GATHER(NONE),
+    /** 2-D average pooling. */
+    AVG_POOL2D(NONE),
+    /** Average pooling's input gradient, recorded for double backprop. */
+    AVG_POOL2D_BACKWARD(NONE),
+    /** Softmax along one axis. */
+    SOFTMAX(OUTPUT),
+    /** Log-softmax along one axis. */
+    LOG_SOFTMAX(OUTPUT),
+    /** Log-softmax's input gradient, recorded for double backprop. */
+    LOG_SOFTMAX_BACKWARD(inputs(0, 1)),
+    /** Training-mode batch norm with the batch's statistics (differentiated through them). */
+    BATCH_NORM(inputs(0, 1)),
+    /** Batch norm with fixed running statistics. */
+    BATCH_NORM_INFERENCE(inputs(0, 1)),
     /** A {@link CustomOp}'s forward. */
     CUSTOM(ALL),
     /** A {@link CustomOp}'s input gradient, differentiable only through its {@link CustomOp.SecondOrder} rule. */

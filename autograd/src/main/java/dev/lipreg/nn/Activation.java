@@ -5,7 +5,21 @@ import dev.lipreg.autograd.Variable;
 
 /** Parameter-free element-wise activations: ReLU, LeakyReLU, ELU, Softplus, Tanh, Sigmoid. */
 public final class Activation extends Module {
-    public enum Kind { RELU, LEAKY_RELU, ELU, SOFTPLUS, TANH, SIGMOID }
+    /** Which function an {@link Activation} applies. */
+    public enum Kind {
+        /** max(x, 0). */
+        RELU,
+        /** x for x &gt; 0, else alpha · x. */
+        LEAKY_RELU,
+        /** x for x &gt; 0, else alpha · (eˣ − 1). */
+        ELU,
+        /** log(1 + eˣ). */
+        SOFTPLUS,
+        /** Hyperbolic tangent. */
+        TANH,
+        /** 1 / (1 + e⁻ˣ). */
+        SIGMOID
+    }
 
     private final Kind kind;
     private final double alpha;

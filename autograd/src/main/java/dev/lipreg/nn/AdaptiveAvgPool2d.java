@@ -5,6 +5,9 @@ import dev.lipreg.autograd.Variable;
 
 /** AdaptiveAvgPool2d(1): mean over the spatial axes, [N,C,H,W] → [N,C,1,1] as in PyTorch. */
 public final class AdaptiveAvgPool2d extends Module {
+    /** The pooling layer; it has no parameters. */
+    public AdaptiveAvgPool2d() {
+    }
 
     @Override
     public Variable forward(Variable x) {

@@ -5,6 +5,9 @@ import dev.lipreg.autograd.Variable;
 
 /** [N, ...] → [N, rest]. */
 public final class Flatten extends Module {
+    /** The flattening layer; it has no parameters. */
+    public Flatten() {
+    }
 
     @Override
     public Variable forward(Variable x) {

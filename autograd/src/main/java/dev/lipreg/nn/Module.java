@@ -21,6 +21,10 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
+    /** A module with no state yet, in training mode; subclasses register their state next. */
+    public Module() {
+    }
+
     /**
      * The module's output for {@code x}, recorded for differentiation while {@link dev.lipreg.autograd.GradMode} is on.
      *

@@ -24,8 +24,11 @@ import java.util.concurrent.Callable;
         footer = {"", "Exit codes: 0 success, 2 bad usage or input, 1 other failure.",
                 "Backend: --backend or LIPREG_BACKEND = auto | dnnl | reference."})
 public final class Lipreg implements Callable<Integer> {
+    /** Exit code of a successful run. */
     public static final int OK = 0;
+    /** Exit code of any failure that is not the user's input (an I/O error, a bug, a diverged training run). */
     public static final int FAILURE = 1;
+    /** Exit code of bad usage or bad input: the one-line message says what to fix. */
     public static final int BAD_INPUT = 2;
 
     @Option(names = "--stacktrace", description = "Print the stack trace of a failure.", scope = CommandLine.ScopeType.INHERIT)
@@ -41,18 +44,30 @@ public final class Lipreg implements Callable<Integer> {
         this.interactive = interactive;
     }
 
+    /**
+     * Runs the command and exits the JVM with its exit code.
+     *
+     * @param args the command line, e.g. {@code train --epochs 1}
+     */
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
-    /** A configured command line writing to stdout and stderr. */
+    /** {@return a configured command line writing UTF-8 to stdout and stderr, with live progress bars on a terminal} */
     public static CommandLine commandLine() {
         // UTF-8 whatever the locale: tables and messages use ℓ2, ∇ₓ, ε
         return configure(new Lipreg(true), new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
                 new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true));
     }
 
-    /** A configured command line writing results to {@code out} and messages to {@code err} (tests capture both). */
+    /**
+     * A configured command line writing results to {@code out} and messages to {@code err} (tests capture both);
+     * progress is never drawn live.
+     *
+     * @param out receives results (tables, reports)
+     * @param err receives messages and progress
+     * @return the command line; {@code execute(args)} returns the exit code
+     */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         return configure(new Lipreg(false), out, err);
     }

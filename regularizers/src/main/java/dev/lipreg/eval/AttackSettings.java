@@ -57,17 +57,17 @@ public record AttackSettings(int pgdSteps, int bisectionSteps, int cwSteps, int 
         positive("batch", batch);
     }
 
-    /** The defaults of {@code lipreg eval}: 10 PGD steps, 8 halvings, 100 CW steps, 500 boundary steps, 1000 queries, batches of 250. */
+    /** {@return the defaults of {@code lipreg eval}: 10 PGD steps, 8 halvings, 100 CW steps, 500 boundary steps, 1000 queries, batches of 250} */
     public static AttackSettings defaults() {
         return new AttackSettings(10, 8, 100, 500, 1000, 250);
     }
 
-    /** A builder starting from {@link #defaults()}. */
+    /** {@return a builder starting from {@link #defaults()}} */
     public static Builder builder() {
         return new Builder(defaults());
     }
 
-    /** A builder starting from these settings. */
+    /** {@return a builder starting from these settings} */
     public Builder toBuilder() {
         return new Builder(this);
     }
@@ -76,7 +76,13 @@ public record AttackSettings(int pgdSteps, int bisectionSteps, int cwSteps, int 
         if (v < 1) throw new IllegalArgumentException(name + " must be >= 1, got " + v);
     }
 
-    /** Lower-cased names, each once, checked against {@link #NAMES}. */
+    /**
+     * Lower-cased names, each once, checked against {@link #NAMES}.
+     *
+     * @param names attack names, any case
+     * @return the names lower-cased, duplicates dropped, in their first order
+     * @throws IllegalArgumentException if {@code names} is null or empty or holds an unknown name
+     */
     public static List<String> checkNames(List<String> names) {
         if (names == null || names.isEmpty()) throw new IllegalArgumentException("expected at least one attack of " + NAMES);
         List<String> out = new ArrayList<>();
@@ -88,7 +94,12 @@ public record AttackSettings(int pgdSteps, int bisectionSteps, int cwSteps, int 
         return List.copyOf(out);
     }
 
-    /** The names with {@code ensemble} followed by its minimal-distance attacks (each name once). */
+    /**
+     * The names with {@code ensemble} followed by its minimal-distance attacks (each name once).
+     *
+     * @param names checked names (see {@link #checkNames})
+     * @return the expanded list
+     */
     public static List<String> expand(List<String> names) {
         List<String> out = new ArrayList<>();
         for (String n : names) {
@@ -98,7 +109,13 @@ public record AttackSettings(int pgdSteps, int bisectionSteps, int cwSteps, int 
         return List.copyOf(out);
     }
 
-    /** Whether the named attack implements the threat model {@code norm} (cw and boundary are ℓ2 only, bim ℓ∞ only). */
+    /**
+     * Whether the named attack implements the threat model {@code norm} (cw and boundary are ℓ2 only, bim ℓ∞ only).
+     *
+     * @param name a checked attack name
+     * @param norm the threat model
+     * @return false where the attack exists for other norms only
+     */
     public static boolean supports(String name, Norm norm) {
         return switch (name) {
             case "cw", "boundary" -> norm == Norm.L2;
@@ -107,12 +124,26 @@ public record AttackSettings(int pgdSteps, int bisectionSteps, int cwSteps, int 
         };
     }
 
-    /** Whether the name is a fixed-budget attack (else a minimal-distance one). */
+    /**
+     * Whether the name is a fixed-budget attack (else a minimal-distance one).
+     *
+     * @param name a checked attack name
+     * @return true for the names of {@link #FIXED}
+     */
     public static boolean isFixedBudget(String name) {
         return FIXED.contains(name);
     }
 
-    /** The named fixed-budget attack (or bisect's PGD) at budget {@code eps}. */
+    /**
+     * The named fixed-budget attack (or bisect's PGD) at budget {@code eps}, with these settings' effort.
+     *
+     * @param name a name of {@link #FIXED}, or bisect
+     * @param norm the threat model
+     * @param eps  the perturbation budget, in input units (pixels in [0, 1])
+     * @param seed seeds the random starts and queries (fgsm and bim use none)
+     * @return the attack
+     * @throws IllegalArgumentException if {@code name} is not a fixed-budget attack
+     */
     public FixedBudgetAttack fixedBudget(String name, Norm norm, double eps, long seed) {
         return switch (name) {
             case "pgd", "bisect" -> (norm == Norm.L2 ? Pgd.l2(eps, pgdSteps) : Pgd.linf(eps, pgdSteps)).withSeed(seed);
@@ -126,7 +157,15 @@ public record AttackSettings(int pgdSteps, int bisectionSteps, int cwSteps, int 
         };
     }
 
-    /** The named minimal-distance attack (not bisect, which {@link Evaluation} runs through {@link Robustness#bisection}). */
+    /**
+     * The named minimal-distance attack (not bisect, which {@link Evaluation} runs through {@link Robustness#bisection}).
+     *
+     * @param name deepfool, cw or boundary
+     * @param norm the threat model (cw and boundary are ℓ2 whatever it says)
+     * @param seed seeds the boundary attack's random walk
+     * @return the attack
+     * @throws IllegalArgumentException for any other name
+     */
     public Attack minimal(String name, Norm norm, long seed) {
         return switch (name) {
             case "deepfool" -> DeepFool.of(norm);
@@ -149,43 +188,78 @@ public record AttackSettings(int pgdSteps, int bisectionSteps, int cwSteps, int 
             batch = s.batch;
         }
 
-        /** Steps of the PGD family. */
+        /**
+         * Steps of the PGD family.
+         *
+         * @param v at least 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder pgdSteps(int v) {
             pgdSteps = v;
             return this;
         }
 
-        /** Halvings of ε per image for bisect. */
+        /**
+         * Halvings of ε per image for bisect.
+         *
+         * @param v at least 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder bisectionSteps(int v) {
             bisectionSteps = v;
             return this;
         }
 
-        /** Adam steps per binary-search step of cw. */
+        /**
+         * Adam steps per binary-search step of cw.
+         *
+         * @param v at least 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder cwSteps(int v) {
             cwSteps = v;
             return this;
         }
 
-        /** Steps of the boundary attack. */
+        /**
+         * Steps of the boundary attack.
+         *
+         * @param v at least 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder boundarySteps(int v) {
             boundarySteps = v;
             return this;
         }
 
-        /** Queries per image of the square attack. */
+        /**
+         * Queries per image of the square attack.
+         *
+         * @param v at least 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder squareQueries(int v) {
             squareQueries = v;
             return this;
         }
 
-        /** Images per attack batch. */
+        /**
+         * Images per attack batch.
+         *
+         * @param v at least 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder batch(int v) {
             batch = v;
             return this;
         }
 
-        /** The settings; throws IllegalArgumentException for a count below 1. */
+        /**
+         * The settings.
+         *
+         * @return the settings
+         * @throws IllegalArgumentException for a count below 1
+         */
         public AttackSettings build() {
             return new AttackSettings(pgdSteps, bisectionSteps, cwSteps, boundarySteps, squareQueries, batch);
         }

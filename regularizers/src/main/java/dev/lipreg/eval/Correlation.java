@@ -8,7 +8,14 @@ public final class Correlation {
     private Correlation() {
     }
 
-    /** Pearson's r: covariance over the product of standard deviations; NaN when either sample is constant. */
+    /**
+     * Pearson's r: covariance over the product of standard deviations; NaN when either sample is constant.
+     *
+     * @param x the first sample
+     * @param y the second, paired with x by index
+     * @return r in [−1, 1], or NaN
+     * @throws IllegalArgumentException if the samples differ in length, have fewer than 2 pairs or a non-finite value
+     */
     public static double pearson(double[] x, double[] y) {
         check(x, y);
         double mx = mean(x), my = mean(y), sxy = 0, sxx = 0, syy = 0;
@@ -21,7 +28,14 @@ public final class Correlation {
         return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
     }
 
-    /** Spearman's ρ: Pearson's r of the ranks, tied values sharing their average rank. */
+    /**
+     * Spearman's ρ: Pearson's r of the ranks, tied values sharing their average rank.
+     *
+     * @param x the first sample
+     * @param y the second, paired with x by index
+     * @return ρ in [−1, 1], or NaN when either sample is constant
+     * @throws IllegalArgumentException if the samples differ in length, have fewer than 2 pairs or a non-finite value
+     */
     public static double spearman(double[] x, double[] y) {
         check(x, y);
         return pearson(ranks(x), ranks(y));

@@ -11,6 +11,18 @@ public final class DetectionScores {
     private DetectionScores() {
     }
 
+    /**
+     * The statistic of every image, computed with gradients on (statistics may differentiate the logits).
+     *
+     * @param model     the classifier, in eval mode, on the images' backend and dtype
+     * @param images    the images [N, ...]
+     * @param statistic the score to compute
+     * @param batchSize images per forward pass
+     * @param progress  told of each batch done, in images; null for none
+     * @return one score per image, in image order
+     * @throws IllegalArgumentException if the model is null or training, the statistic is null,
+     *                                  the images are malformed or batchSize is not positive
+     */
     public static double[] of(Module model, Tensor images, DetectionStatistic statistic, int batchSize, Progress progress) {
         int n = Batches.check(images, null, batchSize);
         if (statistic == null) throw new IllegalArgumentException("statistic must not be null");

@@ -43,12 +43,17 @@ public enum DetectionStatistic {
         this.label = label;
     }
 
-    /** The command-line name. */
+    /** {@return the command-line name: probability, max-logit or loss} */
     public String label() {
         return label;
     }
 
-    /** The statistic named {@code label} (probability, max-logit, loss), or null. */
+    /**
+     * The statistic named {@code label} (probability, max-logit, loss), ignoring case.
+     *
+     * @param label a command-line name
+     * @return the statistic, or null for an unknown name
+     */
     public static DetectionStatistic byLabel(String label) {
         for (DetectionStatistic s : values()) if (s.label.equalsIgnoreCase(label)) return s;
         return null;
@@ -58,6 +63,11 @@ public enum DetectionStatistic {
      * s per image [N] at {@code x} (which must require grad), given
      * {@code logits} = model(x). With {@code createGraph} the backward passes are
      * recorded, so s can itself be differentiated (double backprop).
+     *
+     * @param x           the images [N, ...], requiring grad
+     * @param logits      the model's logits [N, K] at x, recorded from x
+     * @param createGraph whether to record the backward passes
+     * @return the statistic per image [N], ≥ 0
      */
     public Variable of(Variable x, Variable logits, boolean createGraph) {
         int[] axes = featureAxes(x);

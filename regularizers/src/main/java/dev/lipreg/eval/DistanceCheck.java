@@ -10,9 +10,13 @@ import dev.lipreg.tensor.Norm;
  * with a finite estimate. The paper's claim that distances grow like
  * 1 / gradient norm is what a high correlation confirms.
  *
+ * @param norm          the threat model of distances and estimates
  * @param attacks    the attacks whose per-image smallest distance is used, e.g. "pgd-l2-bisection+cw-l2+deepfool-l2"
  * @param distances  per image, the smallest distance found (0: misclassified, +∞: not broken)
  * @param bestAttack per image, the attack that found it
+ * @param margins       per image, the logit margin of the estimate (≤ 0: misclassified)
+ * @param gradientNorms per image, the dual norm of the margin's input gradient
+ * @param estimates     per image, the first-order distance estimate margin / gradient norm
  * @param paired     per image, whether it enters the correlations
  * @param pearson    over the paired images; NaN with fewer than 2
  * @param spearman   over the paired images; NaN with fewer than 2
@@ -20,7 +24,14 @@ import dev.lipreg.tensor.Norm;
 public record DistanceCheck(Norm norm, String attacks, double[] distances, String[] bestAttack, double[] margins, double[] gradientNorms,
                             double[] estimates, boolean[] paired, double pearson, double spearman) {
 
-    /** Pairs the distances of {@code minimal} with {@code estimates} of the same images and norm. */
+    /**
+     * Pairs the distances of {@code minimal} with {@code estimates} of the same images and norm.
+     *
+     * @param minimal   the smallest distances found per image (e.g. {@link DistanceReport#minimum})
+     * @param estimates the first-order estimates of the same images
+     * @return the check, with copies of the arrays
+     * @throws IllegalArgumentException if they differ in image count or norm
+     */
     public static DistanceCheck of(DistanceReport minimal, FirstOrderDistance.Estimates estimates) {
         int n = minimal.size();
         if (estimates.estimates().length != n || estimates.norm() != minimal.norm()) {
@@ -45,21 +56,26 @@ public record DistanceCheck(Norm norm, String attacks, double[] distances, Strin
                 estimates.margins().clone(), estimates.gradientNorms().clone(), estimates.estimates().clone(), paired, pearson, spearman);
     }
 
-    /** Images in the correlations. */
+    /** {@return the number of images in the correlations} */
     public int pairs() {
         int c = 0;
         for (boolean p : paired) c += p ? 1 : 0;
         return c;
     }
 
-    /** The paired images' values of {@code v}, in image order. */
+    /**
+     * The paired images' values of {@code v}, in image order.
+     *
+     * @param v one value per image (e.g. {@link #distances()})
+     * @return the values of the paired images
+     */
     public double[] pairedValues(double[] v) {
         double[] out = new double[pairs()];
         for (int i = 0, k = 0; i < v.length; i++) if (paired[i]) out[k++] = v[i];
         return out;
     }
 
-    /** Median over the paired images of distance / estimate: above 1 when the boundary is farther than linearization says. */
+    /** {@return the median over the paired images of distance / estimate: above 1 when the boundary is farther than linearization says} */
     public double medianRatio() {
         double[] d = pairedValues(distances), e = pairedValues(estimates), r = new double[d.length];
         for (int i = 0; i < r.length; i++) r[i] = d[i] / e[i];

@@ -30,7 +30,7 @@ public record EvalPart(int first, List<ImageRecord> records, Map<String, Double>
         }
     }
 
-    /** Number of images. */
+    /** {@return the number of images in the slice} */
     public int size() {
         return records.size();
     }
@@ -39,6 +39,10 @@ public record EvalPart(int first, List<ImageRecord> records, Map<String, Double>
      * Joins slices into one starting at 0, in index order, whatever order they
      * arrive in; times add up. Gaps and overlaps are errors: a report must cover
      * every image exactly once.
+     *
+     * @param parts slices of one evaluation, in any order
+     * @return the whole, starting at image 0
+     * @throws IllegalArgumentException if {@code parts} is empty or the slices leave a gap or overlap
      */
     public static EvalPart concat(List<EvalPart> parts) {
         if (parts == null || parts.isEmpty()) throw new IllegalArgumentException("parts must not be empty");

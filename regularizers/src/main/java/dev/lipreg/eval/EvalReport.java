@@ -23,7 +23,15 @@ import java.util.Objects;
  */
 public record EvalReport(String dataset, int images, Map<String, double[]> epsilons, List<String> attacks, List<ModelReport> models) {
 
-    /** A report of models evaluated with the same settings on the same images. */
+    /**
+     * A report of models evaluated with the same settings on the same images.
+     *
+     * @param dataset  the test set's name, for the caption
+     * @param settings the settings every model was evaluated with (budgets and attacks)
+     * @param models   the models' reports, in table order
+     * @return the report; its image count is the first model's
+     * @throws IllegalArgumentException if {@code models} is empty
+     */
     public static EvalReport of(String dataset, EvalSettings settings, List<ModelReport> models) {
         if (models.isEmpty()) throw new IllegalArgumentException("models must not be empty");
         Map<String, double[]> eps = new LinkedHashMap<>();
@@ -91,8 +99,16 @@ public record EvalReport(String dataset, int images, Map<String, double[]> epsil
          * Merges the records of every test image into the report: errors are fractions of images, medians exact over all
          * images (never medians of slices).
          *
-         * @param all   the records of all images ({@link EvalPart#concat} of the slices)
-         * @param bound the Lipschitz bound certification used, or null when not certified
+         * @param name       the model's name in the report
+         * @param checkpoint where it was loaded from
+         * @param model      its architecture's name
+         * @param settings   the settings the records were made with
+         * @param all        the records of all images ({@link EvalPart#concat} of the slices)
+         * @param bound      the Lipschitz bound certification used, or null when not certified
+         * @param seconds    wall time of the whole evaluation, in seconds
+         * @return the model's report
+         * @throws IllegalArgumentException if there are no records, certify is on without a bound,
+         *                                  or the records disagree on their attacks
          */
         public static ModelReport of(String name, String checkpoint, String model, EvalSettings settings, EvalPart all,
                                      LipschitzUpperBound.Bound bound, double seconds) {
@@ -164,7 +180,12 @@ public record EvalReport(String dataset, int images, Map<String, double[]> epsil
         return f;
     }
 
-    /** One row per model: clean error, error at each ε, median distances, gradient norms, Lipschitz bound and certified accuracy. */
+    /**
+     * The table {@code lipreg eval} prints: one row per model with clean error, error at each ε, median distances,
+     * gradient norms, Lipschitz bound and certified accuracy, then a caption.
+     *
+     * @return GitHub-flavoured markdown
+     */
     public String markdown() {
         List<String> head = new ArrayList<>(List.of("model", "clean err"));
         for (String norm : List.of("l2", "linf")) {
@@ -224,24 +245,44 @@ public record EvalReport(String dataset, int images, Map<String, double[]> epsil
         sb.append("| ").append(String.join(" | ", cells)).append(" |\n");
     }
 
-    /** "ℓ2" or "ℓ∞" for a norm label. */
+    /**
+     * "ℓ2" or "ℓ∞" for a norm label.
+     *
+     * @param norm "l2" or "linf" (anything but "l2" reads as ℓ∞)
+     * @return the symbol
+     */
     public static String normLabel(String norm) {
         return norm.equals("l2") ? "ℓ2" : "ℓ∞";
     }
 
-    /** A fraction as a percentage with one decimal. */
+    /**
+     * A fraction as a percentage with one decimal.
+     *
+     * @param v a fraction, 0.123 for 12.3%
+     * @return e.g. "12.3%"
+     */
     public static String pct(double v) {
         return String.format(Locale.ROOT, "%.1f%%", 100 * v);
     }
 
-    /** Three significant digits; ∞ and — for infinite and missing values. */
+    /**
+     * Three significant digits; ∞ and — for infinite and missing values.
+     *
+     * @param v the number; NaN stands for missing
+     * @return the text
+     */
     public static String num(double v) {
         if (Double.isInfinite(v)) return "∞";
         if (Double.isNaN(v)) return "—";
         return String.format(Locale.ROOT, "%.3g", v);
     }
 
-    /** Seconds as 12.3s, 4m05s or 1h02m. */
+    /**
+     * Seconds as 12.3s, 4m05s or 1h02m.
+     *
+     * @param seconds a duration, in seconds
+     * @return the text
+     */
     public static String duration(double seconds) {
         long s = Math.round(seconds);
         if (s < 60) return String.format(Locale.ROOT, "%.1fs", seconds);

@@ -47,22 +47,37 @@ public record EvalSettings(double[] epsL2, double[] epsLinf, List<String> attack
         return e;
     }
 
-    /** The settings of {@code lipreg eval}'s defaults: ℓ2 0.25, 0.5, 1, 2; ℓ∞ 0.02, 0.05, 0.1; pgd and deepfool; certified. */
+    /**
+     * A builder starting from {@code lipreg eval}'s defaults: ℓ2 0.25, 0.5, 1, 2; ℓ∞ 0.02, 0.05, 0.1; pgd and deepfool;
+     * certified; {@link AttackSettings#defaults()}; seed 0.
+     *
+     * @return the builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The budgets of one norm (empty when that norm is skipped). */
+    /**
+     * The budgets of one norm (empty when that norm is skipped).
+     *
+     * @param n ℓ2 or ℓ∞ (anything but ℓ2 reads as ℓ∞)
+     * @return a copy of the budgets, ascending, in input units
+     */
     public double[] epsilons(Norm n) {
         return (n == Norm.L2 ? epsL2 : epsLinf).clone();
     }
 
-    /** The attacks run for one norm, in order, {@code ensemble} expanded. */
+    /**
+     * The attacks run for one norm, in order, {@code ensemble} expanded, those that do not implement the norm left out.
+     *
+     * @param n ℓ2 or ℓ∞
+     * @return the attack names
+     */
     public List<String> attacks(Norm n) {
         return AttackSettings.expand(n == Norm.L2 ? attacksL2 : attacksLinf).stream().filter(a -> AttackSettings.supports(a, n)).toList();
     }
 
-    /** Every attack used, for report captions. */
+    /** {@return every attack named for either norm, each once, {@code ensemble} expanded: for report captions} */
     public List<String> allAttacks() {
         List<String> all = new ArrayList<>(attacksL2);
         for (String a : attacksLinf) if (!all.contains(a)) all.add(a);
@@ -99,56 +114,101 @@ public record EvalSettings(double[] epsL2, double[] epsLinf, List<String> attack
         private Builder() {
         }
 
-        /** ℓ2 budgets (none: skip ℓ2). */
+        /**
+         * ℓ2 budgets (none: skip ℓ2).
+         *
+         * @param eps ℓ2 radii in input units, finite and &gt; 0, at most {@link #MAX_BUDGETS}
+         * @return this builder
+         */
         public Builder epsL2(double... eps) {
             epsL2 = eps.clone();
             return this;
         }
 
-        /** ℓ∞ budgets (none: skip ℓ∞). */
+        /**
+         * ℓ∞ budgets (none: skip ℓ∞).
+         *
+         * @param eps ℓ∞ radii in input units (per-pixel change), finite and &gt; 0, at most {@link #MAX_BUDGETS}
+         * @return this builder
+         */
         public Builder epsLinf(double... eps) {
             epsLinf = eps.clone();
             return this;
         }
 
-        /** The same attacks for both norms. */
+        /**
+         * The same attacks for both norms.
+         *
+         * @param names attack names of {@link AttackSettings#NAMES}
+         * @return this builder
+         */
         public Builder attacks(String... names) {
             attacksL2 = List.of(names);
             attacksLinf = List.of(names);
             return this;
         }
 
-        /** The attacks of the ℓ2 threat model. */
+        /**
+         * The attacks of the ℓ2 threat model.
+         *
+         * @param names attack names of {@link AttackSettings#NAMES}
+         * @return this builder
+         */
         public Builder attacksL2(String... names) {
             attacksL2 = List.of(names);
             return this;
         }
 
-        /** The attacks of the ℓ∞ threat model. */
+        /**
+         * The attacks of the ℓ∞ threat model.
+         *
+         * @param names attack names of {@link AttackSettings#NAMES}
+         * @return this builder
+         */
         public Builder attacksLinf(String... names) {
             attacksLinf = List.of(names);
             return this;
         }
 
-        /** Whether to certify ℓ2 accuracy from a sound Lipschitz bound (default on). */
+        /**
+         * Whether to certify ℓ2 accuracy from a sound Lipschitz bound (default on).
+         *
+         * @param on true to certify
+         * @return this builder
+         */
         public Builder certify(boolean on) {
             certify = on;
             return this;
         }
 
-        /** The attacks' effort and batch size. */
+        /**
+         * The attacks' effort and batch size.
+         *
+         * @param settings not null (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder attack(AttackSettings settings) {
             attack = settings;
             return this;
         }
 
-        /** Seed of the randomized attacks. */
+        /**
+         * Seed of the randomized attacks (default 0).
+         *
+         * @param s the seed; each batch restarts from it
+         * @return this builder
+         */
         public Builder seed(long s) {
             seed = s;
             return this;
         }
 
-        /** The settings; throws IllegalArgumentException for a bad budget or attack name. */
+        /**
+         * The settings, checked.
+         *
+         * @return the settings, budgets sorted
+         * @throws IllegalArgumentException for a bad budget or attack name, no budget at all, or null attack settings
+         */
         public EvalSettings build() {
             return new EvalSettings(epsL2, epsLinf, attacksL2, attacksLinf, certify, attack, seed);
         }

@@ -33,10 +33,16 @@ public final class Evaluation {
 
     /** Progress of each named measurement (the clean pass, each attack, gradient norms), e.g. a progress bar per task. */
     public interface Monitor {
-        /** Starts a task of {@code total} images; the evaluation closes it when done. */
+        /**
+         * Starts a task of {@code total} images; the evaluation closes it when done.
+         *
+         * @param task  the measurement's name, e.g. "clean" or "pgd l2"
+         * @param total images it will process
+         * @return the task, told of progress and then closed
+         */
         Task start(String task, long total);
 
-        /** Shows nothing. */
+        /** {@return a monitor that shows nothing} */
         static Monitor none() {
             return (task, total) -> new Task() {
                 @Override
@@ -63,6 +69,8 @@ public final class Evaluation {
      *
      * @param layers the model, or for an imported graph the same function as LipReg layers
      * @param input  the image shape [C, H, W]
+     * @return the bound and its factors
+     * @throws IllegalArgumentException if the model is training or has a layer with no bound
      */
     public static LipschitzUpperBound.Bound bound(Module layers, int[] input) {
         return LipschitzUpperBound.of(layers, input);
@@ -71,10 +79,16 @@ public final class Evaluation {
     /**
      * Evaluates images {@code first … first + N − 1} of a test set.
      *
+     * @param model     the classifier, in eval mode, on the images' backend and dtype
      * @param images    the slice [N, C, H, W], pixels in [0, 1]
      * @param labels    its labels [N]
      * @param first     index of the slice's first image in the whole set; a multiple of the attack batch size
+     * @param settings  what to measure
      * @param lipschitz the model's sound ℓ2 Lipschitz bound (from {@link #bound}) when {@code settings.certify()}, else ignored
+     * @param monitor   told of each measurement's progress; null for none
+     * @return the slice's per-image records and attack times
+     * @throws IllegalArgumentException if the model is null or training, the images or labels are malformed, {@code first}
+     *                                  is not a non-negative multiple of the batch size, or certify is on with a bound ≤ 0
      */
     public static EvalPart run(Module model, Tensor images, Tensor labels, int first, EvalSettings settings, double lipschitz,
                                Monitor monitor) {

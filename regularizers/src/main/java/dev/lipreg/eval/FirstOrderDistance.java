@@ -27,11 +27,28 @@ public final class FirstOrderDistance {
     /**
      * Per image: the margin (negative when misclassified), the dual norm of its input gradient, and
      * margin / gradient norm (+∞ where the gradient vanishes).
+     *
+     * @param norm          the threat norm the distances are estimated in
+     * @param margins       per image, the logit margin z_y − max_{k≠y} z_k (negative when misclassified)
+     * @param gradientNorms per image, the dual norm of ∇ₓ margin
+     * @param estimates     per image, margin / gradient norm in input units (±∞ where the gradient vanishes)
      */
     public record Estimates(Norm norm, double[] margins, double[] gradientNorms, double[] estimates) {
     }
 
-    /** Estimates in threat norm {@code norm} (l2 or linf) for every image, in batches. */
+    /**
+     * Estimates in threat norm {@code norm} (l2 or linf) for every image, in batches.
+     *
+     * @param model     the classifier, in eval mode, on the images' backend and dtype
+     * @param images    the images [N, ...]
+     * @param labels    their labels [N]
+     * @param norm      the threat norm, ℓ2 or ℓ∞
+     * @param batchSize images per forward and backward pass
+     * @param progress  told of each batch done, in images; null for none
+     * @return the estimates
+     * @throws IllegalArgumentException if the model is null or training, the images or labels are malformed,
+     *                                  the norm is not ℓ2 or ℓ∞, or batchSize is not positive
+     */
     public static Estimates of(Module model, Tensor images, Tensor labels, Norm norm, int batchSize, Progress progress) {
         int n = Batches.check(images, labels, batchSize);
         if (labels == null) throw new IllegalArgumentException("labels must not be null");

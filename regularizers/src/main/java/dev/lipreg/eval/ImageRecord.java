@@ -36,12 +36,17 @@ public record ImageRecord(int index, int label, boolean correct, double gradL2, 
      */
     public record Outcome(String norm, String attack, long broken, double distance) implements Serializable {
 
-        /** Whether the attack broke the image at budget j. */
+        /**
+         * Whether the attack broke the image at budget j.
+         *
+         * @param j the budget's index in the norm's ascending budgets, 0 … 63
+         * @return bit j of {@link #broken()}
+         */
         public boolean brokenAt(int j) {
             return (broken >>> j & 1) != 0;
         }
 
-        /** Whether the attack reports a minimal distance (else it ran at fixed budgets). */
+        /** {@return whether the attack reports a minimal distance (else it ran at fixed budgets)} */
         public boolean isMinimalDistance() {
             return !Double.isNaN(distance);
         }

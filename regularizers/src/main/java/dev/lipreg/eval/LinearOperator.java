@@ -16,22 +16,42 @@ import dev.lipreg.tensor.Tensor;
  */
 public interface LinearOperator {
 
-    /** The shape of one input, including a leading batch axis of 1. */
+    /** {@return the shape of one input, including a leading batch axis of 1} */
     Shape inputShape();
 
+    /** {@return the backend the operator computes on; inputs must live there} */
     Backend backend();
 
+    /** {@return the element type of inputs and outputs} */
     DType dtype();
 
+    /**
+     * The map A.
+     *
+     * @param x an input of {@link #inputShape()}
+     * @return A x
+     */
     Tensor apply(Tensor x);
 
-    /** The adjoint (transpose): ⟨apply(x), y⟩ = ⟨x, adjoint(y)⟩. */
+    /**
+     * The adjoint (transpose): ⟨apply(x), y⟩ = ⟨x, adjoint(y)⟩.
+     *
+     * @param y an output of {@link #apply}'s shape
+     * @return Aᵀ y, of {@link #inputShape()}
+     */
     Tensor adjoint(Tensor y);
 
     /**
      * A convolution without its bias on inputs of {@code inputShape} [1,C,H,W],
      * optionally followed by a per-output-channel scale (an evaluation-mode batch
      * norm's linear part; null for none). Adjoint: conv2dBackwardData.
+     *
+     * @param weight       the convolution's weight [O, C/groups, kH, kW]
+     * @param spec         stride, padding, dilation and groups
+     * @param inputShape   [1, C, H, W]
+     * @param channelScale a scale per output channel [O], or null
+     * @return the operator, on the weight's backend and dtype
+     * @throws IllegalArgumentException if the geometry does not fit the input shape
      */
     static LinearOperator conv2d(Tensor weight, Conv2dSpec spec, Shape inputShape, Tensor channelScale) {
         spec.outputShape(inputShape, weight.shape()); // validates the geometry
@@ -51,7 +71,12 @@ public interface LinearOperator {
         };
     }
 
-    /** x ↦ x·Wᵀ for weight W [out, in]; adjoint y ↦ y·W. */
+    /**
+     * x ↦ x·Wᵀ for weight W [out, in]; adjoint y ↦ y·W.
+     *
+     * @param weight W [out, in]
+     * @return the operator on inputs [1, in], on the weight's backend and dtype
+     */
     static LinearOperator linear(Tensor weight) {
         return new BaseOperator(Shape.of(1, weight.dim(1)), weight.backend(), weight.dtype()) {
             @Override
@@ -66,7 +91,16 @@ public interface LinearOperator {
         };
     }
 
-    /** Average pooling on inputs of {@code inputShape}; adjoint avgPool2dBackward. */
+    /**
+     * Average pooling on inputs of {@code inputShape}; adjoint avgPool2dBackward.
+     *
+     * @param spec       the window, stride, padding and divisor policy
+     * @param inputShape [1, C, H, W]
+     * @param backend    where to compute
+     * @param dtype      the element type
+     * @return the operator
+     * @throws IllegalArgumentException if the window does not fit the input shape
+     */
     static LinearOperator avgPool2d(Pool2dSpec spec, Shape inputShape, Backend backend, DType dtype) {
         spec.outputShape(inputShape);
         return new BaseOperator(inputShape, backend, dtype) {

@@ -63,23 +63,43 @@ public final class LipschitzUpperBound {
             this.label = label;
         }
 
+        /** {@return the method's name in reports, e.g. "Gram iteration"} */
         public String label() {
             return label;
         }
     }
 
-    /** One layer's (or merged layers') bound. */
+    /**
+     * One layer's (or merged layers') bound.
+     *
+     * @param layer  the layer's name in the model, e.g. "0" or "0+1" for a Conv2d merged with its BatchNorm2d
+     * @param value  the bound on its ℓ2 Lipschitz constant, ≥ the true constant
+     * @param method how it was bounded
+     */
     public record Factor(String layer, double value, Method method) {
     }
 
-    /** The factors in order and their product. */
+    /**
+     * The factors in order and their product.
+     *
+     * @param factors the per-layer bounds, input to output
+     * @param value   their product: a sound bound on the logits' ℓ2 Lipschitz constant
+     */
     public record Bound(List<Factor> factors, double value) {
         /** What the value is, for reports. */
         public static final String DESCRIPTION = "product of sound per-layer bounds (Gram iteration for convolutions and dense layers, "
                 + "Schur's test for average pooling, closed forms otherwise)";
     }
 
-    /** For a model in evaluation mode on inputs of shape {@code input} (without the batch axis, e.g. [1, 28, 28]). */
+    /**
+     * The bound for a model in evaluation mode on inputs of shape {@code input}.
+     *
+     * @param model a Sequential (or single layer) of the supported layers, in eval mode
+     * @param input the input shape without the batch axis, e.g. [1, 28, 28]
+     * @return the factors and their product
+     * @throws IllegalArgumentException if the model is null or training, the shape is missing,
+     *                                  or a layer has no bound (the message lists the supported layers)
+     */
     public static Bound of(Module model, int[] input) {
         if (model == null) throw new IllegalArgumentException("model must not be null");
         if (model.isTraining()) throw new IllegalArgumentException("model is in training mode; call model.eval() so batch norm uses its running statistics");

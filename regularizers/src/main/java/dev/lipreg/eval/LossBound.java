@@ -37,49 +37,68 @@ import java.util.Map;
  */
 public record LossBound(String objective, int images, Side undefended, Side regularized) {
 
-    /** One model's mean loss and its penalty terms by label (e.g. "lip(l2)" → λ·max‖g‖₂). */
+    /**
+     * One model's mean loss and its penalty terms by label (e.g. "lip(l2)" → λ·max‖g‖₂).
+     *
+     * @param loss      the mean of the objective's loss over the images
+     * @param penalties each penalty's weighted term λ·R on all images, by the penalty's label, in the objective's order
+     */
     public record Side(double loss, Map<String, Double> penalties) {
+        /** Copies the penalties into an unmodifiable map that keeps their order. */
         public Side {
             penalties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(penalties));
         }
 
-        /** λ·R: the sum of the penalty terms. */
+        /** {@return λ·R: the sum of the penalty terms} */
         public double penalty() {
             return penalties.values().stream().mapToDouble(Double::doubleValue).sum();
         }
 
-        /** The regularized objective J_λ = Loss + λ·R. */
+        /** {@return the regularized objective J_λ = Loss + λ·R} */
         public double objective() {
             return loss + penalty();
         }
     }
 
-    /** Loss(f₀) + λ·R(f₀). */
+    /** {@return the bound Loss(f₀) + λ·R(f₀)} */
     public double bound() {
         return undefended.loss() + undefended.penalty();
     }
 
-    /** Loss(f_λ) ≤ Loss(f₀) + λ·R(f₀). */
+    /** {@return whether the bound holds: Loss(f_λ) ≤ Loss(f₀) + λ·R(f₀)} */
     public boolean holds() {
         return regularized.loss() <= bound();
     }
 
-    /** bound − Loss(f_λ): how far inside the bound (negative when it fails). */
+    /** {@return bound − Loss(f_λ): how far inside the bound (negative when it fails)} */
     public double slack() {
         return bound() - regularized.loss();
     }
 
-    /** J_λ(f_λ) ≤ J_λ(f₀): f_λ is the better minimizer of the objective it was trained on, which implies {@link #holds()}. */
+    /** {@return whether J_λ(f_λ) ≤ J_λ(f₀): f_λ is the better minimizer of the objective it was trained on, which implies {@link #holds()}} */
     public boolean objectiveOrdered() {
         return regularized.objective() <= undefended.objective();
     }
 
-    /** Loss(f₀) ≤ Loss(f_λ): f₀ is the better minimizer of the loss alone. */
+    /** {@return whether Loss(f₀) ≤ Loss(f_λ): f₀ is the better minimizer of the loss alone} */
     public boolean lossOrdered() {
         return undefended.loss() <= regularized.loss();
     }
 
-    /** Measures both models on {@code images} with {@code objective}'s loss, penalties and gradient target. */
+    /**
+     * Measures both models on {@code images} with {@code objective}'s loss, penalties and gradient target.
+     *
+     * @param undefended  f₀, trained on the loss alone, in eval mode
+     * @param regularized f_λ, trained on {@code objective}, in eval mode
+     * @param objective   the regularized objective f_λ was trained with; it must have a penalty
+     * @param images      the images [N, ...] both are measured on
+     * @param labels      their labels [N]
+     * @param batchSize   images per forward and backward pass
+     * @param progress    told of each batch done (2N images in all); null for none
+     * @return both sides of the bound
+     * @throws IllegalArgumentException if a model is null or training, the objective is null or has no penalty,
+     *                                  the images or labels are malformed, or batchSize is not positive
+     */
     public static LossBound measure(Module undefended, Module regularized, RobustObjective objective, Tensor images, Tensor labels,
                                     int batchSize, Progress progress) {
         int n = Batches.check(images, labels, batchSize);

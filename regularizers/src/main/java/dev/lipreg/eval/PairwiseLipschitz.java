@@ -24,11 +24,26 @@ public final class PairwiseLipschitz {
     private PairwiseLipschitz() {
     }
 
-    /** The largest ratio and the pair (indices into the sample) that attains it. */
+    /**
+     * The largest ratio and the pair (indices into the sample) that attains it.
+     *
+     * @param value  the largest ratio: a lower bound on the Lipschitz constant (0 when no pair counts)
+     * @param first  index of the pair's first image, −1 when no pair counts
+     * @param second index of its second image, −1 when no pair counts
+     * @param pairs  the pairs compared (identical images are skipped)
+     */
     public record Bound(double value, int first, int second, long pairs) {
     }
 
-    /** {@code count} distinct images drawn without replacement (all of them, in order, when count ≥ N). */
+    /**
+     * {@code count} distinct images drawn without replacement (all of them, in order, when count ≥ N).
+     *
+     * @param images the images [N, ...]
+     * @param count  how many to draw, ≥ 1
+     * @param seed   seeds the draw
+     * @return the drawn images in index order, or {@code images} itself when count ≥ N
+     * @throws IllegalArgumentException if count is not positive
+     */
     public static Tensor sample(Tensor images, int count, long seed) {
         int n = images.dim(0);
         Inputs.checkPositive(count, "count");
@@ -40,7 +55,15 @@ public final class PairwiseLipschitz {
         return k.concat(rows, 0);
     }
 
-    /** The model's logit pairs over all images given (pass a {@link #sample} for large sets). */
+    /**
+     * The model's logit pairs over all images given (pass a {@link #sample} for large sets): N²/2 pairs.
+     *
+     * @param model     the classifier, in eval mode, on the images' backend and dtype
+     * @param images    the images [N, ...]
+     * @param batchSize images per forward pass
+     * @return the largest ‖f(x_i) − f(x_j)‖₂ / ‖x_i − x_j‖₂ and its pair
+     * @throws IllegalArgumentException if the model is null or training, the images are malformed or batchSize is not positive
+     */
     public static Bound ofModel(Module model, Tensor images, int batchSize) {
         Batches.check(images, null, batchSize);
         Inputs.checkModel(model, images);
@@ -57,7 +80,14 @@ public final class PairwiseLipschitz {
         }
     }
 
-    /** The labels' pairs: √2 / ‖x_i − x_j‖ for the closest pair of different classes. */
+    /**
+     * The labels' pairs: √2 / ‖x_i − x_j‖ for the closest pair of different classes.
+     *
+     * @param images the images [N, ...]
+     * @param labels their labels [N]
+     * @return the data Lipschitz constant and its pair
+     * @throws IllegalArgumentException if the images or labels are malformed
+     */
     public static Bound ofData(Tensor images, Tensor labels) {
         Batches.check(images, labels, 1);
         long[] y = labels.toLongArray();

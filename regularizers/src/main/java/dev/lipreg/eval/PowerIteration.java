@@ -19,22 +19,40 @@ import java.util.SplittableRandom;
  * gap g are told apart only after about 1/g iterations; until then the estimate
  * sits below σ_max by about g, so slow convergence costs little accuracy
  * (measured: 1.1e-5 relative on a 3x3 convolution over 8x8 inputs).
+ *
+ * @param maxIterations the most products with AᵀA, ≥ 1
+ * @param tolerance     relative growth over the last 10% of iterations below which it stops, &gt; 0
+ * @param seed          seeds the Gaussian start
  */
 public record PowerIteration(int maxIterations, double tolerance, long seed) {
 
+    /** Checks maxIterations and tolerance are positive (IllegalArgumentException). */
     public PowerIteration {
         Inputs.checkPositive(maxIterations, "maxIterations");
         Inputs.checkPositive(tolerance, "tolerance");
     }
 
-    /** At most 5000 iterations, tolerance 1e-6 (float32 operators have rounding noise near 1e-7). */
+    /** {@return at most 5000 iterations, tolerance 1e-6 (float32 operators have rounding noise near 1e-7), seed 0} */
     public static PowerIteration defaults() {
         return new PowerIteration(5000, 1e-6, 0);
     }
 
+    /**
+     * The result of {@link #sigmaMax}.
+     *
+     * @param sigma      the estimate of σ_max: a lower bound on it (0 for the zero operator)
+     * @param iterations products with AᵀA done
+     * @param converged  whether the tolerance was met before maxIterations
+     */
     public record Estimate(double sigma, int iterations, boolean converged) {
     }
 
+    /**
+     * Estimates the largest singular value of {@code op}.
+     *
+     * @param op the operator
+     * @return the estimate, a lower bound on σ_max; all temporaries are freed
+     */
     public Estimate sigmaMax(LinearOperator op) {
         Backend k = op.backend();
         try (Scope s = Scope.open()) {

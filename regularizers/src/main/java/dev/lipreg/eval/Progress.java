@@ -4,9 +4,15 @@ package dev.lipreg.eval;
 @FunctionalInterface
 public interface Progress {
 
+    /**
+     * Called after each batch, from the evaluating thread.
+     *
+     * @param done  work units finished so far, counted from the start of the evaluation
+     * @param total work units of the whole evaluation
+     */
     void update(long done, long total);
 
-    /** Ignores progress. */
+    /** {@return a receiver that ignores progress} */
     static Progress none() {
         return (done, total) -> {
         };

@@ -32,6 +32,13 @@ public final class Robustness {
      * settings' attacks at each ε, median minimal distances, gradient norms and (if {@code settings.certify()})
      * certified accuracy from a sound Lipschitz bound. The model is evaluated in inference mode (its mode is
      * restored after); tensors live on the backend of the model's parameters, in their dtype.
+     *
+     * @param model    the classifier to evaluate; it must have parameters (they give the backend)
+     * @param test     the test images and labels, pixels in [0, 1]
+     * @param settings budgets, attacks, certification and effort
+     * @return the report of one model named "model"
+     * @throws IllegalArgumentException if an argument is null, the model has no parameters, or a layer has no
+     *                                  Lipschitz bound while certification is on
      */
     public static EvalReport evaluate(Module model, Dataset test, EvalSettings settings) {
         if (model == null || test == null || settings == null) throw new IllegalArgumentException("model, test and settings must not be null");
@@ -40,7 +47,19 @@ public final class Robustness {
         return EvalReport.of(test.name(), settings, List.of(evaluate("model", model, test, settings, any.backend(), Evaluation.Monitor.none())));
     }
 
-    /** As {@link #evaluate(Module, Dataset, EvalSettings)} for one named model, on {@code backend}, showing progress per task. */
+    /**
+     * As {@link #evaluate(Module, Dataset, EvalSettings)} for one named model, on {@code backend}, showing progress per task.
+     *
+     * @param name     the model's name in the report
+     * @param model    the classifier, its parameters on {@code backend}
+     * @param test     the test images and labels, pixels in [0, 1]
+     * @param settings budgets, attacks, certification and effort
+     * @param backend  where the images are loaded and the attacks run
+     * @param monitor  told of each measurement's progress; null for none
+     * @return the model's report, for {@link EvalReport#of}
+     * @throws IllegalArgumentException if the model does not fit the data or backend, or a layer has no Lipschitz bound
+     *                                  while certification is on
+     */
     public static EvalReport.ModelReport evaluate(String name, Module model, Dataset test, EvalSettings settings, Backend backend,
                                                   Evaluation.Monitor monitor) {
         long start = System.nanoTime();
@@ -59,14 +78,36 @@ public final class Robustness {
         }
     }
 
-    /** The error under {@code attack} at each ε (misclassified clean images count as errors at every ε). */
+    /**
+     * The error under {@code attack} at each ε (misclassified clean images count as errors at every ε).
+     *
+     * @param model     the classifier, in eval mode, on the images' backend and dtype
+     * @param images    the images [N, ...], pixels in [0, 1]
+     * @param labels    their labels [N]
+     * @param attack    the attack; its own budget is replaced by each ε
+     * @param epsilons  the budgets, in input units in the attack's norm
+     * @param batchSize images per attack batch
+     * @param progress  told of each batch done (N images per budget); null for none
+     * @return the error at each budget
+     * @throws IllegalArgumentException if the model is null or training, the images or labels are malformed,
+     *                                  the attack is null, a budget is negative or not finite, or batchSize is not positive
+     */
     public static ErrorCurve errorCurve(Module model, Tensor images, Tensor labels, FixedBudgetAttack attack, double[] epsilons,
                                         int batchSize, Progress progress) {
         return broken(model, images, labels, attack, epsilons, batchSize, progress).curve();
     }
 
-    /** Which images an attack broke at each budget: {@code broken[j][i]} for ε_j and image i. */
+    /**
+     * Which images an attack broke at each budget: {@code broken[j][i]} for ε_j and image i.
+     *
+     * @param attack   the attack's name
+     * @param norm     its threat model
+     * @param epsilons the budgets, in input units
+     * @param broken   per budget j and image i, whether the attack succeeded (misclassified images: always)
+     * @param seconds  total attack time, in seconds
+     */
     public record Broken(String attack, Norm norm, double[] epsilons, boolean[][] broken, double seconds) {
+        /** {@return the error curve: the fraction of images broken at each budget} */
         public ErrorCurve curve() {
             double[] errors = new double[epsilons.length];
             for (int j = 0; j < errors.length; j++) {
@@ -78,7 +119,20 @@ public final class Robustness {
         }
     }
 
-    /** Per image and ε, whether {@code attack} broke it (misclassified clean images count as broken at every ε). */
+    /**
+     * Per image and ε, whether {@code attack} broke it (misclassified clean images count as broken at every ε).
+     *
+     * @param model     the classifier, in eval mode, on the images' backend and dtype
+     * @param images    the images [N, ...], pixels in [0, 1]
+     * @param labels    their labels [N]
+     * @param attack    the attack; its own budget is replaced by each ε
+     * @param epsilons  the budgets, in input units in the attack's norm
+     * @param batchSize images per attack batch; the attack's randomness restarts in each
+     * @param progress  told of each batch done (N images per budget); null for none
+     * @return the flags and the attack time
+     * @throws IllegalArgumentException if the model is null or training, the images or labels are malformed,
+     *                                  the attack is null, a budget is negative or not finite, or batchSize is not positive
+     */
     public static Broken broken(Module model, Tensor images, Tensor labels, FixedBudgetAttack attack, double[] epsilons,
                                 int batchSize, Progress progress) {
         int n = Batches.check(images, labels, batchSize);
@@ -102,7 +156,19 @@ public final class Robustness {
         return new Broken(attack.name(), attack.norm(), epsilons.clone(), broken, seconds[0]);
     }
 
-    /** Distances in {@code norm} of the adversarials a minimal-distance attack finds; +∞ where it fails. */
+    /**
+     * Distances in {@code norm} of the adversarials a minimal-distance attack finds; +∞ where it fails.
+     *
+     * @param model     the classifier, in eval mode, on the images' backend and dtype
+     * @param images    the images [N, ...], pixels in [0, 1]
+     * @param labels    their labels [N]
+     * @param attack    a minimal-distance attack (CW, DeepFool, Boundary)
+     * @param norm      the norm distances are measured in
+     * @param batchSize images per attack batch
+     * @param progress  told of each batch done, in images; null for none
+     * @return per image, the distance found in input units (0 if misclassified, +∞ if not broken)
+     * @throws IllegalArgumentException if an argument is null or malformed, the model is training, or batchSize is not positive
+     */
     public static DistanceReport minimalDistances(Module model, Tensor images, Tensor labels, Attack attack, Norm norm,
                                                   int batchSize, Progress progress) {
         int n = Batches.check(images, labels, batchSize);
@@ -124,6 +190,18 @@ public final class Robustness {
      * distance of the adversarial actually found (≤ ε) and a failure raises lo to
      * ε. The result is each image's final hi: an adversarial at that distance
      * exists, and the attack failed within lo. Resolution maxEpsilon / 2^steps.
+     *
+     * @param model      the classifier, in eval mode, on the images' backend and dtype
+     * @param images     the images [N, ...], pixels in [0, 1]
+     * @param labels     their labels [N]
+     * @param attack     the fixed-budget attack run at each ε; its norm is the distances'
+     * @param maxEpsilon the largest budget tried, in input units, &gt; 0
+     * @param steps      the most halvings per image, ≥ 0
+     * @param batchSize  images per attack batch
+     * @param progress   told of each batch done, in images; null for none
+     * @return per image, the smallest distance found (+∞ if not broken at maxEpsilon), named attack-bisection
+     * @throws IllegalArgumentException if an argument is null or malformed, the model is training, maxEpsilon is not
+     *                                  positive, steps is negative, or batchSize is not positive
      */
     public static DistanceReport bisection(Module model, Tensor images, Tensor labels, FixedBudgetAttack attack, double maxEpsilon,
                                            int steps, int batchSize, Progress progress) {

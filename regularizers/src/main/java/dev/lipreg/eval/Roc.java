@@ -9,10 +9,21 @@ import java.util.Arrays;
  * as one diagonal segment, so the trapezoid area equals
  * P(s_adv > s_clean) + ½·P(s_adv = s_clean).
  *
+ * @param falsePositiveRates per point, the fraction of clean scores flagged, from 0 up to 1
+ * @param truePositiveRates  per point, the fraction of adversarial scores flagged, from 0 up to 1
  * @param thresholds point j flags scores ≥ thresholds[j] (+∞ for the first point)
+ * @param auc                the area under the curve, in [0, 1]
  */
 public record Roc(double[] falsePositiveRates, double[] truePositiveRates, double[] thresholds, double auc) {
 
+    /**
+     * The curve of two samples of the statistic.
+     *
+     * @param clean       scores of clean images (negatives)
+     * @param adversarial scores of adversarial images (positives)
+     * @return the curve, one point per distinct score plus (0, 0)
+     * @throws IllegalArgumentException if either sample is empty or a score is NaN
+     */
     public static Roc of(double[] clean, double[] adversarial) {
         if (clean == null || adversarial == null || clean.length == 0 || adversarial.length == 0) {
             throw new IllegalArgumentException("clean and adversarial scores must both be non-empty");

@@ -42,7 +42,17 @@ public final class SpectralBound {
     private SpectralBound() {
     }
 
-    /** ‖x ↦ y‖ for y = conv2d(x, weight, spec) without bias, times {@code channelScale[o]} per output channel (null: 1), on inputs {@code inputShape} [1,C,H,W]. */
+    /**
+     * ‖x ↦ y‖ for y = conv2d(x, weight, spec) without bias, times {@code channelScale[o]} per output channel (null: 1),
+     * on inputs {@code inputShape} [1,C,H,W].
+     *
+     * @param weight       the weight [O, C/groups, kH, kW]
+     * @param spec         stride, padding, dilation and groups
+     * @param inputShape   [1, C, H, W]
+     * @param channelScale a scale per output channel [O] (an eval-mode batch norm's γ/√(var+eps)), or null
+     * @return an upper bound on the operator's ℓ2 norm
+     * @throws IllegalArgumentException if the geometry does not fit the input shape
+     */
     public static double conv2d(Tensor weight, Conv2dSpec spec, Shape inputShape, Tensor channelScale) {
         spec.outputShape(inputShape, weight.shape()); // validates the geometry
         int cout = weight.dim(0), cinG = weight.dim(1), kh = weight.dim(2), kw = weight.dim(3), groups = spec.groups(), coutG = cout / groups;
@@ -89,13 +99,27 @@ public final class SpectralBound {
         return best * ROUNDING_MARGIN;
     }
 
-    /** ‖x ↦ x·Wᵀ‖ for a dense weight W [out, in]. */
+    /**
+     * ‖x ↦ x·Wᵀ‖ for a dense weight W [out, in].
+     *
+     * @param weight W [out, in]
+     * @return an upper bound on σ_max(W)
+     * @throws IllegalArgumentException if the weight is not a matrix
+     */
     public static double linear(Tensor weight) {
         if (weight.shape().rank() != 2) throw new IllegalArgumentException("linear weight must be [out, in], got " + weight.shape());
         return matrix(weight.toDoubleArray(), weight.dim(0), weight.dim(1));
     }
 
-    /** σ_max of a real row-major {@code rows}×{@code cols} matrix, from above. */
+    /**
+     * σ_max of a real row-major {@code rows}×{@code cols} matrix, from above.
+     *
+     * @param a    the entries, row-major
+     * @param rows the row count
+     * @param cols the column count
+     * @return an upper bound on the largest singular value
+     * @throws IllegalArgumentException if {@code a} does not have rows·cols entries
+     */
     public static double matrix(double[] a, int rows, int cols) {
         if (a.length != rows * cols) throw new IllegalArgumentException("matrix has " + a.length + " entries, expected " + rows + "x" + cols);
         return gramBound(a, null, rows, cols) * ROUNDING_MARGIN;
@@ -106,6 +130,11 @@ public final class SpectralBound {
      * non-negative matrix. Window weights are separable (1/k per axis, or 1/valid
      * count per axis when padding is excluded), so the row and column sums are
      * products of per-axis sums.
+     *
+     * @param spec       the window, stride, padding and divisor policy
+     * @param inputShape [1, C, H, W]
+     * @return an upper bound on the pooling's ℓ2 norm
+     * @throws IllegalArgumentException if the window does not fit the input shape
      */
     public static double avgPool2d(Pool2dSpec spec, Shape inputShape) {
         Shape out = spec.outputShape(inputShape);

@@ -2,7 +2,9 @@ package dev.lipreg.regularizers;
 
 /** Training produced NaN or infinity; names the epoch, step and quantity, so no garbage is trained on silently. */
 public final class TrainingDivergedException extends RuntimeException {
+    /** The epoch in which training diverged (serialized). */
     private final int epoch;
+    /** The step within the epoch (serialized). */
     private final int step;
 
     /**

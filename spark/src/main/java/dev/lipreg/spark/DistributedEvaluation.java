@@ -39,13 +39,25 @@ public final class DistributedEvaluation {
     private DistributedEvaluation() {
     }
 
-    /** The report and, per model name, every image's records. */
+    /**
+     * The report and, per model name, every image's records.
+     *
+     * @param report  the report {@code lipreg eval} would print for these models
+     * @param records per model name in the report, the records of all test images
+     */
     public record Result(EvalReport report, Map<String, EvalPart> records) {
     }
 
     /**
      * Evaluates every model on the job's test images. A bad checkpoint, settings or dataset is a
      * {@link BadSettingException} before any task; a task failing every attempt a {@link JobFailedException}.
+     *
+     * @param sc          the Spark context the tasks run in
+     * @param checkpoints the models' run directories or checkpoint files, readable on the driver
+     * @param job         the data, settings and partitioning
+     * @return the merged report and records
+     * @throws BadSettingException if a checkpoint, setting or the dataset cannot work
+     * @throws JobFailedException  if a task fails every attempt Spark allows
      */
     public static Result run(JavaSparkContext sc, List<Path> checkpoints, EvalJob job) {
         return run(sc, checkpoints, job, slice -> { });

@@ -10,8 +10,10 @@ import java.io.Serializable;
  * The test images are the same seeded sample as {@code lipreg eval --test-subset N --seed S}
  * takes, with S = {@code settings.seed()}.
  *
+ * @param data            the dataset's name: fashion-mnist, mnist, cifar10 or cifar100
  * @param dataDir         dataset directory, readable at this path on every executor
  * @param testSubset      test images (0 = the whole test split)
+ * @param settings        what to measure, as {@code lipreg eval}'s options
  * @param taskThreads     OpenMP threads of each task (match {@code spark.task.cpus})
  * @param batchesPerTask  attack batches ({@code settings.attack().batch()} images) per task; 0 = spread the
  *                        images evenly over the cluster's default parallelism

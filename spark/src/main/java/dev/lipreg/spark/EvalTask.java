@@ -19,11 +19,22 @@ final class EvalTask {
     private EvalTask() {
     }
 
-    /** Which model and which images a task evaluates; {@code first} is a multiple of the attack batch size. */
+    /**
+     * Which model and which images a task evaluates.
+     *
+     * @param model index of the model in the job's list
+     * @param first index of the slice's first test image, a multiple of the attack batch size
+     * @param count images in the slice
+     */
     record Slice(int model, int first, int count) implements Serializable {
     }
 
-    /** A slice's records, tagged with its model. */
+    /**
+     * A slice's records, tagged with its model.
+     *
+     * @param model index of the model in the job's list
+     * @param part  the slice's per-image records
+     */
     record Result(int model, EvalPart part) implements Serializable {
     }
 

@@ -34,17 +34,37 @@ public final class LipregSpark implements Callable<Integer> {
         this.given = given;
     }
 
+    /**
+     * Runs the command (as spark-submit's main class) and exits the JVM with its exit code.
+     *
+     * @param args the command line, e.g. {@code eval --checkpoint runs/a --master local[4]}
+     */
     public static void main(String[] args) {
         System.exit(commandLine(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
                 new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true)).execute(args));
     }
 
-    /** A configured command line writing results to {@code out} and messages to {@code err}. */
+    /**
+     * A configured command line writing results to {@code out} and messages to {@code err}; each run starts
+     * (and stops) a Spark context of its own from the {@code --master} option.
+     *
+     * @param out receives reports
+     * @param err receives messages
+     * @return the command line; {@code execute(args)} returns the exit code
+     */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         return commandLine(out, err, null);
     }
 
-    /** As above, running its jobs on {@code context} (left running) instead of a context of its own. */
+    /**
+     * As {@link #commandLine(PrintWriter, PrintWriter)}, running its jobs on {@code context} (left running)
+     * instead of a context of its own.
+     *
+     * @param out     receives reports
+     * @param err     receives messages
+     * @param context a running Spark context, or null to start one per run
+     * @return the command line; {@code execute(args)} returns the exit code
+     */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, JavaSparkContext context) {
         CommandLine cl = new CommandLine(new LipregSpark(context));
         cl.setOut(out);

@@ -29,6 +29,8 @@ import java.util.Map;
  *
  * @param name       the name the report gives the model (its run directory's name)
  * @param checkpoint the checkpoint's path on the driver, for the report
+ * @param specJson   the model spec, {@code model.json}'s text
+ * @param weights    the safetensors checkpoint's bytes
  * @param hash       SHA-256 of spec and checkpoint: executors keep loaded models by it
  */
 public record ModelBytes(String name, String checkpoint, String specJson, byte[] weights, String hash) implements Serializable {
@@ -38,6 +40,11 @@ public record ModelBytes(String name, String checkpoint, String specJson, byte[]
     /**
      * Reads a run directory (model.json + checkpoint.safetensors) or a checkpoint file with model.json beside
      * it, as {@code lipreg eval --checkpoint} does; a missing file is a {@link BadSettingException}.
+     *
+     * @param option the option that named the path, for messages (e.g. "--checkpoint")
+     * @param path   a run directory or a checkpoint file
+     * @return the model's bytes, named after its directory
+     * @throws BadSettingException if the checkpoint or model.json is missing or unreadable
      */
     public static ModelBytes read(String option, Path path) {
         Path checkpoint = Files.isDirectory(path) ? path.resolve(CHECKPOINT) : path;
@@ -63,6 +70,7 @@ public record ModelBytes(String name, String checkpoint, String specJson, byte[]
         return new ModelBytes(other, checkpoint, specJson, weights, hash);
     }
 
+    /** {@return the parsed model spec (the parser's exception for malformed JSON)} */
     public ModelSpec spec() {
         return ModelSpec.parse(specJson);
     }

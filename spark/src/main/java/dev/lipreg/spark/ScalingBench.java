@@ -37,6 +37,12 @@ public final class ScalingBench {
         }
     }
 
+    /**
+     * Runs the benchmark and prints its table to stdout.
+     *
+     * @param args {@code CHECKPOINT [IMAGES [DATA_DIR]]}; a missing checkpoint argument exits with code 2
+     * @throws IOException if the checkpoint or dataset cannot be read
+     */
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
             System.err.println("usage: ScalingBench CHECKPOINT [IMAGES [DATA_DIR]]");

@@ -29,6 +29,13 @@ public final class Sweep {
      * Runs the grid, one task per point; a task that fails is retried by Spark ({@code spark.task.maxFailures})
      * and rewrites its run. Throws {@link BadSettingException} before any task for bad settings or data, and
      * {@link JobFailedException} (one line) when a task failed every attempt.
+     *
+     * @param sc       the Spark context the tasks run in
+     * @param settings training, evaluation and output settings shared by every point
+     * @param points   the grid, e.g. {@link SweepPoint#grid}
+     * @return the summary, also written into {@code settings.out()}
+     * @throws BadSettingException if the settings, points or data cannot work
+     * @throws JobFailedException  if a task fails every attempt Spark allows
      */
     public static SweepReport run(JavaSparkContext sc, SweepSettings settings, List<SweepPoint> points) {
         settings.validate();

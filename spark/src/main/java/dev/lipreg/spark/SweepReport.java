@@ -24,11 +24,19 @@ import java.util.TreeSet;
  * The summary of a sweep: a Markdown table (one row per run), the same as JSON,
  * and the paper's trade-off plot — clean error and error under attack against λ,
  * one curve per (TV, norm, penalty mode) and ε.
+ *
+ * @param settings the sweep's settings
+ * @param results  one per point, in grid order
  */
 public record SweepReport(SweepSettings settings, List<SweepResult> results) {
     public static final String MARKDOWN = "sweep.md", JSON = "sweep.json", PLOT = "tradeoff.png";
 
-    /** Writes the three files into {@code dir}, each atomically. */
+    /**
+     * Writes the three files into {@code dir}, each atomically.
+     *
+     * @param dir the output directory, created if missing
+     * @throws UncheckedIOException if a file cannot be written
+     */
     public void write(Path dir) {
         try {
             Files.createDirectories(dir);
@@ -40,6 +48,7 @@ public record SweepReport(SweepSettings settings, List<SweepResult> results) {
         }
     }
 
+    /** {@return the table of {@code sweep.md}: one row per run, then a caption} */
     public String markdown() {
         List<String> head = new ArrayList<>(List.of("λ (Lip)", "TV", "norm", "penalty", "clean err"));
         for (Norm n : List.of(Norm.L2, Norm.LINF)) {

@@ -14,17 +14,34 @@ import java.util.Arrays;
  * initialization and shuffling from {@code seed}.
  *
  * @param data        dataset name: fashion-mnist, mnist, cifar10 or cifar100
+ * @param dataDir     the dataset's directory, readable at this path everywhere
+ * @param model       the model preset, one of {@link Presets#NAMES}
  * @param trainSubset training images (a fixed seeded sample; 0 = all)
  * @param testSubset  test images for the per-epoch accuracy and the evaluation (0 = all)
+ * @param epochs      training epochs per run, ≥ 1
+ * @param batch       training batch size, ≥ 1
+ * @param lr          SGD's constant learning rate, &gt; 0
+ * @param momentum    SGD's momentum, in [0, 1)
+ * @param seed        seeds subsets, initialization, shuffling and attacks
  * @param epsL2       ℓ2 budgets the ℓ2 runs are attacked at (PGD with {@code pgdSteps} steps)
  * @param epsLinf     ℓ∞ budgets the ℓ∞ runs are attacked at
+ * @param pgdSteps    PGD steps of the evaluation, ≥ 1
+ * @param attackBatch images per attack batch, ≥ 1
  * @param taskThreads OpenMP threads of each task (match {@code spark.task.cpus})
+ * @param out         the output directory (runs/ and the summary), writable at this path everywhere
  */
 public record SweepSettings(String data, String dataDir, String model, int trainSubset, int testSubset, int epochs, int batch, double lr,
                             double momentum, long seed, double[] epsL2, double[] epsLinf, int pgdSteps, int attackBatch, int taskThreads,
                             String out) implements Serializable {
 
-    /** Fashion-MNIST in {@code dataDir}, the {@code mlp} preset, 1 epoch of SGD (lr 0.05, momentum 0.9), PGD-10 at ℓ2 0.5, 1 and ℓ∞ 0.05, 0.1. */
+    /**
+     * Fashion-MNIST in {@code dataDir}, the {@code mlp} preset, 1 epoch of SGD (lr 0.05, momentum 0.9, batch 128) on all
+     * training images, 1000 test images, PGD-10 at ℓ2 0.5, 1 and ℓ∞ 0.05, 0.1 in batches of 250, one thread per task, seed 0.
+     *
+     * @param dataDir the Fashion-MNIST directory
+     * @param out     the output directory
+     * @return the settings (checked when the sweep runs)
+     */
     public static SweepSettings defaults(String dataDir, String out) {
         return new SweepSettings("fashion-mnist", dataDir, "mlp", 0, 1000, 1, 128, 0.05, 0.9, 0, new double[]{0.5, 1}, new double[]{0.05, 0.1},
                 10, 250, 1, out);

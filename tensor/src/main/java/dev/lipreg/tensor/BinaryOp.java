@@ -2,7 +2,30 @@ package dev.lipreg.tensor;
 
 /** Broadcasting element-wise binary ops. Comparisons yield 1 or 0 in the input dtype. */
 public enum BinaryOp {
-    ADD, SUB, MUL, DIV, MAX, MIN, GT, GE, LT, LE, EQ, NE;
+    /** a + b. */
+    ADD,
+    /** a − b. */
+    SUB,
+    /** a · b. */
+    MUL,
+    /** a / b (IEEE: division by zero gives ±∞ or NaN, no exception). */
+    DIV,
+    /** The larger of a and b. */
+    MAX,
+    /** The smaller of a and b. */
+    MIN,
+    /** 1 where a &gt; b, else 0. */
+    GT,
+    /** 1 where a ≥ b, else 0. */
+    GE,
+    /** 1 where a &lt; b, else 0. */
+    LT,
+    /** 1 where a ≤ b, else 0. */
+    LE,
+    /** 1 where a = b exactly, else 0. */
+    EQ,
+    /** 1 where a ≠ b, else 0 (NaN ≠ NaN gives 1). */
+    NE;
 
     /**
      * The operation in double precision: the definition every backend must match (comparisons give 1 or 0).

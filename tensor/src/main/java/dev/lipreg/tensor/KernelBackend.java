@@ -67,7 +67,14 @@ public abstract class KernelBackend implements Backend {
     protected void checkOpen() {
     }
 
-    /** Runs {@code op} under this backend's monitor when it is serialized. */
+    /**
+     * Runs {@code op} under this backend's monitor when it is serialized, for
+     * subclass methods outside the public ops that touch the kernels' state.
+     *
+     * @param <T> the result's type
+     * @param op  the work
+     * @return what {@code op} returns
+     */
     protected final <T> T locked(Supplier<T> op) {
         if (!serialized) return op.get();
         synchronized (this) {
@@ -551,82 +558,316 @@ public abstract class KernelBackend implements Backend {
     // Each receives checked arguments and a preallocated output that it must fill
     // completely; outputs are never empty unless stated.
 
-    /** An uninitialized tensor in the current scope (may be empty). */
+    /**
+     * An uninitialized tensor in the current scope (may be empty).
+     *
+     * @param shape its shape
+     * @param dtype its element type, one this backend stores
+     * @return a tensor of this backend whose contents are undefined
+     */
     protected abstract Tensor allocate(Shape shape, DType dtype);
 
-    /** Sets every element (t may be empty). */
+    /**
+     * Sets every element (t may be empty).
+     *
+     * @param t     the tensor to fill
+     * @param value the value, converted to t's dtype as a Java cast would
+     */
     protected abstract void fillKernel(Tensor t, double value);
 
+    /**
+     * Copies host bytes into a non-empty tensor.
+     *
+     * @param host at least {@code t.byteSize()} bytes in t's dtype, row-major (checked)
+     * @param t    the freshly allocated destination
+     */
     protected abstract void uploadKernel(MemorySegment host, Tensor t);
 
-    /** A host view or copy of t (t may be empty). */
+    /**
+     * A host view or copy of t (t may be empty).
+     *
+     * @param t a tensor of this backend
+     * @return its bytes, row-major, in t's dtype: a view of host memory, else a copy in the current scope
+     */
     protected abstract MemorySegment downloadKernel(Tensor t);
 
-    /** Copies all of x's bytes into y (same shape and dtype). */
+    /**
+     * Copies all of x's bytes into y (same shape and dtype, non-empty).
+     *
+     * @param x the source
+     * @param y the destination
+     */
     protected abstract void copyKernel(Tensor x, Tensor y);
 
-    /** Converts x into y's dtype (float→int truncates and saturates, as Java's cast). */
+    /**
+     * Converts x into y's dtype (float→int truncates and saturates, as Java's cast).
+     *
+     * @param x the source
+     * @param y the destination: x's shape, another dtype
+     */
     protected abstract void castKernel(Tensor x, Tensor y);
 
+    /**
+     * y = op(x) element-wise, as {@link UnaryOp#apply} defines it.
+     *
+     * @param op    the function
+     * @param x     the input
+     * @param alpha the function's parameter (LEAKY_RELU, ELU), ignored by the others
+     * @param y     the output, x's shape and dtype
+     */
     protected abstract void unaryKernel(UnaryOp op, Tensor x, double alpha, Tensor y);
 
+    /**
+     * gx = gy · op'(x) element-wise, as {@link UnaryOp#derivative} defines it.
+     *
+     * @param op    the function
+     * @param gy    the gradient of its output, x's shape
+     * @param x     its input
+     * @param alpha the function's parameter, if any
+     * @param gx    the gradient of its input, x's shape and dtype
+     */
     protected abstract void unaryBackwardKernel(UnaryOp op, Tensor gy, Tensor x, double alpha, Tensor gx);
 
-    /** a op b broadcast into y; y may be a itself (in-place use by the degenerate-layer shortcut). */
+    /**
+     * a op b broadcast into y; y may be a itself (in-place use by the degenerate-layer shortcut).
+     *
+     * @param op the operation, as {@link BinaryOp#apply} defines it
+     * @param a  the first operand
+     * @param b  the second operand, broadcastable with a
+     * @param y  the output, of the broadcast shape
+     */
     protected abstract void binaryKernel(BinaryOp op, Tensor a, Tensor b, Tensor y);
 
+    /**
+     * y = x · scale + shift element-wise.
+     *
+     * @param x     the input
+     * @param scale the factor
+     * @param shift the offset
+     * @param y     the output, x's shape and dtype
+     */
     protected abstract void affineKernel(Tensor x, double scale, double shift, Tensor y);
 
+    /**
+     * y = min(max(x, lo), hi) element-wise.
+     *
+     * @param x  the input
+     * @param lo the lower bound (checked: lo ≤ hi)
+     * @param hi the upper bound
+     * @param y  the output, x's shape and dtype
+     */
     protected abstract void clampKernel(Tensor x, double lo, double hi, Tensor y);
 
-    /** Reduces the axes flagged in {@code reduced} of a non-empty x. */
+    /**
+     * Reduces the axes flagged in {@code reduced} of a non-empty x.
+     *
+     * @param op      the reduction
+     * @param x       the input
+     * @param reduced per axis of x, whether it is reduced
+     * @param y       the output, with or without the reduced axes as size 1 (same element order either way)
+     */
     protected abstract void reduceKernel(ReduceOp op, Tensor x, boolean[] reduced, Tensor y);
 
+    /**
+     * The index of the first maximum along {@code axis}.
+     *
+     * @param x    the input
+     * @param axis the axis, non-negative
+     * @param y    INT64 output, x's shape without {@code axis}
+     */
     protected abstract void argmaxKernel(Tensor x, int axis, Tensor y);
 
+    /**
+     * Repeats x along its size-1 or missing leading axes to fill y.
+     *
+     * @param x the input
+     * @param y the output, of the (checked) broadcast shape, x's dtype
+     */
     protected abstract void broadcastKernel(Tensor x, Tensor y);
 
-    /** op(a)·op(b) with a non-zero inner dimension. */
+    /**
+     * c = op(a)·op(b) with a non-zero inner dimension.
+     *
+     * @param a      a matrix
+     * @param b      a matrix
+     * @param transA whether op(a) is aᵀ
+     * @param transB whether op(b) is bᵀ
+     * @param c      the product, [rows of op(a), columns of op(b)]
+     */
     protected abstract void matmulKernel(Tensor a, Tensor b, boolean transA, boolean transB, Tensor c);
 
-    /** x·wᵀ + bias with a non-zero inner dimension; by default a matmul then a broadcast add. */
+    /**
+     * y = x·wᵀ + bias with a non-zero inner dimension; by default a matmul then a broadcast add.
+     *
+     * @param x    the input [N, in]
+     * @param w    the weight [out, in]
+     * @param bias the bias [out], or null
+     * @param y    the output [N, out]
+     */
     protected void linearKernel(Tensor x, Tensor w, Tensor bias, Tensor y) {
         matmulKernel(x, w, false, true, y);
         if (bias != null) binaryKernel(BinaryOp.ADD, y, bias, y);
     }
 
-    /** A convolution with input channels. */
+    /**
+     * A convolution with input channels (non-empty input channels and weight).
+     *
+     * @param x    the input [N, C, H, W]
+     * @param w    the weight [O, C/groups, kH, kW]
+     * @param bias the bias [O], or null
+     * @param spec stride, padding, dilation and groups
+     * @param y    the output [N, O, outH, outW]
+     */
     protected abstract void conv2dKernel(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec, Tensor y);
 
+    /**
+     * The gradient of a convolution's input: the transposed convolution of gy with w.
+     *
+     * @param gy   the gradient of the output, non-empty
+     * @param w    the weight, non-empty
+     * @param spec the convolution's settings
+     * @param gx   the gradient of the input, of the input's shape; every element is written
+     */
     protected abstract void conv2dBackwardDataKernel(Tensor gy, Tensor w, Conv2dSpec spec, Tensor gx);
 
+    /**
+     * The gradient of a convolution's weight, summed over the batch.
+     *
+     * @param x    the convolution's input
+     * @param gy   the gradient of its output, non-empty
+     * @param spec the convolution's settings
+     * @param gw   the gradient of the weight, of the weight's shape
+     */
     protected abstract void conv2dBackwardWeightsKernel(Tensor x, Tensor gy, Conv2dSpec spec, Tensor gw);
 
+    /**
+     * Max pooling, recording where each maximum came from.
+     *
+     * @param x       the input [N, C, H, W]
+     * @param spec    the window, stride and padding
+     * @param y       the maxima [N, C, outH, outW]
+     * @param indices INT32, y's shape: each maximum's position within its H×W input plane
+     */
     protected abstract void maxPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y, Tensor indices);
 
-    /** Zeros gx, then scatter-adds gy at the indices (which the kernel range-checks). */
+    /**
+     * Zeros gx, then scatter-adds gy at the indices (which the kernel range-checks).
+     *
+     * @param gy      the gradient of the pooled output, non-empty
+     * @param indices the positions from {@link #maxPool2dKernel}, gy's shape
+     * @param gx      the gradient of the input [N, C, H, W]
+     */
     protected abstract void maxPool2dBackwardKernel(Tensor gy, Tensor indices, Tensor gx);
 
+    /**
+     * Reads gx at the indices: y[n,c,i] = gx[n,c,indices[n,c,i]] within each H×W plane.
+     *
+     * @param gx      an input-shaped tensor [N, C, H, W]
+     * @param indices the positions from {@link #maxPool2dKernel}
+     * @param y       the gathered values, the indices' shape
+     */
     protected abstract void maxPool2dGatherKernel(Tensor gx, Tensor indices, Tensor y);
 
+    /**
+     * Average pooling; padded positions count in the divisor only when {@code spec.countIncludePad()}.
+     *
+     * @param x    the input [N, C, H, W]
+     * @param spec the window, stride, padding and divisor policy
+     * @param y    the output [N, C, outH, outW]
+     */
     protected abstract void avgPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y);
 
+    /**
+     * The gradient of average pooling's input: each window's gy, divided by the window's divisor, added to every
+     * input position the window covers.
+     *
+     * @param gy   the gradient of the output, non-empty
+     * @param spec the pooling's settings
+     * @param gx   the gradient of the input [N, C, H, W]; every element is written
+     */
     protected abstract void avgPool2dBackwardKernel(Tensor gy, Pool2dSpec spec, Tensor gx);
 
+    /**
+     * The softmax or log-softmax along {@code axis}, stable for large inputs (shifted by the maximum).
+     *
+     * @param x    the input
+     * @param axis the axis, non-negative
+     * @param log  whether y is the log-softmax
+     * @param y    the output, x's shape and dtype
+     */
     protected abstract void softmaxKernel(Tensor x, int axis, boolean log, Tensor y);
 
+    /**
+     * gx = gy − exp(y) · Σ_axis gy, the gradient of log-softmax's input.
+     *
+     * @param gy   the gradient of the output
+     * @param y    the log-softmax output, gy's shape
+     * @param axis the axis, non-negative
+     * @param gx   the gradient of the input, y's shape and dtype
+     */
     protected abstract void logSoftmaxBackwardKernel(Tensor gy, Tensor y, int axis, Tensor gx);
 
+    /**
+     * Training-mode batch norm with the batch's statistics per channel (x may be empty).
+     *
+     * @param x        the input [N, C, ...]
+     * @param gamma    the scale per channel [C]
+     * @param beta     the shift per channel [C]
+     * @param eps      added to the variance
+     * @param y        the output, x's shape
+     * @param mean     the batch mean per channel [C]
+     * @param variance the biased batch variance per channel [C]
+     */
     protected abstract void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance);
 
+    /**
+     * y = (x − mean)/√(variance + eps)·gamma + beta per channel (x may be empty).
+     *
+     * @param x        the input [N, C, ...]
+     * @param gamma    the scale per channel [C]
+     * @param beta     the shift per channel [C]
+     * @param mean     the mean per channel [C]
+     * @param variance the variance per channel [C]
+     * @param eps      added to the variance
+     * @param y        the output, x's shape
+     */
     protected abstract void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y);
 
-    /** Writes the one-hot rows of non-empty labels, refusing a label outside [0, classes). */
+    /**
+     * Writes the one-hot rows of non-empty labels, refusing a label outside [0, classes).
+     *
+     * @param labels  integer class indices
+     * @param classes the class count (may be 0, then every label is refused)
+     * @param y       the rows, labels' shape plus [classes]
+     * @throws IllegalArgumentException if a label is outside [0, classes)
+     */
     protected abstract void oneHotKernel(Tensor labels, int classes, Tensor y);
 
+    /**
+     * Reorders x's axes: output axis i is input axis {@code perm[i]}.
+     *
+     * @param x    the input
+     * @param perm a checked permutation of x's axes
+     * @param y    the output, of the permuted shape
+     */
     protected abstract void permuteKernel(Tensor x, int[] perm, Tensor y);
 
+    /**
+     * Copies elements start .. start + y.dim(axis) − 1 along {@code axis}.
+     *
+     * @param x     the input
+     * @param axis  the axis, non-negative
+     * @param start the first index, in range
+     * @param y     the slice
+     */
     protected abstract void sliceKernel(Tensor x, int axis, int start, Tensor y);
 
+    /**
+     * Joins the inputs along {@code axis}, in order.
+     *
+     * @param xs   the inputs, equal in every other axis (some may be empty)
+     * @param axis the axis, non-negative
+     * @param y    the output
+     */
     protected abstract void concatKernel(List<Tensor> xs, int axis, Tensor y);
 }

@@ -27,6 +27,13 @@ public final class MemoryPool implements AutoCloseable {
     private long inUseBytes;
     private boolean closed;
 
+    /**
+     * An empty pool of its own (slabs are reserved on first use), for work whose
+     * memory must be freed apart from the {@link #shared()} pool's; close it when done.
+     */
+    public MemoryPool() {
+    }
+
     /** {@return the process-wide pool scopes draw from unless given another} */
     public static MemoryPool shared() {
         return SHARED;

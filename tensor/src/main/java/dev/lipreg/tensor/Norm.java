@@ -9,7 +9,12 @@ import java.util.Locale;
  * why a penalty against ℓ∞ attacks uses the ℓ1 norm of ∇ₓℓ.
  */
 public enum Norm {
-    L1, L2, LINF;
+    /** ℓ1: Σ |x|; dual of {@link #LINF}. */
+    L1,
+    /** ℓ2 (Euclidean): sqrt(Σ x²); its own dual. */
+    L2,
+    /** ℓ∞: max |x|; dual of {@link #L1}. */
+    LINF;
 
     /**
      * The norm named {@code s}: l1 (1), l2 (2) or linf (inf).

@@ -20,7 +20,13 @@ public final class OpProfile {
     private static final Map<String, long[]> TOTALS = new ConcurrentHashMap<>(); // op → {calls, nanos}
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
-    /** One op's share: calls and total wall time. */
+    /**
+     * One op's share of the backend's time.
+     *
+     * @param op    the op's name, e.g. "conv2dBackwardData" or "unary RELU"
+     * @param calls how many outermost calls were timed
+     * @param nanos their total wall time, in nanoseconds
+     */
     public record Entry(String op, long calls, long nanos) {
     }
 
@@ -54,7 +60,12 @@ public final class OpProfile {
         TOTALS.clear();
     }
 
-    /** The ops timed since the last {@link #reset()}, the most expensive first. */
+    /**
+     * The ops timed since the last {@link #reset()}, the most expensive first
+     * (empty when profiling is off).
+     *
+     * @return a copy; later calls do not change it
+     */
     public static List<Entry> snapshot() {
         List<Entry> out = new ArrayList<>();
         for (Map.Entry<String, long[]> e : TOTALS.entrySet()) {

@@ -202,6 +202,11 @@ public final class Scope implements AutoCloseable {
      * this is for engines that own the tensors they release, such as the
      * gradients an autograd backward pass consumes. Tensors not in host memory are
      * left alone (false).
+     *
+     * @param t a tensor of this scope
+     * @return true if its memory was freed, false if it is not in host memory
+     * @throws IllegalArgumentException if {@code t} belongs to another scope
+     * @throws IllegalStateException    if the memory was already released or this scope is closed
      */
     public boolean release(Tensor t) {
         return release(List.of(t));
@@ -211,6 +216,11 @@ public final class Scope implements AutoCloseable {
      * {@link #release(Tensor)} for tensors that share one block of memory (a tensor
      * and its {@link Tensor#reshape views}): the block is freed once and every one
      * of them fails from now on.
+     *
+     * @param views tensors of this scope that all start at the same address
+     * @return true if the block was freed, false if it is not in host memory or {@code views} is empty
+     * @throws IllegalArgumentException if a tensor belongs to another scope or they do not share one block
+     * @throws IllegalStateException    if the block was already released or this scope is closed
      */
     public boolean release(Collection<Tensor> views) {
         ensureOpen();
@@ -269,6 +279,9 @@ public final class Scope implements AutoCloseable {
      * knows what of a computation survives (an autograd engine running a backward
      * rule: only the gradients it returns) can release the rest at once with
      * {@link Tracker#releaseAllBut}. Trackers nest.
+     *
+     * @return an open tracker; close it (or release through it) when done
+     * @throws IllegalStateException if this scope is closed
      */
     public Tracker track() {
         ensureOpen();
@@ -286,7 +299,12 @@ public final class Scope implements AutoCloseable {
         private Tracker() {
         }
 
-        /** Whether {@code t}'s memory was handed out while this tracker was open (and not released since). */
+        /**
+         * Whether {@code t}'s memory was handed out while this tracker was open (and not released since).
+         *
+         * @param t any tensor; one of another scope or off the host gives false
+         * @return true if its block is one this tracker recorded
+         */
         public boolean allocatedHere(Tensor t) {
             if (t.scope() != Scope.this || !t.device().isHost()) return false;
             long at = t.data().address();
@@ -294,7 +312,11 @@ public final class Scope implements AutoCloseable {
             return false;
         }
 
-        /** The addresses of the blocks handed out while this tracker was open (and not released since). */
+        /**
+         * The addresses of the blocks handed out while this tracker was open (and not released since).
+         *
+         * @return native addresses, a fresh set
+         */
         public Set<Long> addresses() {
             Set<Long> s = new HashSet<>();
             for (long[] b : blocks) s.add(b[0]);
@@ -311,6 +333,9 @@ public final class Scope implements AutoCloseable {
         /**
          * Releases every block handed out since this tracker opened (and not
          * released since) whose address {@code dead} accepts, and stops tracking.
+         *
+         * @param dead accepts the native addresses of the blocks to free
+         * @throws IllegalStateException if this tracker or its scope is already closed
          */
         public void releaseWhere(LongPredicate dead) {
             if (done) throw new IllegalStateException("tracker already closed");
@@ -326,6 +351,9 @@ public final class Scope implements AutoCloseable {
         /**
          * Releases every block handed out since this tracker opened except those of
          * {@code keep} (views count as their block), and stops tracking.
+         *
+         * @param keep the tensors that survive (nulls and other scopes' tensors are ignored)
+         * @throws IllegalStateException if this tracker or its scope is already closed
          */
         public void releaseAllBut(Collection<Tensor> keep) {
             Set<Long> kept = new HashSet<>();
@@ -363,12 +391,12 @@ public final class Scope implements AutoCloseable {
         return allocatedBytes;
     }
 
-    /** Bytes handed out and not released: the memory this scope's tensors hold now. */
+    /** {@return bytes handed out and not released: the memory this scope's tensors hold now} */
     public long liveBytes() {
         return allocatedBytes - releasedBytes;
     }
 
-    /** The most {@link #liveBytes()} ever held at once. */
+    /** {@return the most {@link #liveBytes()} ever held at once, in bytes} */
     public long peakLiveBytes() {
         return peakLiveBytes;
     }

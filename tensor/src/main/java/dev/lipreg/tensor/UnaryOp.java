@@ -6,8 +6,34 @@ package dev.lipreg.tensor;
  * PyTorch: RELU'(0) = 0, ABS'(0) = SIGN(0) = 0, STEP(0) = 0.
  */
 public enum UnaryOp {
-    NEG, ABS, SIGN, SQUARE, SQRT, EXP, LOG, RECIPROCAL,
-    RELU, LEAKY_RELU, ELU, SOFTPLUS, TANH, SIGMOID,
+    /** −x. */
+    NEG,
+    /** |x|. */
+    ABS,
+    /** −1, 0 or 1 by the sign of x (0 at 0). */
+    SIGN,
+    /** x². */
+    SQUARE,
+    /** √x (NaN for x &lt; 0). */
+    SQRT,
+    /** eˣ. */
+    EXP,
+    /** Natural logarithm (−∞ at 0, NaN for x &lt; 0). */
+    LOG,
+    /** 1 / x (±∞ at 0). */
+    RECIPROCAL,
+    /** max(x, 0). */
+    RELU,
+    /** x for x &gt; 0, else alpha · x. */
+    LEAKY_RELU,
+    /** x for x &gt; 0, else alpha · (eˣ − 1). */
+    ELU,
+    /** log(1 + eˣ), computed without overflow. */
+    SOFTPLUS,
+    /** Hyperbolic tangent. */
+    TANH,
+    /** 1 / (1 + e⁻ˣ), computed without overflow. */
+    SIGMOID,
     /** 1 where x > 0, else 0: the mask of ReLU's derivative. */
     STEP;
 

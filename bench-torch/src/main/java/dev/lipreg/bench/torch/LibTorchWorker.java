@@ -150,6 +150,14 @@ public final class LibTorchWorker implements AutoCloseable {
         manager.close();
     }
 
+    /**
+     * Serves the protocol on stdin/stdout until "quit" or end of input (logs go to stderr). A worker that cannot
+     * start (missing script, unknown model, unreadable data) answers one {@code {"error": ...}} line instead of
+     * "ready"; an unknown option or a malformed number throws before that.
+     *
+     * @param args {@code --script FILE} (required), {@code --model}, {@code --threads}, {@code --batch}, {@code --seed}, {@code --data}
+     * @throws IOException if stdin or stdout fails
+     */
     public static void main(String[] args) throws IOException {
         PrintStream out = System.out;
         System.setOut(System.err); // stdout carries the protocol only
