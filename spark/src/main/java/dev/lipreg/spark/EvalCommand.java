@@ -36,13 +36,8 @@ final class EvalCommand implements Callable<Integer> {
             description = "A training run directory or a checkpoint file with model.json beside it; repeat to compare models.")
     List<Path> checkpoints;
 
-    @Option(names = "--data", paramLabel = "NAME", defaultValue = "fashion-mnist",
-            description = "fashion-mnist, mnist, cifar10 or cifar100. Default: ${DEFAULT-VALUE}.")
-    String data;
-
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
-            description = "Dataset directory, readable on every executor. Default: ${DEFAULT-VALUE}.")
-    Path dataDir;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--test-subset", paramLabel = "N", defaultValue = "1000", description = "Test images (a fixed seeded sample). Default: ${DEFAULT-VALUE}.")
     int testSubset;
@@ -102,10 +97,10 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadSettingException(e.getMessage(), e);
         }
-        EvalJob job = new EvalJob(data, dataDir.toAbsolutePath().toString(), testSubset, settings, spark.taskThreads, batchesPerTask);
+        EvalJob job = new EvalJob(data.name, data.absoluteDir(), testSubset, settings, spark.taskThreads, batchesPerTask);
         job.validate();
         for (Path p : checkpoints) ModelBytes.read("--checkpoint", p); // before Spark starts
-        DataSet.parse("--data", data).check("--data-dir", dataDir);
+        data.check();
         try (LipregSpark.Session session = root.session(spark, "lipreg-spark eval")) {
             DistributedEvaluation.Result r = DistributedEvaluation.run(session.context(), checkpoints, job);
             String md = r.report().markdown();

@@ -44,13 +44,8 @@ final class SweepCommand implements Callable<Integer> {
             description = "Finite-difference steps h; 0 = exact (double backprop). Default: ${DEFAULT-VALUE}.")
     double[] fd;
 
-    @Option(names = "--data", paramLabel = "NAME", defaultValue = "fashion-mnist",
-            description = "fashion-mnist, mnist, cifar10 or cifar100. Default: ${DEFAULT-VALUE}.")
-    String data;
-
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
-            description = "Dataset directory, readable on every executor. Default: ${DEFAULT-VALUE}.")
-    Path dataDir;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--model", paramLabel = "PRESET", defaultValue = "mlp", description = "Model preset. Default: ${DEFAULT-VALUE}.")
     String model;
@@ -95,10 +90,10 @@ final class SweepCommand implements Callable<Integer> {
     public Integer call() {
         List<Norm> ns = norms.stream().map(SweepCommand::norm).toList();
         double[] l2 = sorted(epsL2), linf = sorted(epsLinf);
-        SweepSettings s = new SweepSettings(data, dataDir.toAbsolutePath().toString(), model, trainSubset, testSubset, epochs, batch, lr, momentum,
+        SweepSettings s = new SweepSettings(data.name, data.absoluteDir(), model, trainSubset, testSubset, epochs, batch, lr, momentum,
                 seed, l2, linf, pgdSteps, attackBatch, spark.taskThreads, out.toAbsolutePath().toString()).validate();
         List<SweepPoint> grid = SweepPoint.grid(lip, tv, ns, fd);
-        DataSet.parse("--data", data).check("--data-dir", dataDir); // before Spark starts
+        data.check(); // before Spark starts
         try (LipregSpark.Session session = root.session(spark, "lipreg-spark sweep")) {
             SweepReport r = Sweep.run(session.context(), s, grid);
             spec.commandLine().getOut().print(r.markdown());
