@@ -380,6 +380,22 @@ public interface Backend {
     BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps);
 
     /**
+     * The backward of {@link #batchNormTraining}: with x̂ = (x − mean)/√(variance + eps)
+     * and m = x.size()/C, the gradients gβ = Σ gy, gγ = Σ gy·x̂ (sums over all axes
+     * but 1) and gx = γ/√(variance + eps) · (gy − (gβ + x̂·gγ)/m). Not
+     * differentiable itself: for a backward pass that records nothing.
+     *
+     * @param x        the forward's input [N,C,...]
+     * @param gamma    the scale per channel
+     * @param mean     the forward's batch mean per channel
+     * @param variance the forward's biased batch variance per channel
+     * @param gy       the gradient of the output, x's shape
+     * @param eps      the forward's eps
+     * @return the gradients of x, gamma and beta
+     */
+    BatchNormGradients batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps);
+
+    /**
      * Batch norm with fixed statistics: (x − mean)/√(variance + eps)·gamma + beta per channel.
      *
      * @param x        the input

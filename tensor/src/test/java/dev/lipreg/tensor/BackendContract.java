@@ -494,6 +494,13 @@ public abstract class BackendContract extends ParityTestBase {
         assertClose(REF.batchNormInference(x.ref(), gamma.ref(), beta.ref(), mean.ref(), variance.ref(), eps),
                 backend().batchNormInference(x.got(), gamma.got(), beta.got(), mean.got(), variance.got(), eps), "batchNormInference");
 
+        // the backward from each side's own forward statistics
+        Pair gy = random(86, dims);
+        BatchNormGradients eg = REF.batchNormBackward(x.ref(), gamma.ref(), e.mean(), e.variance(), gy.ref(), eps);
+        BatchNormGradients gg = backend().batchNormBackward(x.got(), gamma.got(), g.mean(), g.variance(), gy.got(), eps);
+        assertClose(eg.input(), gg.input(), 1e-3, 1e-4, "batchNormBackward input");
+        assertClose(eg.gamma(), gg.gamma(), 1e-4, 1e-3, "batchNormBackward gamma");
+        assertClose(eg.beta(), gg.beta(), 1e-4, 1e-3, "batchNormBackward beta");
     }
 
     @Test
@@ -784,6 +791,10 @@ public abstract class BackendContract extends ParityTestBase {
                 bad("softmax axis", () -> g.softmax(t(3, 4), -3), "softmax", "[3, 4]"),
                 bad("logSoftmaxBackward shapes", () -> g.logSoftmaxBackward(t(3, 4), t(4, 3), 1), "logSoftmaxBackward", "[3, 4]", "[4, 3]"),
                 bad("batch norm channels", () -> g.batchNormTraining(t(2, 3, 4), t(4), t(3), 1e-5), "batchNormTraining", "[4]", "[2, 3, 4]"),
+                bad("batch norm backward gradient", () -> g.batchNormBackward(t(2, 3, 4), t(3), t(3), t(3), t(2, 3, 5), 1e-5),
+                        "batchNormBackward", "[2, 3, 5]", "[2, 3, 4]"),
+                bad("batch norm backward statistics", () -> g.batchNormBackward(t(2, 3, 4), t(3), t(2), t(3), t(2, 3, 4), 1e-5),
+                        "batchNormBackward", "[2]"),
                 bad("batch norm rank", () -> g.batchNormInference(t(3), t(3), t(3), t(3), t(3), 1e-5), "batchNormInference", "[3]"),
                 bad("broadcastTo", () -> g.broadcastTo(t(3, 2), Shape.of(3, 4)), "broadcastTo", "[3, 2]", "[3, 4]"),
                 bad("permute", () -> g.permute(t(2, 3, 4), 0, 1), "permute", "[2, 3, 4]"),

@@ -345,6 +345,13 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     }
 
     @Override
+    protected void batchNormBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps,
+                                           Tensor gx, Tensor gGamma, Tensor gBeta) {
+        batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), mean.data(),
+                variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
+    }
+
+    @Override
     protected void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y) {
         batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
                 mean.data(), variance.data(), y.data());
