@@ -129,6 +129,17 @@ public interface Backend {
      */
     void copyInto(Tensor dst, Tensor src);
 
+    /**
+     * dst ← keep·dst + scale·x in place, element-wise (same shape and dtype, no
+     * broadcasting): optimizer updates in one pass without temporaries.
+     *
+     * @param dst   the tensor to update
+     * @param keep  the factor of dst's old values
+     * @param x     the values to add
+     * @param scale the factor of x
+     */
+    void addScaledInto(Tensor dst, double keep, Tensor x, double scale);
+
     // ------------------------------------------------------------ element-wise
 
     /**

@@ -195,6 +195,13 @@ public abstract class KernelBackend implements Backend {
         if (src.byteSize() > 0) locked("copyInto", () -> copyKernel(src, dst));
     }
 
+    @Override
+    public final void addScaledInto(Tensor dst, double keep, Tensor x, double scale) {
+        compute("addScaledInto", dst, x);
+        OpChecks.sameShape("addScaledInto", dst, x);
+        if (x.size() > 0) locked("addScaledInto", () -> addScaledIntoKernel(dst, keep, x, scale));
+    }
+
     // ================================================================= element-wise
 
     @Override
@@ -661,6 +668,22 @@ public abstract class KernelBackend implements Backend {
      * @param y     the output, x's shape and dtype
      */
     protected abstract void affineKernel(Tensor x, double scale, double shift, Tensor y);
+
+    /**
+     * dst ← keep·dst + scale·x for non-empty tensors of one shape and dtype. This
+     * default composes the backend's affine maps, sum and copy (temporaries in a
+     * scope of their own); a backend with a one-pass kernel overrides it.
+     *
+     * @param dst   the tensor to update
+     * @param keep  the factor of dst's old values
+     * @param x     the values to add
+     * @param scale the factor of x
+     */
+    protected void addScaledIntoKernel(Tensor dst, double keep, Tensor x, double scale) {
+        try (Scope temporaries = Scope.open()) {
+            copyKernel(binary(BinaryOp.ADD, affine(dst, keep, 0), affine(x, scale, 0)), dst);
+        }
+    }
 
     /**
      * y = min(max(x, lo), hi) element-wise.

@@ -179,6 +179,27 @@ public abstract class BackendContract extends ParityTestBase {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("shapes")
+    void addScaledInto(int[] dims) {
+        checkAddScaledInto(dims);
+    }
+
+    @Test
+    void addScaledIntoSplitAcrossThreadsWithATail() {
+        checkAddScaledInto(new int[]{3, 70001}); // not a multiple of any chunk, large enough to run in parallel
+    }
+
+    private void checkAddScaledInto(int[] dims) {
+        Pair dst = random(35, dims), x = random(36, dims);
+        REF.addScaledInto(dst.ref(), 0.9, x.ref(), -0.125);
+        backend().addScaledInto(dst.got(), 0.9, x.got(), -0.125);
+        assertClose(dst.ref(), dst.got(), "addScaledInto");
+        REF.addScaledInto(dst.ref(), 1, x.ref(), 1);
+        backend().addScaledInto(dst.got(), 1, x.got(), 1);
+        assertClose(dst.ref(), dst.got(), "addScaledInto twice");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shapes")
     void clamp(int[] dims) {
         Pair x = random(32, dims);
         assertClose(REF.clamp(x.ref(), -0.5, 0.75), backend().clamp(x.got(), -0.5, 0.75), "clamp");
@@ -811,7 +832,8 @@ public abstract class BackendContract extends ParityTestBase {
                 bad("oneHot float labels", () -> g.oneHot(t(3), 10, DType.FLOAT32), "oneHot", "FLOAT32[3]"),
                 bad("integer compute", () -> g.unary(UnaryOp.EXP, g.full(Shape.of(3), DType.INT32, 1)), "unary EXP", "INT32[3]"),
                 bad("fromHost size", () -> g.fromHost(MemorySegment.ofArray(new float[5]), Shape.of(2, 3), DType.FLOAT32), "fromHost", "20 bytes", "[2, 3]"),
-                bad("copyInto", () -> g.copyInto(t(2, 3), t(3, 2)), "copyInto", "[2, 3]", "[3, 2]"));
+                bad("copyInto", () -> g.copyInto(t(2, 3), t(3, 2)), "copyInto", "[2, 3]", "[3, 2]"),
+                bad("addScaledInto", () -> g.addScaledInto(t(2, 3), 1, t(3, 2), 1), "addScaledInto", "[2, 3]", "[3, 2]"));
     }
 
     static Arguments bad(String what, Executable call, String... fragments) {

@@ -225,6 +225,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     }
 
     @Override
+    protected void addScaledIntoKernel(Tensor dst, double keep, Tensor x, double scale) {
+        HostLoops.addScaled(dst.data(), (float) keep, x.data(), (float) scale, x.size());
+    }
+
+    @Override
     protected void clampKernel(Tensor x, double lo, double hi, Tensor y) {
         eltwise.forward(Eltwise.Fn.clip(lo, hi), x.size(), x.data(), y.data());
     }
