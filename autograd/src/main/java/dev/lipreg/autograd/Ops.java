@@ -934,10 +934,13 @@ public final class Ops {
 
     /**
      * Training-mode batch norm over channel axis 1 with batch statistics (biased
-     * variance). The forward kernel is fused; the backward rule is the textbook
-     * formula written in differentiable ops (statistics recomputed from x), so
-     * double backprop through it is exact. Returns the output and the batch
-     * mean and variance for the running statistics.
+     * variance). The forward kernel is fused. A backward pass that is recorded
+     * runs the textbook formula written in differentiable ops (statistics
+     * recomputed from x), so double backprop through it is exact; one that
+     * records nothing (plain training, the last backward of double backprop)
+     * runs the backend's fused {@code batchNormBackward} on the forward's
+     * statistics. Returns the output and the batch mean and variance for the
+     * running statistics.
      *
      * @param x     the input [N,C,...]
      * @param gamma the scale per channel
@@ -948,6 +951,11 @@ public final class Ops {
     public static BatchNormOutput batchNorm(Variable x, Variable gamma, Variable beta, double eps) {
         var r = be(x).batchNormTraining(x.value(), gamma.value(), beta.value(), eps);
         Variable y = record(Op.BATCH_NORM, r.output(), (out, g, n) -> {
+            if (!GradMode.isEnabled()) { // nothing records this pass: one fused kernel from the forward's statistics
+                var d = be(x).batchNormBackward(x.value(), gamma.value(), r.mean(), r.variance(), g.value(), eps);
+                return new Variable[]{n[0] ? constant(d.input()) : null, n[1] ? constant(d.gamma()) : null,
+                        n[2] ? constant(d.beta()) : null};
+            }
             int[] axes = statAxes(x.shape());
             Shape cs = channelShape(x.shape());
             double m = (double) x.shape().size() / x.dim(1);

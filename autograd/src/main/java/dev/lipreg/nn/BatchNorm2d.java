@@ -89,10 +89,9 @@ public final class BatchNorm2d extends Module {
         try (GradMode.Restore off = GradMode.disabled()) {
             Backend k = mean.backend();
             double unbias = count > 1 ? (double) count / (count - 1) : 1;
-            runningMean.assign(k.binary(dev.lipreg.tensor.BinaryOp.ADD,
-                    k.affine(runningMean.value(), 1 - momentum, 0), k.affine(mean, momentum, 0)));
-            runningVar.assign(k.binary(dev.lipreg.tensor.BinaryOp.ADD,
-                    k.affine(runningVar.value(), 1 - momentum, 0), k.affine(biasedVar, momentum * unbias, 0)));
+            // in place, one pass each: six tiny ops per layer cost more in dispatch than in arithmetic
+            k.addScaledInto(runningMean.value(), 1 - momentum, mean, momentum);
+            k.addScaledInto(runningVar.value(), 1 - momentum, biasedVar, momentum * unbias);
             long n = batchesTracked.value().toLongArray()[0];
             batchesTracked.assign(k.full(Shape.scalar(), DType.INT64, n + 1));
         }

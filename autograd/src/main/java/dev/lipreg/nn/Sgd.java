@@ -143,10 +143,14 @@ public final class Sgd extends ParameterOptimizer {
         if (momentum != 0) {
             String name = "momentum_buffer." + key;
             Tensor buf = state.get(name);
-            Tensor next = buf == null ? d : k.binary(BinaryOp.ADD, k.affine(buf, momentum, 0), k.affine(d, 1 - dampening, 0));
-            state.set(name, next);
-            d = nesterov ? k.binary(BinaryOp.ADD, d, k.affine(next, momentum, 0)) : next;
+            if (buf == null) {
+                state.set(name, d);
+                buf = state.get(name);
+            } else {
+                k.addScaledInto(buf, momentum, d, 1 - dampening); // in place: one pass, no temporaries
+            }
+            d = nesterov ? k.binary(BinaryOp.ADD, d, k.affine(buf, momentum, 0)) : buf;
         }
-        p.assign(k.binary(BinaryOp.SUB, p.value(), k.affine(d, lr, 0)));
+        k.addScaledInto(p.value(), 1, d, -lr);
     }
 }

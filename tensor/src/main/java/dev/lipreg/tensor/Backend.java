@@ -129,6 +129,17 @@ public interface Backend {
      */
     void copyInto(Tensor dst, Tensor src);
 
+    /**
+     * dst ← keep·dst + scale·x in place, element-wise (same shape and dtype, no
+     * broadcasting): optimizer updates in one pass without temporaries.
+     *
+     * @param dst   the tensor to update
+     * @param keep  the factor of dst's old values
+     * @param x     the values to add
+     * @param scale the factor of x
+     */
+    void addScaledInto(Tensor dst, double keep, Tensor x, double scale);
+
     // ------------------------------------------------------------ element-wise
 
     /**
@@ -378,6 +389,22 @@ public interface Backend {
      * @return the output and the batch mean and biased variance
      */
     BatchNormResult batchNormTraining(Tensor x, Tensor gamma, Tensor beta, double eps);
+
+    /**
+     * The backward of {@link #batchNormTraining}: with x̂ = (x − mean)/√(variance + eps)
+     * and m = x.size()/C, the gradients gβ = Σ gy, gγ = Σ gy·x̂ (sums over all axes
+     * but 1) and gx = γ/√(variance + eps) · (gy − (gβ + x̂·gγ)/m). Not
+     * differentiable itself: for a backward pass that records nothing.
+     *
+     * @param x        the forward's input [N,C,...]
+     * @param gamma    the scale per channel
+     * @param mean     the forward's batch mean per channel
+     * @param variance the forward's biased batch variance per channel
+     * @param gy       the gradient of the output, x's shape
+     * @param eps      the forward's eps
+     * @return the gradients of x, gamma and beta
+     */
+    BatchNormGradients batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps);
 
     /**
      * Batch norm with fixed statistics: (x − mean)/√(variance + eps)·gamma + beta per channel.

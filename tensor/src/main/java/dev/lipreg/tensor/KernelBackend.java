@@ -1,6 +1,7 @@
 package dev.lipreg.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -192,6 +193,13 @@ public abstract class KernelBackend implements Backend {
         own(src);
         OpChecks.copyInto(dst, src);
         if (src.byteSize() > 0) locked("copyInto", () -> copyKernel(src, dst));
+    }
+
+    @Override
+    public final void addScaledInto(Tensor dst, double keep, Tensor x, double scale) {
+        compute("addScaledInto", dst, x);
+        OpChecks.sameShape("addScaledInto", dst, x);
+        if (x.size() > 0) locked("addScaledInto", () -> addScaledIntoKernel(dst, keep, x, scale));
     }
 
     // ================================================================= element-wise
@@ -495,6 +503,19 @@ public abstract class KernelBackend implements Backend {
     }
 
     @Override
+    public final BatchNormGradients batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps) {
+        compute("batchNormBackward", x, gamma, mean, variance, gy);
+        int c = OpChecks.channels("batchNormBackward", x, gamma, mean, variance);
+        OpChecks.sameShape("batchNormBackward", gy, x);
+        return locked("batchNormBackward", () -> {
+            Tensor gx = allocate(x.shape(), x.dtype());
+            Tensor gGamma = allocate(Shape.of(c), x.dtype()), gBeta = allocate(Shape.of(c), x.dtype());
+            batchNormBackwardKernel(x, gamma, mean, variance, gy, eps, gx, gGamma, gBeta);
+            return new BatchNormGradients(gx, gGamma, gBeta);
+        });
+    }
+
+    @Override
     public final Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps) {
         compute("batchNormInference", x, gamma, beta, mean, variance);
         OpChecks.channels("batchNormInference", x, gamma, beta, mean, variance);
@@ -647,6 +668,22 @@ public abstract class KernelBackend implements Backend {
      * @param y     the output, x's shape and dtype
      */
     protected abstract void affineKernel(Tensor x, double scale, double shift, Tensor y);
+
+    /**
+     * dst ← keep·dst + scale·x for non-empty tensors of one shape and dtype. This
+     * default composes the backend's affine maps, sum and copy (temporaries in a
+     * scope of their own); a backend with a one-pass kernel overrides it.
+     *
+     * @param dst   the tensor to update
+     * @param keep  the factor of dst's old values
+     * @param x     the values to add
+     * @param scale the factor of x
+     */
+    protected void addScaledIntoKernel(Tensor dst, double keep, Tensor x, double scale) {
+        try (Scope temporaries = Scope.open()) {
+            copyKernel(binary(BinaryOp.ADD, affine(dst, keep, 0), affine(x, scale, 0)), dst);
+        }
+    }
 
     /**
      * y = min(max(x, lo), hi) element-wise.
@@ -832,6 +869,45 @@ public abstract class KernelBackend implements Backend {
      * @param y        the output, x's shape
      */
     protected abstract void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y);
+
+    /**
+     * The backward of training-mode batch norm (x non-empty); see
+     * {@link Backend#batchNormBackward}. This default composes the backend's own
+     * element-wise ops and reductions (temporaries in a scope of their own); a
+     * backend with a fused kernel overrides it.
+     *
+     * @param x        the forward's input [N, C, ...]
+     * @param gamma    the scale per channel [C]
+     * @param mean     the forward's batch mean per channel [C]
+     * @param variance the forward's biased batch variance per channel [C]
+     * @param gy       the gradient of the output, x's shape
+     * @param eps      the forward's eps
+     * @param gx       the gradient of the input, x's shape
+     * @param gGamma   the gradient of the scale [C]
+     * @param gBeta    the gradient of the shift [C]
+     */
+    protected void batchNormBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps,
+                                           Tensor gx, Tensor gGamma, Tensor gBeta) {
+        int c = x.dim(1);
+        int[] axes = new int[x.rank() - 1];
+        for (int i = 1; i < axes.length; i++) axes[i] = i + 1; // 0, 2, 3, ...
+        int[] cs = new int[x.rank()];
+        Arrays.fill(cs, 1);
+        cs[1] = c;
+        double m = (double) x.size() / c;
+        try (Scope temporaries = Scope.open()) {
+            Tensor inv = unary(UnaryOp.RECIPROCAL, unary(UnaryOp.SQRT, affine(variance, 1, eps), 0), 0).reshape(cs);
+            Tensor xHat = binary(BinaryOp.MUL, binary(BinaryOp.SUB, x, mean.reshape(cs)), inv);
+            Tensor sumG = reduce(ReduceOp.SUM, gy, axes, true);
+            Tensor sumGxHat = reduce(ReduceOp.SUM, binary(BinaryOp.MUL, gy, xHat), axes, true);
+            // gx = γ·inv/m · (m·gy − Σgy − x̂·Σ(gy·x̂))
+            Tensor inner = binary(BinaryOp.SUB, binary(BinaryOp.SUB, affine(gy, m, 0), sumG), binary(BinaryOp.MUL, xHat, sumGxHat));
+            Tensor factor = affine(binary(BinaryOp.MUL, gamma.reshape(cs), inv), 1 / m, 0);
+            copyInto(gx, binary(BinaryOp.MUL, factor, inner));
+            copyInto(gGamma, sumGxHat.reshape(c));
+            copyInto(gBeta, sumG.reshape(c));
+        }
+    }
 
     /**
      * Writes the one-hot rows of non-empty labels, refusing a label outside [0, classes).

@@ -179,6 +179,27 @@ public abstract class BackendContract extends ParityTestBase {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("shapes")
+    void addScaledInto(int[] dims) {
+        checkAddScaledInto(dims);
+    }
+
+    @Test
+    void addScaledIntoSplitAcrossThreadsWithATail() {
+        checkAddScaledInto(new int[]{3, 70001}); // not a multiple of any chunk, large enough to run in parallel
+    }
+
+    private void checkAddScaledInto(int[] dims) {
+        Pair dst = random(35, dims), x = random(36, dims);
+        REF.addScaledInto(dst.ref(), 0.9, x.ref(), -0.125);
+        backend().addScaledInto(dst.got(), 0.9, x.got(), -0.125);
+        assertClose(dst.ref(), dst.got(), "addScaledInto");
+        REF.addScaledInto(dst.ref(), 1, x.ref(), 1);
+        backend().addScaledInto(dst.got(), 1, x.got(), 1);
+        assertClose(dst.ref(), dst.got(), "addScaledInto twice");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shapes")
     void clamp(int[] dims) {
         Pair x = random(32, dims);
         assertClose(REF.clamp(x.ref(), -0.5, 0.75), backend().clamp(x.got(), -0.5, 0.75), "clamp");
@@ -494,6 +515,13 @@ public abstract class BackendContract extends ParityTestBase {
         assertClose(REF.batchNormInference(x.ref(), gamma.ref(), beta.ref(), mean.ref(), variance.ref(), eps),
                 backend().batchNormInference(x.got(), gamma.got(), beta.got(), mean.got(), variance.got(), eps), "batchNormInference");
 
+        // the backward from each side's own forward statistics
+        Pair gy = random(86, dims);
+        BatchNormGradients eg = REF.batchNormBackward(x.ref(), gamma.ref(), e.mean(), e.variance(), gy.ref(), eps);
+        BatchNormGradients gg = backend().batchNormBackward(x.got(), gamma.got(), g.mean(), g.variance(), gy.got(), eps);
+        assertClose(eg.input(), gg.input(), 1e-3, 1e-4, "batchNormBackward input");
+        assertClose(eg.gamma(), gg.gamma(), 1e-4, 1e-3, "batchNormBackward gamma");
+        assertClose(eg.beta(), gg.beta(), 1e-4, 1e-3, "batchNormBackward beta");
     }
 
     @Test
@@ -784,6 +812,10 @@ public abstract class BackendContract extends ParityTestBase {
                 bad("softmax axis", () -> g.softmax(t(3, 4), -3), "softmax", "[3, 4]"),
                 bad("logSoftmaxBackward shapes", () -> g.logSoftmaxBackward(t(3, 4), t(4, 3), 1), "logSoftmaxBackward", "[3, 4]", "[4, 3]"),
                 bad("batch norm channels", () -> g.batchNormTraining(t(2, 3, 4), t(4), t(3), 1e-5), "batchNormTraining", "[4]", "[2, 3, 4]"),
+                bad("batch norm backward gradient", () -> g.batchNormBackward(t(2, 3, 4), t(3), t(3), t(3), t(2, 3, 5), 1e-5),
+                        "batchNormBackward", "[2, 3, 5]", "[2, 3, 4]"),
+                bad("batch norm backward statistics", () -> g.batchNormBackward(t(2, 3, 4), t(3), t(2), t(3), t(2, 3, 4), 1e-5),
+                        "batchNormBackward", "[2]"),
                 bad("batch norm rank", () -> g.batchNormInference(t(3), t(3), t(3), t(3), t(3), 1e-5), "batchNormInference", "[3]"),
                 bad("broadcastTo", () -> g.broadcastTo(t(3, 2), Shape.of(3, 4)), "broadcastTo", "[3, 2]", "[3, 4]"),
                 bad("permute", () -> g.permute(t(2, 3, 4), 0, 1), "permute", "[2, 3, 4]"),
@@ -800,7 +832,8 @@ public abstract class BackendContract extends ParityTestBase {
                 bad("oneHot float labels", () -> g.oneHot(t(3), 10, DType.FLOAT32), "oneHot", "FLOAT32[3]"),
                 bad("integer compute", () -> g.unary(UnaryOp.EXP, g.full(Shape.of(3), DType.INT32, 1)), "unary EXP", "INT32[3]"),
                 bad("fromHost size", () -> g.fromHost(MemorySegment.ofArray(new float[5]), Shape.of(2, 3), DType.FLOAT32), "fromHost", "20 bytes", "[2, 3]"),
-                bad("copyInto", () -> g.copyInto(t(2, 3), t(3, 2)), "copyInto", "[2, 3]", "[3, 2]"));
+                bad("copyInto", () -> g.copyInto(t(2, 3), t(3, 2)), "copyInto", "[2, 3]", "[3, 2]"),
+                bad("addScaledInto", () -> g.addScaledInto(t(2, 3), 1, t(3, 2), 1), "addScaledInto", "[2, 3]", "[3, 2]"));
     }
 
     static Arguments bad(String what, Executable call, String... fragments) {

@@ -11,7 +11,7 @@ import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
  * as PyTorch normalizes with.
  */
 final class BatchNorm {
-    private enum Kind { TRAINING, INFERENCE }
+    private enum Kind { TRAINING, INFERENCE, BACKWARD }
 
     private record Key(Kind kind, long n, long c, long r, float eps) {
     }
@@ -46,6 +46,24 @@ final class BatchNorm {
             }
         });
         p.execute(ctx.stream, x, gamma, beta, mean, variance, y);
+    }
+
+    /** gx, gγ and gβ from the forward's input, scale and batch statistics and gy (one fused pass per channel). */
+    void backward(long n, long c, long r, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
+                  MemorySegment variance, MemorySegment gy, MemorySegment gx, MemorySegment gGamma, MemorySegment gBeta) {
+        Prim p = ctx.cached(new Key(Kind.BACKWARD, n, c, r, eps), () -> {
+            try (Descs d = new Descs()) {
+                MemorySegment md = d.plain(n, c, r, 1);
+                MemorySegment hint = forwardPd(d, dnnl_forward_training(), md, eps, scaleShift(), true);
+                MemorySegment pd = d.pd("dnnl_batch_normalization_backward_primitive_desc_create", false, o ->
+                        dnnl_batch_normalization_backward_primitive_desc_create(o, ctx.engine, dnnl_backward(), md, md, md, eps,
+                                scaleShift(), hint, MemorySegment.NULL));
+                return new Prim("batch norm backward [" + n + "," + c + "," + r + "]", pd, ctx.engine,
+                        DNNL_ARG_SRC(), DNNL_ARG_SCALE(), DNNL_ARG_MEAN(), DNNL_ARG_VARIANCE(), DNNL_ARG_DIFF_DST(),
+                        DNNL_ARG_DIFF_SRC(), DNNL_ARG_DIFF_SCALE(), DNNL_ARG_DIFF_SHIFT());
+            }
+        });
+        p.execute(ctx.stream, x, gamma, mean, variance, gy, gx, gGamma, gBeta);
     }
 
     private MemorySegment forwardPd(Descs d, int prop, MemorySegment md, float eps, int flags, boolean temporary) {

@@ -225,6 +225,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     }
 
     @Override
+    protected void addScaledIntoKernel(Tensor dst, double keep, Tensor x, double scale) {
+        HostLoops.addScaled(dst.data(), (float) keep, x.data(), (float) scale, x.size());
+    }
+
+    @Override
     protected void clampKernel(Tensor x, double lo, double hi, Tensor y) {
         eltwise.forward(Eltwise.Fn.clip(lo, hi), x.size(), x.data(), y.data());
     }
@@ -342,6 +347,13 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     protected void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance) {
         batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
                 y.data(), mean.data(), variance.data());
+    }
+
+    @Override
+    protected void batchNormBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps,
+                                           Tensor gx, Tensor gGamma, Tensor gBeta) {
+        batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), mean.data(),
+                variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
     }
 
     @Override

@@ -180,6 +180,28 @@ final class HostLoops {
         }
     }
 
+    private static final int CHUNK = 4096;
+
+    /**
+     * dst ← keep·dst + scale·x over n floats, in L1-sized chunks copied to arrays
+     * (loops C2 vectorizes), chunks in parallel. Float arithmetic, no fused
+     * multiply-add: the same rounding as an affine map of each side and a sum.
+     */
+    static void addScaled(MemorySegment dst, float keep, MemorySegment x, float scale, long n) {
+        long chunks = (n + CHUNK - 1) / CHUNK;
+        parallel(chunks, CHUNK, (from, to) -> {
+            float[] d = new float[CHUNK], v = new float[CHUNK];
+            for (long c = from; c < to; c++) {
+                long off = c * CHUNK;
+                int len = (int) Math.min(CHUNK, n - off);
+                MemorySegment.copy(dst, F32, off * 4, d, 0, len);
+                MemorySegment.copy(x, F32, off * 4, v, 0, len);
+                for (int i = 0; i < len; i++) d[i] = keep * d[i] + scale * v[i];
+                MemorySegment.copy(d, 0, dst, F32, off * 4, len);
+            }
+        });
+    }
+
     /** gx (x-shaped, fully written) = gy scatter-added to the planes' {@code idx} positions; planes run in parallel. */
     static void scatterAdd(MemorySegment gy, MemorySegment idx, int outPlane, MemorySegment gx, int plane, long planes, String op) {
         parallel(planes, plane, (from, to) -> {
