@@ -15,13 +15,18 @@ public final class PeakRss {
 
     /**
      * Resets the high-water mark to the current RSS; false where the kernel does not
-     * allow it. A full collection runs first, so that what the harness left in the
-     * Java heap (the loaded data set, the agreement check's arrays) can go back to
-     * the OS before the mode starts: on both Java sides (LipReg and the libtorch
-     * worker) the peak is then the steps' own, not the harness's history.
+     * allow it. With {@code collectFirst} a full collection runs first, so that what
+     * the harness left in the Java heap (the loaded data set, the agreement check's
+     * arrays) can go back to the OS before the mode starts. Only LipReg's process
+     * (the harness's JVM) asks for it: the libtorch worker holds no harness data,
+     * and a forced collection there (DJL releases native handles through the
+     * collector) is a perturbation of the peer that the comparison does not need.
+     *
+     * @param collectFirst whether to run {@link System#gc()} before the reset
+     * @return whether the reset happened
      */
-    public static boolean reset() {
-        System.gc();
+    public static boolean reset(boolean collectFirst) {
+        if (collectFirst) System.gc();
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
             return true;

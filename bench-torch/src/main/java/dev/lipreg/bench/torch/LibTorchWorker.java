@@ -208,7 +208,7 @@ public final class LibTorchWorker implements AutoCloseable {
                         }
                         case "check" -> reply.put("objective", w.check(Path.of(cmd.path("file").asText()), Path.of(cmd.path("out").asText())));
                         case "peak" -> {
-                            if (cmd.path("reset").asBoolean(false)) PeakRss.reset();
+                            if (cmd.path("reset").asBoolean(false)) PeakRss.reset(false);
                             reply.put("kib", PeakRss.kib());
                         }
                         case "per-op" -> reply.put("us", w.perOpMicros(cmd.path("reps").asInt(20000)));
