@@ -136,9 +136,11 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
         root.put("warmup", warmup);
         root.put("steps", steps);
         root.put("data", data);
-        root.put("flop_counting", "forward = conv and linear multiply-adds x2 (" + fmt(Flops.fashionCnnForward(batch) / 1e9, 3)
-                + " GFLOP at this batch); step = forward x mode.forward_passes (backward to x = 1, full backward = 2, "
-                + "differentiating a recorded graph = 2x recording it)");
+        root.put("flop_counting", model.equals("fashion-cnn")
+                ? "forward = conv and linear multiply-adds x2 (" + fmt(Flops.fashionCnnForward(batch) / 1e9, 3)
+                        + " GFLOP at this batch); step = forward x mode.forward_passes (backward to x = 1, full backward = 2, "
+                        + "differentiating a recorded graph = 2x recording it)"
+                : "not counted for " + model + " (FLOPs are counted for fashion-cnn only)");
         Map<String, Object> roof = new LinkedHashMap<>();
         roof.put("n", sgemm.n());
         roof.put("best_gflops", round(sgemm.bestGflops(), 2));
