@@ -58,8 +58,7 @@ class ExamplesTest {
         Assumptions.assumeTrue(history != null, "real Fashion-MNIST not installed (Debian dataset-fashion-mnist)");
         Backend backend = Backends.auto();
         try (Scope scope = Scope.open()) {
-            Module net = Presets.fashionCnn(new int[]{1, 28, 28}, 10).build(new Init(backend, 0));
-            Checkpoint.load(out.resolve("model.safetensors"), net);
+            Module net = trainedModel(backend);
             Dataset few = test.subset(0, 64);
             String[] printed = new String[1];
             double[][] errors = new double[1][];
@@ -80,8 +79,7 @@ class ExamplesTest {
         Assumptions.assumeTrue(history != null, "real Fashion-MNIST not installed (Debian dataset-fashion-mnist)");
         Backend backend = Backends.auto();
         try (Scope scope = Scope.open()) {
-            Module net = Presets.fashionCnn(new int[]{1, 28, 28}, 10).build(new Init(backend, 0));
-            Checkpoint.load(out.resolve("model.safetensors"), net);
+            Module net = trainedModel(backend);
             Dataset few = test.subset(0, 64);
             dev.lipreg.eval.EvalReport[] report = new dev.lipreg.eval.EvalReport[1];
             String printed = captured(() -> report[0] = ReportExample.report(net, few));
@@ -111,6 +109,13 @@ class ExamplesTest {
         assertTrue(printed.contains("f     = " + f), printed);
         assertTrue(printed.contains("∇f    = " + java.util.Arrays.toString(g)) || close(printed, "∇f    = ", g), printed);
         assertTrue(close(printed, "H·e₀  = ", new double[]{h00, 0, 0}), printed);
+    }
+
+    /** The model {@link TrainExample} trained and saved in {@link #trainOnce}, loaded into the caller's scope. */
+    private static Module trainedModel(Backend backend) {
+        Module net = Presets.fashionCnn(new int[]{1, 28, 28}, 10).build(new Init(backend, 0));
+        Checkpoint.load(out.resolve("model.safetensors"), net);
+        return net;
     }
 
     private static boolean close(String printed, String prefix, double[] expected) {
