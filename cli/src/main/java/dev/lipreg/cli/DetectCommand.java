@@ -167,9 +167,7 @@ final class DetectCommand implements Callable<Integer> {
     }
 
     private static double[] scores(Module model, Tensor images, DetectionStatistic stat, int batch, Progress.Factory progress, String task) {
-        try (Progress p = progress.start(task, images.dim(0), "img")) {
-            return DetectionScores.of(model, images, stat, batch, (done, total) -> p.stepTo(done, ""));
-        }
+        return progress.track(task, images.dim(0), p -> DetectionScores.of(model, images, stat, batch, p));
     }
 
     /** The adversarial examples proper: attacked images that were classified correctly and are not any more. */

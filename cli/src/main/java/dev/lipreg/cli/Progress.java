@@ -32,6 +32,13 @@ abstract sealed class Progress implements AutoCloseable {
         Progress start(String task, long total, String unit) {
             return terminal ? new Bar(task, total, unit) : new Lines(err, task, total, unit, interval.toNanos());
         }
+
+        /** Runs one library measurement of {@code total} images under a display of its progress, and returns its result. */
+        <T> T track(String task, long total, java.util.function.Function<dev.lipreg.eval.Progress, T> work) {
+            try (Progress p = start(task, total, "img")) {
+                return java.util.Objects.requireNonNull(work.apply((done, all) -> p.stepTo(done, "")));
+            }
+        }
     }
 
     private static final class Bar extends Progress {

@@ -23,9 +23,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 /**
  * {@code lipreg theory}: the paper's checks on an undefended and a regularized
@@ -213,7 +211,7 @@ final class TheoryCommand implements Callable<Integer> {
             ModelRef.Loaded m0 = f0.ref().open("--undefended", test.chw(), test.data().numClasses(), b);
             ModelRef.Loaded ml = fl.ref().open("--regularized", test.chw(), test.data().numClasses(), b);
             RobustObjective objective = fl.settings().objective();
-            LossBound bound = track(progress, "loss bound", 2L * train.count(),
+            LossBound bound = progress.track("loss bound", 2L * train.count(),
                     p -> LossBound.measure(m0.module(), ml.module(), objective, trainImages.images(), trainImages.labels(), s.batch(), p));
             List<TheoryReport.Model> models = new ArrayList<>();
             for (var run : List.of(java.util.Map.entry(f0, m0), java.util.Map.entry(fl, ml))) {
@@ -229,25 +227,19 @@ final class TheoryCommand implements Callable<Integer> {
         int n = test.count();
         List<DistanceReport> found = new ArrayList<>();
         Pgd pgd = (s.norm() == Norm.L2 ? Pgd.l2(s.maxDistance(), s.pgdSteps()) : Pgd.linf(s.maxDistance(), s.pgdSteps())).withSeed(s.seed());
-        found.add(track(progress, role + " " + pgd.name() + "-bisection", n, p -> Robustness.bisection(m.module(), test.images(), test.labels(),
+        found.add(progress.track(role + " " + pgd.name() + "-bisection", n, p -> Robustness.bisection(m.module(), test.images(), test.labels(),
                 pgd, s.maxDistance(), s.bisectionSteps(), s.batch(), p)));
         if (s.norm() == Norm.L2) {
             CarliniWagnerL2 cw = CarliniWagnerL2.defaults().withSearch(5, s.cwSteps());
-            found.add(track(progress, role + " " + cw.name(), n,
+            found.add(progress.track(role + " " + cw.name(), n,
                     p -> Robustness.minimalDistances(m.module(), test.images(), test.labels(), cw, s.norm(), s.batch(), p)));
         }
         DeepFool deepFool = DeepFool.of(s.norm());
-        found.add(track(progress, role + " " + deepFool.name(), n,
+        found.add(progress.track(role + " " + deepFool.name(), n,
                 p -> Robustness.minimalDistances(m.module(), test.images(), test.labels(), deepFool, s.norm(), s.batch(), p)));
-        FirstOrderDistance.Estimates e = track(progress, role + " first-order estimates", n,
+        FirstOrderDistance.Estimates e = progress.track(role + " first-order estimates", n,
                 p -> FirstOrderDistance.of(m.module(), test.images(), test.labels(), s.norm(), s.batch(), p));
         return DistanceCheck.of(DistanceReport.minimum(found), e);
     }
 
-    /** Runs one measurement under a progress display of {@code total} images. */
-    private static <T> T track(Progress.Factory progress, String task, long total, Function<dev.lipreg.eval.Progress, T> work) {
-        try (Progress p = progress.start(task, total, "img")) {
-            return Objects.requireNonNull(work.apply((done, all) -> p.stepTo(done, "")));
-        }
-    }
 }
