@@ -26,10 +26,14 @@ import java.util.Objects;
  *                 resnext34-2x32 (on 3x32x32 noise)
  * @param libtorch class path of the lipreg-bench-torch worker (libtorch 2.7.1 through DJL), timed as
  *                 a further side; null for none
+ * @param jvmWarmupSeconds after the common warm-up steps, how long each LipReg side (a JVM) keeps running untimed
+ *                 steps of the mode, so that its host code is JIT-compiled before timing: C2 compiles a method
+ *                 after thousands of calls, and an op called once per layer per step reaches that only after
+ *                 many steps (a JMH-style warm-up; the torch peers run native code and need none)
  */
 public record CompareConfig(int threads, int batch, int warmup, int steps, List<Mode> modes, boolean torch, Path python,
                             Path outDir, Path dataDir, int chunk, long seed, String backend, String baseline,
-                            String model, String libtorch) {
+                            String model, String libtorch, double jvmWarmupSeconds) {
 
     public static final Path DEFAULT_DATA = Path.of("/usr/share/datasets/fashion-mnist");
 
@@ -43,70 +47,75 @@ public record CompareConfig(int threads, int batch, int warmup, int steps, List<
         if (modes.isEmpty()) throw new IllegalArgumentException("modes must name at least one mode");
         modes = List.copyOf(modes);
         Objects.requireNonNull(backend, "backend");
+        if (!(jvmWarmupSeconds >= 0)) throw new IllegalArgumentException("JVM warm-up must be >= 0 seconds, got " + jvmWarmupSeconds);
         if (!MODELS.contains(model)) throw new IllegalArgumentException("model must be one of " + MODELS + ", got '" + model + "'");
     }
 
     /** The presets compare.py defines too. */
     public static final List<String> MODELS = List.of("fashion-cnn", "resnet-small", "resnext34-2x32");
 
-    /** 2 threads, batch 128, 5 warm-up and 30 timed steps of every mode, PyTorch probed, output to target/bench. */
+    /** 2 threads, batch 128, 5 warm-up steps (LipReg: and 10 s more) and 30 timed steps of every mode, PyTorch probed, output to target/bench. */
     public static CompareConfig defaults() {
-        return new CompareConfig(2, 128, 5, 30, List.of(Mode.values()), true, null, Path.of("target", "bench"), DEFAULT_DATA, 5, 42, "dnnl", null, "fashion-cnn", null);
+        return new CompareConfig(2, 128, 5, 30, List.of(Mode.values()), true, null, Path.of("target", "bench"), DEFAULT_DATA, 5, 42, "dnnl", null, "fashion-cnn", null, 10);
     }
 
     public CompareConfig withThreads(int t) {
-        return new CompareConfig(t, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(t, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withBatch(int b) {
-        return new CompareConfig(threads, b, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, b, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withSteps(int warm, int timed) {
-        return new CompareConfig(threads, batch, warm, timed, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warm, timed, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withModes(List<Mode> m) {
-        return new CompareConfig(threads, batch, warmup, steps, m, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, m, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withTorch(boolean on) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, on, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, on, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withPython(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, p, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, p, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withOutDir(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, p, dataDir, chunk, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, p, dataDir, chunk, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withDataDir(Path p) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, p, chunk, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, p, chunk, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withChunk(int c) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, c, seed, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, c, seed, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withSeed(long s) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, s, backend, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, s, backend, baseline, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withBaseline(String classPath) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, classPath, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, classPath, model, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withModel(String m) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, m, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, m, libtorch, jvmWarmupSeconds);
     }
 
     public CompareConfig withLibtorch(String classPath) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, classPath);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, classPath, jvmWarmupSeconds);
     }
 
     public CompareConfig withBackend(String b) {
-        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, b, baseline, model, libtorch);
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, b, baseline, model, libtorch, jvmWarmupSeconds);
+    }
+
+    public CompareConfig withJvmWarmup(double seconds) {
+        return new CompareConfig(threads, batch, warmup, steps, modes, torch, python, outDir, dataDir, chunk, seed, backend, baseline, model, libtorch, seconds);
     }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
  * @param threads   threads both sides used
  * @param batch     images per step
  * @param warmup    untimed steps per mode and side
+ * @param jvmWarmupSeconds untimed seconds more per mode for each LipReg side (JIT warm-up)
  * @param steps     timed steps per mode and side
  * @param data      the batches' source
  * @param sgemm     dnnl_sgemm GFLOP/s on 1024³ with {@code threads} threads
@@ -35,7 +36,7 @@ import java.util.Map;
  * @param perOpUs   microseconds per tiny op from each side's host language ("pytorch": Python eager,
  *                  "libtorch": DJL's Java NDArray API), the overhead of driving a framework op by op
  */
-public record CompareReport(String date, Map<String, Object> machine, int threads, int batch, int warmup, int steps, String data,
+public record CompareReport(String date, Map<String, Object> machine, int threads, int batch, int warmup, double jvmWarmupSeconds, int steps, String data,
                             Roofline.Result sgemm, Map<String, Object> torch, String torchNote, String baseline,
                             List<ModeResult> results, String model, Map<String, Object> libtorch, String libtorchNote,
                             List<GradientCheck> checks, Map<String, Double> perOpUs) {
@@ -134,6 +135,7 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
         root.put("threads", threads);
         root.put("batch", batch);
         root.put("warmup", warmup);
+        root.put("jvm_warmup_s", jvmWarmupSeconds);
         root.put("steps", steps);
         root.put("data", data);
         root.put("flop_counting", model.equals("fashion-cnn")
@@ -218,7 +220,8 @@ public record CompareReport(String date, Map<String, Object> machine, int thread
                 .append(machine.get("java")).append('\n');
         sb.append("PyTorch: ").append(torch.isEmpty() ? "not run (" + torchNote + ")"
                 : torch.get("torch") + " (" + torch.get("cpu_capability") + ", " + torch.get("python") + ")").append('\n');
-        sb.append("threads ").append(threads).append(", batch ").append(batch).append(", ").append(warmup).append(" warm-up + ")
+        sb.append("threads ").append(threads).append(", batch ").append(batch).append(", ").append(warmup).append(" warm-up steps (LipReg: then ")
+                .append(fmt(jvmWarmupSeconds, 0)).append(" s more, JIT) + ")
                 .append(steps).append(" timed steps per mode, alternating sides; data: ").append(data).append('\n');
         sb.append("roofline: dnnl_sgemm ").append(sgemm.n()).append("³ ").append(fmt(sgemm.bestGflops(), 1)).append(" GFLOP/s (median ")
                 .append(fmt(sgemm.medianGflops(), 1)).append("); forward ").append(fmt(Flops.fashionCnnForward(batch) / 1e9, 3))

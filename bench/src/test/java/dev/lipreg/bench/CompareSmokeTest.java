@@ -24,7 +24,7 @@ class CompareSmokeTest {
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
     private static CompareConfig tiny(Path out) {
-        return CompareConfig.defaults().withBatch(8).withSteps(1, 2).withChunk(1).withModes(List.of(Mode.TRAIN)).withOutDir(out);
+        return CompareConfig.defaults().withJvmWarmup(0).withBatch(8).withSteps(1, 2).withChunk(1).withModes(List.of(Mode.TRAIN)).withOutDir(out);
     }
 
     @Test
@@ -104,6 +104,10 @@ class CompareSmokeTest {
         assertEquals("a.jar", Compare.parse(new String[]{"--baseline", "a.jar"}).baseline());
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--modes", "nope"}));
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--steps", "0"}));
+        assertEquals(10, CompareConfig.defaults().jvmWarmupSeconds());
+        assertEquals(2.5, Compare.parse(new String[]{"--jvm-warmup", "2.5"}).jvmWarmupSeconds());
+        assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--jvm-warmup", "-1"}));
+        assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--jvm-warmup", "soon"}));
         CompareConfig big = Compare.parse(new String[]{"--model", "resnext34-2x32", "--libtorch", "x.jar"});
         assertEquals("resnext34-2x32", big.model());
         assertEquals("x.jar", big.libtorch());

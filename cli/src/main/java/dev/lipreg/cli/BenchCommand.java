@@ -39,6 +39,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed steps per mode. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
+    @Option(names = "--jvm-warmup", paramLabel = "SECONDS", defaultValue = "10", description = "After the warm-up steps, LipReg keeps "
+            + "running untimed steps of each mode this long so the JVM has compiled its host code. Default: ${DEFAULT-VALUE}.")
+    double jvmWarmup;
+
     @Option(names = "--steps", paramLabel = "N", defaultValue = "30", description = "Timed steps per mode. Default: ${DEFAULT-VALUE}.")
     int steps;
 
@@ -67,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         CompareConfig c = CompareConfig.defaults();
         try {
-            c = c.withThreads(threads).withBatch(batch).withSteps(warmup, steps).withTorch(!noTorch).withOutDir(out);
+            c = c.withThreads(threads).withBatch(batch).withSteps(warmup, steps).withJvmWarmup(jvmWarmup).withTorch(!noTorch).withOutDir(out);
             if (modes != null) {
                 List<Mode> ms = new ArrayList<>();
                 for (String m : modes) ms.add(Mode.parse(m));

@@ -21,7 +21,7 @@ class BenchCommandTest {
     @Test
     void compareWritesJsonAndMarkdown() throws IOException {
         Path out = tmp.resolve("bench");
-        CliRun r = CliRun.of("bench", "--compare", "--modes", "forward", "--batch", "8", "--warmup", "1", "--steps", "2",
+        CliRun r = CliRun.of("bench", "--compare", "--modes", "forward", "--batch", "8", "--warmup", "1", "--jvm-warmup", "0", "--steps", "2",
                 "--no-torch", "--out", out.toString());
         assertEquals(0, r.code(), r.dump());
         assertTrue(r.out().contains("| forward"), r.dump());

@@ -111,7 +111,7 @@ class DefaultBackendCommandsTest {
 
     @Test
     void bench() {
-        CliRun r = CliRun.of("bench", "--compare", "--modes", "forward", "--batch", "8", "--warmup", "1", "--steps", "2",
+        CliRun r = CliRun.of("bench", "--compare", "--modes", "forward", "--batch", "8", "--warmup", "1", "--jvm-warmup", "0", "--steps", "2",
                 "--no-torch", "--out", tmp.resolve("bench").toString());
         assertEquals(0, r.code(), r.dump());
     }

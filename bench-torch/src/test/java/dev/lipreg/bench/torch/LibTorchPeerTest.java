@@ -24,7 +24,7 @@ class LibTorchPeerTest {
 
     @Test
     void libtorchAgreesWithLipRegAndTimesEveryMode() {
-        CompareConfig c = CompareConfig.defaults().withBatch(4).withSteps(0, 1).withChunk(1).withOutDir(null).withTorch(false)
+        CompareConfig c = CompareConfig.defaults().withJvmWarmup(0).withBatch(4).withSteps(0, 1).withChunk(1).withOutDir(null).withTorch(false)
                 .withLibtorch(System.getProperty("java.class.path"));
         CompareReport r = Compare.run(c);
         assumeTrue(!r.libtorch().isEmpty(), "libtorch side not run (Debian python3-torch writes its TorchScript): " + r.libtorchNote());
