@@ -345,6 +345,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
 
     @Override
     protected void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance) {
+        if (planes(x)) {
+            PlaneBatchNorm.training(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(),
+                    beta.data(), y.data(), mean.data(), variance.data());
+            return;
+        }
         batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
                 y.data(), mean.data(), variance.data());
     }
@@ -352,6 +357,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     @Override
     protected void batchNormBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps,
                                            Tensor gx, Tensor gGamma, Tensor gBeta) {
+        if (planes(x)) {
+            PlaneBatchNorm.backward(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(),
+                    mean.data(), variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
+            return;
+        }
         batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), mean.data(),
                 variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
     }
@@ -360,6 +370,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     protected void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y) {
         batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
                 mean.data(), variance.data(), y.data());
+    }
+
+    /** Images whose training-mode batch norm {@link PlaneBatchNorm} runs (oneDNN's NCHW kernel is generic). */
+    private static boolean planes(Tensor x) {
+        return x.rank() == 4 && PlaneBatchNorm.applies(x.dim(0), x.shape().sizeOf(2, 4));
     }
 
     // ------------------------------------------------------------ indexing and layout

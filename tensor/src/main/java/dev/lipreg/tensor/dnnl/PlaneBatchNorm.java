@@ -1,0 +1,138 @@
+package dev.lipreg.tensor.dnnl;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Training-mode batch normalization of plain NCHW images, forward and backward,
+ * one channel per task. oneDNN has fast batch-norm kernels only for channels-last
+ * and channel-blocked layouts; on plain NCHW it runs a generic kernel ({@code
+ * ncsp_bnorm}) that reads the input once per statistic, from memory each time. Here a
+ * channel's N planes are copied once into a heap array (128 KiB for 32 images of
+ * 32x32), every pass then runs over that cached copy in loops C2 vectorizes, and the
+ * channels run in parallel on the OpenMP team.
+ *
+ * <p>Numerics follow oneDNN's: two-pass statistics (mean, then the mean squared
+ * deviation: the biased variance), y = γ·(x − mean)·invstd + β, and the backward
+ * gx = γ·invstd·(gy − Σgy/M − x̂·Σ(gy·x̂)/M). Sums run in float within a plane and
+ * in double across planes.
+ */
+final class PlaneBatchNorm {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    /** Largest channel (N·H·W floats) cached on the heap; beyond it oneDNN's kernel is used. */
+    static final long MAX_CHANNEL = 1 << 20;
+
+    private PlaneBatchNorm() {
+    }
+
+    /** Whether [n, c, r] images (r = H·W) run here: planes worth a loop, a channel that fits the cache. */
+    static boolean applies(long n, long r) {
+        return r >= 16 && n * r <= MAX_CHANNEL;
+    }
+
+    /** y, the batch mean and the biased batch variance of x [n, c, r]. */
+    static void training(int n, int c, int r, float eps, MemorySegment x, MemorySegment gamma, MemorySegment beta,
+                         MemorySegment y, MemorySegment mean, MemorySegment variance) {
+        HostLoops.parallel(c, (long) n * r, (from, to) -> {
+            float[] v = new float[n * r];
+            for (long ch = from; ch < to; ch++) {
+                load(x, n, c, r, ch, v);
+                float m = (float) (sum(v) / v.length);
+                float var = (float) (squaredDeviation(v, m) / v.length);
+                float invstd = (float) (1 / Math.sqrt(var + eps));
+                float g = gamma.getAtIndex(F32, ch) * invstd, b = beta.getAtIndex(F32, ch);
+                for (int i = 0; i < v.length; i++) v[i] = (v[i] - m) * g + b;
+                store(v, n, c, r, ch, y);
+                mean.setAtIndex(F32, ch, m);
+                variance.setAtIndex(F32, ch, var);
+            }
+        });
+    }
+
+    /** gx, gγ and gβ from x, γ, the batch statistics and gy, all [n, c, r]. */
+    static void backward(int n, int c, int r, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
+                         MemorySegment variance, MemorySegment gy, MemorySegment gx, MemorySegment gGamma, MemorySegment gBeta) {
+        HostLoops.parallel(c, (long) n * r, (from, to) -> {
+            float[] v = new float[n * r], g = new float[n * r];
+            for (long ch = from; ch < to; ch++) {
+                load(x, n, c, r, ch, v);
+                load(gy, n, c, r, ch, g);
+                float m = mean.getAtIndex(F32, ch);
+                float invstd = (float) (1 / Math.sqrt(variance.getAtIndex(F32, ch) + eps));
+                double sumG = sum(g), sumGx = 0;
+                for (int p = 0; p < v.length; p += PLANE_SUM) sumGx += products(g, v, p, Math.min(p + PLANE_SUM, v.length), m);
+                float dBeta = (float) sumG, dGamma = (float) (sumGx * invstd);
+                float scale = gamma.getAtIndex(F32, ch) * invstd;
+                float meanG = dBeta / v.length, meanGx = dGamma / v.length;
+                for (int i = 0; i < v.length; i++) g[i] = scale * (g[i] - meanG - (v[i] - m) * invstd * meanGx);
+                store(g, n, c, r, ch, gx);
+                gGamma.setAtIndex(F32, ch, dGamma);
+                gBeta.setAtIndex(F32, ch, dBeta);
+            }
+        });
+    }
+
+    private static void load(MemorySegment src, int n, int c, int r, long ch, float[] to) {
+        for (int k = 0; k < n; k++) MemorySegment.copy(src, F32, ((long) k * c + ch) * r * 4, to, k * r, r);
+    }
+
+    private static void store(float[] from, int n, int c, int r, long ch, MemorySegment dst) {
+        for (int k = 0; k < n; k++) MemorySegment.copy(from, k * r, dst, F32, ((long) k * c + ch) * r * 4, r);
+    }
+
+    /** Σv in double over float partial sums of {@link #PLANE_SUM} floats each. */
+    private static double sum(float[] v) {
+        double total = 0;
+        for (int p = 0; p < v.length; p += PLANE_SUM) total += deviations(v, p, Math.min(p + PLANE_SUM, v.length), 0, false);
+        return total;
+    }
+
+    /** Σ(v − m)² in double over float partial sums. */
+    private static double squaredDeviation(float[] v, float m) {
+        double total = 0;
+        for (int p = 0; p < v.length; p += PLANE_SUM) total += deviations(v, p, Math.min(p + PLANE_SUM, v.length), m, true);
+        return total;
+    }
+
+    /**
+     * Σ(v − m) or Σ(v − m)² over [from, to) in eight independent float lanes: C2 does
+     * not vectorize an ordered float sum, and one accumulator waits on every add.
+     */
+    private static float deviations(float[] v, int from, int to, float m, boolean squared) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            float d0 = v[i] - m, d1 = v[i + 1] - m, d2 = v[i + 2] - m, d3 = v[i + 3] - m;
+            float d4 = v[i + 4] - m, d5 = v[i + 5] - m, d6 = v[i + 6] - m, d7 = v[i + 7] - m;
+            if (squared) {
+                s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+                s4 += d4 * d4; s5 += d5 * d5; s6 += d6 * d6; s7 += d7 * d7;
+            } else {
+                s0 += d0; s1 += d1; s2 += d2; s3 += d3; s4 += d4; s5 += d5; s6 += d6; s7 += d7;
+            }
+        }
+        for (; i < to; i++) {
+            float d = v[i] - m;
+            s0 += squared ? d * d : d;
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /** Σ g·(v − m) over [from, to) in eight float lanes. */
+    private static float products(float[] g, float[] v, int from, int to, float m) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            s0 += g[i] * (v[i] - m); s1 += g[i + 1] * (v[i + 1] - m);
+            s2 += g[i + 2] * (v[i + 2] - m); s3 += g[i + 3] * (v[i + 3] - m);
+            s4 += g[i + 4] * (v[i + 4] - m); s5 += g[i + 5] * (v[i + 5] - m);
+            s6 += g[i + 6] * (v[i + 6] - m); s7 += g[i + 7] * (v[i + 7] - m);
+        }
+        for (; i < to; i++) s0 += g[i] * (v[i] - m);
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /** Floats summed in float before the running total takes them in double. */
+    private static final int PLANE_SUM = 1024;
+}
