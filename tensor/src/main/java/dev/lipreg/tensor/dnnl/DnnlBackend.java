@@ -35,9 +35,11 @@ import java.util.List;
  * are oneDNN primitives. The backward passes of first-layer convolutions (few
  * input channels, see {@code ColumnConv}) are batched oneDNN matmuls around a Java
  * im2col/col2im. {@code HostLoops} holds what oneDNN cannot express with
- * the reference's semantics: PyTorch's max-pool indices and the scatter/gather
- * through them (split across the OpenMP thread count), argmax, oneHot, fills and
- * truncating float→int casts.
+ * the reference's semantics: PyTorch's max-pool indices (for nn.MaxPool2d(2) the
+ * values too, in the same pass) and the scatter/gather through them (split across
+ * the OpenMP thread count), argmax, oneHot, fills and truncating float→int casts.
+ * {@code PlaneBatchNorm} runs training-mode batch norm of NCHW images, which
+ * oneDNN only has a generic kernel for.
  *
  * <p>Argument, ownership and dtype checks, allocation, empty outputs and locking
  * are {@link KernelBackend}'s; this class holds the kernels.
@@ -303,6 +305,10 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
 
     @Override
     protected void maxPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y, Tensor indices) {
+        if (HostLoops.isPairs(spec)) {
+            HostLoops.maxPoolPairs(x.data(), x.shape(), y.data(), indices.data(), y.shape());
+            return;
+        }
         pool.maxForward(x.shape(), spec, y.shape(), x.data(), y.data());
         HostLoops.maxPoolIndices(x.data(), x.shape(), spec, y.data(), indices.data(), y.shape());
     }

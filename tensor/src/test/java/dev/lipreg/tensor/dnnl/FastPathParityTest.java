@@ -26,10 +26,13 @@ class FastPathParityTest extends DnnlTestSupport {
         int[][] inputs = {{8, 16, 28, 28}, {4, 32, 15, 17}, {3, 64, 14, 14}};
         Pool2dSpec[] specs = {Pool2dSpec.of(2), Pool2dSpec.of(3, 2, 1)};
         return Arrays.stream(inputs).flatMap(x -> Arrays.stream(specs).flatMap(s ->
-                Stream.of("relu", "levels", "nan").map(v -> Arguments.of(x, s, v))));
+                Stream.of("relu", "levels", "zeros", "nan").map(v -> Arguments.of(x, s, v))));
     }
 
-    /** ReLU outputs (exact zeros: ties), few levels (ties everywhere), or NaN/±inf sprinkled into some planes. */
+    /**
+     * ReLU outputs (exact zeros: ties), few levels (ties everywhere), signed zeros and
+     * -1 (0.0 and -0.0 tie: the first wins), or NaN/±inf sprinkled into some planes.
+     */
     static float[] input(String kind, int n) {
         return switch (kind) {
             case "relu" -> {
@@ -38,6 +41,11 @@ class FastPathParityTest extends DnnlTestSupport {
                 yield v;
             }
             case "levels" -> levels(82, n, 3);
+            case "zeros" -> {
+                float[] v = levels(84, n, 3);
+                for (int i = 0; i < n; i++) v[i] = v[i] == 0 ? 0f : v[i] > 0 ? -0.0f : -1f;
+                yield v;
+            }
             default -> {
                 float[] v = uniform(83, n, -2, 2);
                 for (int i = 0; i < n; i += 4099) v[i] = Float.NaN;
