@@ -11,6 +11,8 @@ import java.util.List;
 /** Modules applied in order, named "0", "1", ... like PyTorch's nn.Sequential. */
 public final class Sequential extends Module {
     private final List<Module> layers;
+    /** The layers as run: {@link #layers} with each ReLU that feeds a max pooling moved after it. */
+    private final List<Module> plan;
 
     /**
      * The layers in order, registered as children "0", "1", ….
@@ -20,6 +22,52 @@ public final class Sequential extends Module {
     public Sequential(List<? extends Module> layers) {
         this.layers = List.copyOf(layers);
         for (int i = 0; i < this.layers.size(); i++) registerModule(Integer.toString(i), this.layers.get(i));
+        this.plan = plan(this.layers);
+    }
+
+    /**
+     * max-pool(ReLU(x)) = ReLU(max-pool(x)), so the ReLU can run on the pooled tensor, a
+     * quarter of the elements for nn.MaxPool2d(2), in the forward pass and in every
+     * backward. The gradient is the same: where ReLU ties a window's elements (all
+     * ≤ 0) the pooling picks another position, but ReLU'(0) = 0 makes it zero
+     * either way; elsewhere both orders pick the same first maximum. Only the sign
+     * of a zero gradient can differ. Other activations are left in place: rounding
+     * can tie values a strictly increasing function keeps apart.
+     */
+    private static List<Module> plan(List<Module> layers) {
+        List<Module> plan = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            Module m = layers.get(i);
+            if (m instanceof Activation a && a.kind() == Activation.Kind.RELU && i + 1 < layers.size()
+                    && layers.get(i + 1) instanceof MaxPool2d pool) {
+                plan.add(new PoolThenRelu(pool, a));
+                i++;
+            } else {
+                plan.add(m);
+            }
+        }
+        return List.copyOf(plan);
+    }
+
+    /** A ReLU and the max pooling after it, run in the other order (see {@link #plan}); owns nothing. */
+    private static final class PoolThenRelu extends Module {
+        private final MaxPool2d pool;
+        private final Activation relu;
+
+        PoolThenRelu(MaxPool2d pool, Activation relu) {
+            this.pool = pool;
+            this.relu = relu;
+        }
+
+        @Override
+        public Variable forward(Variable x) {
+            return relu.forward(pool.forward(x));
+        }
+
+        @Override
+        public String describe() {
+            return relu.describe() + " + " + pool.describe();
+        }
     }
 
     /**
@@ -41,7 +89,7 @@ public final class Sequential extends Module {
     public Variable forward(Variable x) {
         if (GradMode.isEnabled() || !Scope.isActive()) {
             Variable h = x;
-            for (Module m : layers) h = m.forward(h);
+            for (Module m : plan) h = m.forward(h);
             return h;
         }
         return forwardUnrecorded(x, Scope.current());
@@ -58,7 +106,7 @@ public final class Sequential extends Module {
     private Variable forwardUnrecorded(Variable x, Scope scope) {
         Variable h = x;
         boolean hMadeHere = false;
-        for (Module m : layers) {
+        for (Module m : plan) {
             Scope.Tracker made = scope.track();
             Variable out;
             boolean outMadeHere;
