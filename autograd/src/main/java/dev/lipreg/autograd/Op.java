@@ -106,6 +106,12 @@ public enum Op {
     LOG_SOFTMAX_BACKWARD(inputs(0, 1)),
     /** Training-mode batch norm with the batch's statistics (differentiated through them). */
     BATCH_NORM(inputs(0, 1)),
+    /**
+     * Training-mode batch norm's input gradient from the fused kernel, recorded for
+     * double backprop; its rule is the fused second-order kernel (inputs: the output
+     * gradient, x, γ).
+     */
+    BATCH_NORM_BACKWARD(inputs(0, 1, 2)),
     /** Batch norm with fixed running statistics. */
     BATCH_NORM_INFERENCE(inputs(0, 1)),
     /** A {@link CustomOp}'s forward. */

@@ -1,6 +1,7 @@
 package dev.lipreg.autograd;
 
 import dev.lipreg.tensor.Backend;
+import dev.lipreg.tensor.BatchNormResult;
 import dev.lipreg.tensor.BinaryOp;
 import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.MaxPoolResult;
@@ -934,13 +935,15 @@ public final class Ops {
 
     /**
      * Training-mode batch norm over channel axis 1 with batch statistics (biased
-     * variance). The forward kernel is fused. A backward pass that is recorded
-     * runs the textbook formula written in differentiable ops (statistics
-     * recomputed from x), so double backprop through it is exact; one that
-     * records nothing (plain training, the last backward of double backprop)
-     * runs the backend's fused {@code batchNormBackward} on the forward's
-     * statistics. Returns the output and the batch mean and variance for the
-     * running statistics.
+     * variance). The forward kernel is fused, and so is every backward: one
+     * that records nothing (plain training, the last backward of double
+     * backprop) runs the backend's {@code batchNormBackward} on the forward's
+     * statistics; one that records (the first backward of double backprop)
+     * records that kernel's input gradient as an op whose own gradient is the
+     * backend's {@code batchNormDoubleBackward}, so double backprop through batch
+     * norm is exact and builds no graph of element-wise ops (γ's and β's gradients,
+     * when recorded, are written as formulas). Returns the output and the batch
+     * mean and variance for the running statistics.
      *
      * @param x     the input [N,C,...]
      * @param gamma the scale per channel
@@ -956,25 +959,37 @@ public final class Ops {
                 return new Variable[]{n[0] ? constant(d.input()) : null, n[1] ? constant(d.gamma()) : null,
                         n[2] ? constant(d.beta()) : null};
             }
+            // recorded (the first backward of double backprop): the input gradient from the fused kernel,
+            // differentiated by the fused second-order kernel; γ's and β's, rarely recorded, as formulas
+            Variable dx = n[0] ? batchNormInputGradient(g, x, gamma, r, eps) : null;
+            if (!n[1] && !n[2]) return new Variable[]{dx, null, null};
             int[] axes = statAxes(x.shape());
-            Shape cs = channelShape(x.shape());
-            double m = (double) x.shape().size() / x.dim(1);
             Variable xc = sub(x, mean(x, true, axes));
-            Variable inv = reciprocal(sqrt(addScalar(mean(square(xc), true, axes), eps)));
-            Variable xHat = mul(xc, inv);
-            Variable sumG = sum(g, true, axes);
-            Variable sumGxHat = sum(mul(g, xHat), true, axes);
-            Variable dx = null;
-            if (n[0]) {
-                // dx = γ·inv/m · (m·g − Σg − x̂·Σ(g·x̂))
-                Variable inner = sub(sub(scale(g, m), sumG), mul(xHat, sumGxHat));
-                dx = mul(scale(mul(reshape(gamma, cs), inv), 1.0 / m), inner);
-            }
+            Variable xHat = mul(xc, reciprocal(sqrt(addScalar(mean(square(xc), true, axes), eps))));
             return new Variable[]{dx,
-                    n[1] ? reshape(sumGxHat, gamma.shape()) : null,
-                    n[2] ? reshape(sumG, beta.shape()) : null};
+                    n[1] ? reshape(sum(mul(g, xHat), true, axes), gamma.shape()) : null,
+                    n[2] ? reshape(sum(g, true, axes), beta.shape()) : null};
         }, x, gamma, beta);
         return new BatchNormOutput(y, r.mean(), r.variance());
+    }
+
+    /**
+     * Batch norm's input gradient γ·inv·(g − mean(g) − x̂·mean(g·x̂)) by the backend's fused
+     * kernel, recorded with the fused second-order rule (Backend#batchNormDoubleBackward).
+     * That rule records nothing: the double backprop of the exact penalty differentiates
+     * this gradient once; differentiating it again (third order) is refused.
+     */
+    private static Variable batchNormInputGradient(Variable g, Variable x, Variable gamma, BatchNormResult r, double eps) {
+        Tensor gx = be(x).batchNormBackward(x.value(), gamma.value(), r.mean(), r.variance(), g.value(), eps).input();
+        return record(Op.BATCH_NORM_BACKWARD, gx, (out, u, n) -> {
+            if (GradMode.isEnabled()) {
+                throw new UnsupportedOperationException("batch norm's input gradient can be differentiated once (double backprop), "
+                        + "not with createGraph again: third derivatives of batch norm are not supported");
+            }
+            var d = be(x).batchNormDoubleBackward(x.value(), gamma.value(), r.mean(), r.variance(), g.value(), u.value(), eps);
+            return new Variable[]{n[0] ? constant(d.gradOutput()) : null, n[1] ? constant(d.input()) : null,
+                    n[2] ? constant(d.gamma()) : null};
+        }, g, x, gamma);
     }
 
     /**

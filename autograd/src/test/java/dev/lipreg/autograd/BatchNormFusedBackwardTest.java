@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,6 +44,23 @@ class BatchNormFusedBackwardTest {
                             names[i] + "[" + j + "]: fused " + a[j] + ", recorded " + b[j] + " (largest " + scale + ")");
                 }
             }
+        }
+    }
+
+    @Test
+    void aThirdDerivativeIsRefusedWithAReason() {
+        Backend k = Backends.byName("reference");
+        SplittableRandom rng = new SplittableRandom(5);
+        try (Scope scope = Scope.open()) {
+            Variable x = Variable.leaf(k.fromArray(values(rng, 2 * 3 * 2 * 2, 2), Shape.of(2, 3, 2, 2)));
+            Variable gamma = Variable.leaf(k.fromArray(values(rng, 3, 1), Shape.of(3)));
+            Variable beta = Variable.leaf(k.fromArray(values(rng, 3, 1), Shape.of(3)));
+            Variable loss = Ops.sum(Ops.tanh(Ops.batchNorm(x, gamma, beta, 1e-5).output()));
+            Variable gx = Autograd.grad(loss, x, true);
+            // the second derivative itself is fine; recording it (for a third) is not
+            Autograd.grad(Ops.sum(Ops.square(gx)), x, false);
+            var e = assertThrows(UnsupportedOperationException.class, () -> Autograd.grad(Ops.sum(Ops.square(gx)), x, true));
+            assertTrue(e.getMessage().contains("third derivatives of batch norm"), e.getMessage());
         }
     }
 

@@ -407,6 +407,27 @@ public interface Backend {
     BatchNormGradients batchNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps);
 
     /**
+     * The derivatives of {@link #batchNormBackward}'s input gradient
+     * gx = γ·inv·(gy − mean(gy) − x̂·mean(gy·x̂)) (inv = 1/√(variance + eps), means over
+     * all axes but 1, m elements per channel), given u, a gradient of gx. With
+     * c = mean(gy·x̂), d = mean(u·x̂) and k = mean(u·gy) − mean(u)·mean(gy) − c·d:
+     * ∂⟨u,gx⟩/∂gy = γ·inv·(u − mean(u) − x̂·d),
+     * ∂⟨u,gx⟩/∂x = −γ·inv²·(x̂·(k − 2cd) + d·(gy − mean(gy)) + c·(u − mean(u))) and
+     * ∂⟨u,gx⟩/∂γ = m·inv·k. Not differentiable itself: for the backward pass of double
+     * backprop, which records nothing.
+     *
+     * @param x        the forward's input [N,C,...]
+     * @param gamma    the scale per channel
+     * @param mean     the forward's batch mean per channel
+     * @param variance the forward's biased batch variance per channel
+     * @param gy       the output gradient the first backward read, x's shape
+     * @param u        the gradient of that backward's input gradient, x's shape
+     * @param eps      the forward's eps
+     * @return the gradients of x, gy and gamma
+     */
+    BatchNormSecondOrder batchNormDoubleBackward(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, Tensor u, double eps);
+
+    /**
      * Batch norm with fixed statistics: (x − mean)/√(variance + eps)·gamma + beta per channel.
      *
      * @param x        the input

@@ -516,6 +516,21 @@ public abstract class KernelBackend implements Backend {
     }
 
     @Override
+    public final BatchNormSecondOrder batchNormDoubleBackward(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, Tensor u,
+                                                            double eps) {
+        compute("batchNormDoubleBackward", x, gamma, mean, variance, gy, u);
+        int c = OpChecks.channels("batchNormDoubleBackward", x, gamma, mean, variance);
+        OpChecks.sameShape("batchNormDoubleBackward", gy, x);
+        OpChecks.sameShape("batchNormDoubleBackward", u, x);
+        return locked("batchNormDoubleBackward", () -> {
+            Tensor gx = allocate(x.shape(), x.dtype()), gGy = allocate(x.shape(), x.dtype());
+            Tensor gGamma = allocate(Shape.of(c), x.dtype());
+            batchNormDoubleBackwardKernel(x, gamma, mean, variance, gy, u, eps, gx, gGy, gGamma);
+            return new BatchNormSecondOrder(gx, gGy, gGamma);
+        });
+    }
+
+    @Override
     public final Tensor batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps) {
         compute("batchNormInference", x, gamma, beta, mean, variance);
         OpChecks.channels("batchNormInference", x, gamma, beta, mean, variance);
@@ -906,6 +921,53 @@ public abstract class KernelBackend implements Backend {
             copyInto(gx, binary(BinaryOp.MUL, factor, inner));
             copyInto(gGamma, sumGxHat.reshape(c));
             copyInto(gBeta, sumG.reshape(c));
+        }
+    }
+
+    /**
+     * {@link Backend#batchNormDoubleBackward}. This default composes the backend's own
+     * element-wise ops and reductions (temporaries in a scope of their own); a backend
+     * with a fused kernel overrides it.
+     *
+     * @param x        the forward's input [N, C, ...]
+     * @param gamma    the scale per channel [C]
+     * @param mean     the forward's batch mean per channel [C]
+     * @param variance the forward's biased batch variance per channel [C]
+     * @param gy       the output gradient the first backward read, x's shape
+     * @param u        the gradient of the first backward's input gradient, x's shape
+     * @param eps      the forward's eps
+     * @param gx       the gradient of x, x's shape
+     * @param gGy      the gradient of gy, x's shape
+     * @param gGamma   the gradient of the scale [C]
+     */
+    protected void batchNormDoubleBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, Tensor u, double eps,
+                                                 Tensor gx, Tensor gGy, Tensor gGamma) {
+        int c = x.dim(1);
+        int[] axes = new int[x.rank() - 1];
+        for (int i = 1; i < axes.length; i++) axes[i] = i + 1; // 0, 2, 3, ...
+        int[] cs = new int[x.rank()];
+        Arrays.fill(cs, 1);
+        cs[1] = c;
+        double m = (double) x.size() / c;
+        try (Scope temporaries = Scope.open()) {
+            Tensor inv = unary(UnaryOp.RECIPROCAL, unary(UnaryOp.SQRT, affine(variance, 1, eps), 0), 0).reshape(cs);
+            Tensor xHat = binary(BinaryOp.MUL, binary(BinaryOp.SUB, x, mean.reshape(cs)), inv);
+            Tensor gMean = reduce(ReduceOp.MEAN, gy, axes, true), uMean = reduce(ReduceOp.MEAN, u, axes, true);
+            Tensor cc = reduce(ReduceOp.MEAN, binary(BinaryOp.MUL, gy, xHat), axes, true);
+            Tensor d = reduce(ReduceOp.MEAN, binary(BinaryOp.MUL, u, xHat), axes, true);
+            Tensor cd = binary(BinaryOp.MUL, cc, d);
+            // k = mean(u·gy) − mean(u)·mean(gy) − c·d
+            Tensor k = binary(BinaryOp.SUB, binary(BinaryOp.SUB, reduce(ReduceOp.MEAN, binary(BinaryOp.MUL, u, gy), axes, true),
+                    binary(BinaryOp.MUL, uMean, gMean)), cd);
+            Tensor gammaInv = binary(BinaryOp.MUL, gamma.reshape(cs), inv);
+            Tensor uCentered = binary(BinaryOp.SUB, u, uMean);
+            copyInto(gGy, binary(BinaryOp.MUL, gammaInv, binary(BinaryOp.SUB, uCentered, binary(BinaryOp.MUL, xHat, d))));
+            Tensor inner = binary(BinaryOp.ADD, binary(BinaryOp.ADD,
+                            binary(BinaryOp.MUL, xHat, binary(BinaryOp.SUB, k, affine(cd, 2, 0))),
+                            binary(BinaryOp.MUL, d, binary(BinaryOp.SUB, gy, gMean))),
+                    binary(BinaryOp.MUL, cc, uCentered));
+            copyInto(gx, binary(BinaryOp.MUL, affine(binary(BinaryOp.MUL, gammaInv, inv), -1, 0), inner));
+            copyInto(gGamma, affine(binary(BinaryOp.MUL, inv, k), m, 0).reshape(c));
         }
     }
 

@@ -522,6 +522,14 @@ public abstract class BackendContract extends ParityTestBase {
         assertClose(eg.input(), gg.input(), 1e-3, 1e-4, "batchNormBackward input");
         assertClose(eg.gamma(), gg.gamma(), 1e-4, 1e-3, "batchNormBackward gamma");
         assertClose(eg.beta(), gg.beta(), 1e-4, 1e-3, "batchNormBackward beta");
+
+        // double backprop's derivatives of that backward, against a gradient u of its input gradient
+        Pair u = random(87, dims);
+        BatchNormSecondOrder es = REF.batchNormDoubleBackward(x.ref(), gamma.ref(), e.mean(), e.variance(), gy.ref(), u.ref(), eps);
+        BatchNormSecondOrder gs = backend().batchNormDoubleBackward(x.got(), gamma.got(), g.mean(), g.variance(), gy.got(), u.got(), eps);
+        assertClose(es.input(), gs.input(), 1e-3, 1e-4, "batchNormDoubleBackward input");
+        assertClose(es.gradOutput(), gs.gradOutput(), 1e-3, 1e-4, "batchNormDoubleBackward gradOutput");
+        assertClose(es.gamma(), gs.gamma(), 1e-3, 1e-3, "batchNormDoubleBackward gamma");
     }
 
     @Test
@@ -816,6 +824,8 @@ public abstract class BackendContract extends ParityTestBase {
                         "batchNormBackward", "[2, 3, 5]", "[2, 3, 4]"),
                 bad("batch norm backward statistics", () -> g.batchNormBackward(t(2, 3, 4), t(3), t(2), t(3), t(2, 3, 4), 1e-5),
                         "batchNormBackward", "[2]"),
+                bad("batch norm double backward gradient", () -> g.batchNormDoubleBackward(t(2, 3, 4), t(3), t(3), t(3), t(2, 3, 4),
+                        t(2, 3, 5), 1e-5), "batchNormDoubleBackward", "[2, 3, 5]", "[2, 3, 4]"),
                 bad("batch norm rank", () -> g.batchNormInference(t(3), t(3), t(3), t(3), t(3), 1e-5), "batchNormInference", "[3]"),
                 bad("broadcastTo", () -> g.broadcastTo(t(3, 2), Shape.of(3, 4)), "broadcastTo", "[3, 2]", "[3, 4]"),
                 bad("permute", () -> g.permute(t(2, 3, 4), 0, 1), "permute", "[2, 3, 4]"),

@@ -373,6 +373,17 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     }
 
     @Override
+    protected void batchNormDoubleBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, Tensor u, double eps,
+                                                 Tensor gx, Tensor gGy, Tensor gGamma) {
+        if (!planes(x)) {
+            super.batchNormDoubleBackwardKernel(x, gamma, mean, variance, gy, u, eps, gx, gGy, gGamma);
+            return;
+        }
+        PlaneBatchNorm.doubleBackward(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(),
+                mean.data(), variance.data(), gy.data(), u.data(), gx.data(), gGy.data(), gGamma.data());
+    }
+
+    @Override
     protected void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y) {
         batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
                 mean.data(), variance.data(), y.data());

@@ -73,6 +73,46 @@ final class PlaneBatchNorm {
         });
     }
 
+    /**
+     * The derivatives of the backward's input gradient against u (see the Backend's
+     * batchNormDoubleBackward): five per-channel sums over the cached x, gy and u, then
+     * one element-wise pass for each full-size output.
+     */
+    static void doubleBackward(int n, int c, int r, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
+                               MemorySegment variance, MemorySegment gy, MemorySegment u, MemorySegment gx, MemorySegment gGy,
+                               MemorySegment gGamma) {
+        HostLoops.parallel(c, (long) n * r, (from, to) -> {
+            float[] v = new float[n * r], g = new float[n * r], w = new float[n * r];
+            for (long ch = from; ch < to; ch++) {
+                load(x, n, c, r, ch, v);
+                load(gy, n, c, r, ch, g);
+                load(u, n, c, r, ch, w);
+                float m = mean.getAtIndex(F32, ch);
+                double invD = 1 / Math.sqrt(variance.getAtIndex(F32, ch) + (double) eps), size = v.length;
+                double gMean = sum(g) / size, uMean = sum(w) / size, ug = 0, gXhat = 0, uXhat = 0;
+                for (int p = 0; p < v.length; p += PLANE_SUM) {
+                    int end = Math.min(p + PLANE_SUM, v.length);
+                    ug += products(w, g, p, end, 0);
+                    gXhat += products(g, v, p, end, m);
+                    uXhat += products(w, v, p, end, m);
+                }
+                double cc = gXhat * invD / size, d = uXhat * invD / size, k = ug / size - uMean * gMean - cc * d;
+                double gammaInv = gamma.getAtIndex(F32, ch) * invD;
+                float inv = (float) invD, fd = (float) d, fc = (float) cc, fgm = (float) gMean, fum = (float) uMean;
+                float a = (float) (k - 2 * cc * d), scaleX = (float) (-gammaInv * invD), scaleG = (float) gammaInv;
+                for (int i = 0; i < v.length; i++) {
+                    float xHat = (v[i] - m) * inv, uc = w[i] - fum;
+                    float dx = scaleX * (xHat * a + fd * (g[i] - fgm) + fc * uc);
+                    w[i] = scaleG * (uc - xHat * fd);
+                    g[i] = dx;
+                }
+                store(g, n, c, r, ch, gx);
+                store(w, n, c, r, ch, gGy);
+                gGamma.setAtIndex(F32, ch, (float) (size * invD * k));
+            }
+        });
+    }
+
     private static void load(MemorySegment src, int n, int c, int r, long ch, float[] to) {
         for (int k = 0; k < n; k++) MemorySegment.copy(src, F32, ((long) k * c + ch) * r * 4, to, k * r, r);
     }
