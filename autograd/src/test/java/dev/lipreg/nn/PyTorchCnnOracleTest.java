@@ -172,7 +172,8 @@ class PyTorchCnnOracleTest {
         }
     }
 
-    private static Map<String, Double> compare(Map<String, Tensor> actual, SafeTensorFile expected) {
+    /** Per expected tensor, LipReg's max error over the expected tensor's max magnitude. */
+    static Map<String, Double> compare(Map<String, Tensor> actual, SafeTensorFile expected) {
         Map<String, Double> errors = new LinkedHashMap<>();
         for (var e : expected.tensors().entrySet()) {
             Tensor a = actual.get(e.getKey());
