@@ -13,10 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Batch norm's backward rule takes the backend's fused kernel when the pass records
- * nothing and the differentiable formula when it records; on oneDNN (the primitive)
- * both give the same gradients of x, γ and β. The formula is checked against finite
- * differences to second order in {@link OpsGradCheckTest}.
+ * Batch norm's backward rule returns the backend's fused gradients when the pass
+ * records nothing; when it records, x's gradient is the fused kernel's recorded as one
+ * op (its second-order rule is checked against finite differences in {@link
+ * OpsGradCheckTest}, and against PyTorch in the nn oracle tests) and γ's and β's are
+ * differentiable formulas: on oneDNN both passes give the same gradients. A third
+ * derivative is refused with a message.
  */
 class BatchNormFusedBackwardTest {
 
@@ -25,9 +27,8 @@ class BatchNormFusedBackwardTest {
         Backend k = Backends.byName("dnnl");
         SplittableRandom rng = new SplittableRandom(3);
         try (Scope scope = Scope.open()) {
-            Variable x = Variable.leaf(k.fromArray(values(rng, 4 * 5 * 6 * 6, 2), Shape.of(4, 5, 6, 6)));
-            Variable gamma = Variable.leaf(k.fromArray(values(rng, 5, 1), Shape.of(5)));
-            Variable beta = Variable.leaf(k.fromArray(values(rng, 5, 1), Shape.of(5)));
+            Variable[] leaves = leaves(k, rng, 4, 5, 6);
+            Variable x = leaves[0], gamma = leaves[1], beta = leaves[2];
             Variable w = Variable.constant(k.fromArray(values(rng, 4 * 5 * 6 * 6, 1), Shape.of(4, 5, 6, 6)));
             // a loss whose output gradient is not constant per channel: Σ w ⊙ tanh(bn(x))
             Variable loss = Ops.sum(Ops.mul(w, Ops.tanh(Ops.batchNorm(x, gamma, beta, 1e-5).output())));
@@ -52,9 +53,8 @@ class BatchNormFusedBackwardTest {
         Backend k = Backends.byName("reference");
         SplittableRandom rng = new SplittableRandom(5);
         try (Scope scope = Scope.open()) {
-            Variable x = Variable.leaf(k.fromArray(values(rng, 2 * 3 * 2 * 2, 2), Shape.of(2, 3, 2, 2)));
-            Variable gamma = Variable.leaf(k.fromArray(values(rng, 3, 1), Shape.of(3)));
-            Variable beta = Variable.leaf(k.fromArray(values(rng, 3, 1), Shape.of(3)));
+            Variable[] leaves = leaves(k, rng, 2, 3, 2);
+            Variable x = leaves[0], gamma = leaves[1], beta = leaves[2];
             Variable loss = Ops.sum(Ops.tanh(Ops.batchNorm(x, gamma, beta, 1e-5).output()));
             Variable gx = Autograd.grad(loss, x, true);
             // the second derivative itself is fine; recording it (for a third) is not
@@ -62,6 +62,12 @@ class BatchNormFusedBackwardTest {
             var e = assertThrows(UnsupportedOperationException.class, () -> Autograd.grad(Ops.sum(Ops.square(gx)), x, true));
             assertTrue(e.getMessage().contains("third derivatives of batch norm"), e.getMessage());
         }
+    }
+
+    /** x [n, c, side, side] and per-channel γ and β, random. */
+    private static Variable[] leaves(Backend k, SplittableRandom rng, int n, int c, int side) {
+        return new Variable[]{Variable.leaf(k.fromArray(values(rng, n * c * side * side, 2), Shape.of(n, c, side, side))),
+                Variable.leaf(k.fromArray(values(rng, c, 1), Shape.of(c))), Variable.leaf(k.fromArray(values(rng, c, 1), Shape.of(c)))};
     }
 
     private static float[] values(SplittableRandom rng, int n, double spread) {

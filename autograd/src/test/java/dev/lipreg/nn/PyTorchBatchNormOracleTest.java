@@ -46,21 +46,7 @@ class PyTorchBatchNormOracleTest {
             model.load_state_dict(load(model_path), strict=True)
             model = model.double().train()
             batch = load(batch_path)
-            x = batch['x'].double().requires_grad_(True)
-            y = batch['y']
-            logits = model(x)
-            ce = F.cross_entropy(logits, y, reduction='none')
-            gx, = torch.autograd.grad(ce.sum(), x, create_graph=True)
-            gf = gx.flatten(1)
-            penalty = 0.1 * gf.norm(dim=1).max() + 0.01 * gf.abs().sum(dim=1).mean()
-            total = ce.mean() + penalty
-            named = list(model.named_parameters())
-            grads = torch.autograd.grad(total, [p for _, p in named])
-            out = {'logits': logits, 'loss': ce.mean(), 'input_grad': gx, 'penalty': penalty}
-            for (n, _), g in zip(named, grads):
-                out['grad.' + n] = g
-            save(out_path, out)
-            """;
+            """ + PyTorchCnnOracleTest.OBJECTIVE_PY;
 
     @TempDir
     Path dir;

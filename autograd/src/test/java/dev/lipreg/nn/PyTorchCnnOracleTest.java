@@ -45,18 +45,12 @@ class PyTorchCnnOracleTest {
     private static final int IMAGES = 4, NOISE = 2, N = IMAGES + NOISE, SIZE = 12, CLASSES = 4;
     private static final long[] LABELS = {0, 1, 2, 3, 1, 2};
 
-    private static final String SCRIPT = """
-            import torch.nn as nn
-            import torch.nn.functional as F
-            model_path, batch_path, out_path = sys.argv[1:4]
-            c, h, w, classes = map(int, sys.argv[4:8])
-            flat = 64 * (h // 4) * (w // 4)
-            model = nn.Sequential(nn.Conv2d(c, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                  nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                  nn.Flatten(), nn.Linear(flat, 128), nn.ReLU(), nn.Linear(128, classes))
-            model.load_state_dict(load(model_path), strict=True)
-            model = model.double()
-            batch = load(batch_path)
+    /**
+     * The objective {@link #lipreg} computes, in PyTorch, for a script that has defined
+     * {@code model}, {@code batch} and {@code out_path}: logits, mean cross-entropy, the
+     * input gradient, the penalty and every parameter's gradient of CE + penalty.
+     */
+    static final String OBJECTIVE_PY = """
             x = batch['x'].double().requires_grad_(True)
             y = batch['y']
             logits = model(x)
@@ -72,6 +66,20 @@ class PyTorchCnnOracleTest {
                 out['grad.' + n] = g
             save(out_path, out)
             """;
+
+    private static final String SCRIPT = """
+            import torch.nn as nn
+            import torch.nn.functional as F
+            model_path, batch_path, out_path = sys.argv[1:4]
+            c, h, w, classes = map(int, sys.argv[4:8])
+            flat = 64 * (h // 4) * (w // 4)
+            model = nn.Sequential(nn.Conv2d(c, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                  nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                  nn.Flatten(), nn.Linear(flat, 128), nn.ReLU(), nn.Linear(128, classes))
+            model.load_state_dict(load(model_path), strict=True)
+            model = model.double()
+            batch = load(batch_path)
+            """ + OBJECTIVE_PY;
 
     @TempDir
     Path dir;

@@ -903,16 +903,12 @@ public abstract class KernelBackend implements Backend {
      */
     protected void batchNormBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps,
                                            Tensor gx, Tensor gGamma, Tensor gBeta) {
-        int c = x.dim(1);
-        int[] axes = new int[x.rank() - 1];
-        for (int i = 1; i < axes.length; i++) axes[i] = i + 1; // 0, 2, 3, ...
-        int[] cs = new int[x.rank()];
-        Arrays.fill(cs, 1);
-        cs[1] = c;
-        double m = (double) x.size() / c;
         try (Scope temporaries = Scope.open()) {
-            Tensor inv = unary(UnaryOp.RECIPROCAL, unary(UnaryOp.SQRT, affine(variance, 1, eps), 0), 0).reshape(cs);
-            Tensor xHat = binary(BinaryOp.MUL, binary(BinaryOp.SUB, x, mean.reshape(cs)), inv);
+            Normalized n = normalized(x, mean, variance, eps);
+            int c = x.dim(1);
+            int[] cs = n.channelShape(), axes = n.axes();
+            double m = n.perChannel();
+            Tensor inv = n.inv(), xHat = n.xHat();
             Tensor sumG = reduce(ReduceOp.SUM, gy, axes, true);
             Tensor sumGxHat = reduce(ReduceOp.SUM, binary(BinaryOp.MUL, gy, xHat), axes, true);
             // gx = γ·inv/m · (m·gy − Σgy − x̂·Σ(gy·x̂))
@@ -922,6 +918,23 @@ public abstract class KernelBackend implements Backend {
             copyInto(gGamma, sumGxHat.reshape(c));
             copyInto(gBeta, sumG.reshape(c));
         }
+    }
+
+    /** The composite batch-norm kernels' shared terms; temporaries in the caller's scope. */
+    private record Normalized(int[] axes, int[] channelShape, double perChannel, Tensor inv, Tensor xHat) {
+    }
+
+    /** inv = 1/√(variance + eps) and x̂ = (x − mean)·inv as [1,C,1,...] broadcasts, and the axes but 1. */
+    private Normalized normalized(Tensor x, Tensor mean, Tensor variance, double eps) {
+        int c = x.dim(1);
+        int[] axes = new int[x.rank() - 1];
+        for (int i = 1; i < axes.length; i++) axes[i] = i + 1; // 0, 2, 3, ...
+        int[] cs = new int[x.rank()];
+        Arrays.fill(cs, 1);
+        cs[1] = c;
+        Tensor inv = unary(UnaryOp.RECIPROCAL, unary(UnaryOp.SQRT, affine(variance, 1, eps), 0), 0).reshape(cs);
+        Tensor xHat = binary(BinaryOp.MUL, binary(BinaryOp.SUB, x, mean.reshape(cs)), inv);
+        return new Normalized(axes, cs, (double) x.size() / c, inv, xHat);
     }
 
     /**
@@ -942,16 +955,12 @@ public abstract class KernelBackend implements Backend {
      */
     protected void batchNormDoubleBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, Tensor u, double eps,
                                                  Tensor gx, Tensor gGy, Tensor gGamma) {
-        int c = x.dim(1);
-        int[] axes = new int[x.rank() - 1];
-        for (int i = 1; i < axes.length; i++) axes[i] = i + 1; // 0, 2, 3, ...
-        int[] cs = new int[x.rank()];
-        Arrays.fill(cs, 1);
-        cs[1] = c;
-        double m = (double) x.size() / c;
         try (Scope temporaries = Scope.open()) {
-            Tensor inv = unary(UnaryOp.RECIPROCAL, unary(UnaryOp.SQRT, affine(variance, 1, eps), 0), 0).reshape(cs);
-            Tensor xHat = binary(BinaryOp.MUL, binary(BinaryOp.SUB, x, mean.reshape(cs)), inv);
+            Normalized n = normalized(x, mean, variance, eps);
+            int c = x.dim(1);
+            int[] cs = n.channelShape(), axes = n.axes();
+            double m = n.perChannel();
+            Tensor inv = n.inv(), xHat = n.xHat();
             Tensor gMean = reduce(ReduceOp.MEAN, gy, axes, true), uMean = reduce(ReduceOp.MEAN, u, axes, true);
             Tensor cc = reduce(ReduceOp.MEAN, binary(BinaryOp.MUL, gy, xHat), axes, true);
             Tensor d = reduce(ReduceOp.MEAN, binary(BinaryOp.MUL, u, xHat), axes, true);
