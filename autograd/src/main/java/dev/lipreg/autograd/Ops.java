@@ -764,10 +764,17 @@ public final class Ops {
      */
     public static Variable conv2d(Variable x, Variable w, Variable bias, Conv2dSpec spec) {
         Tensor y = be(x).conv2d(x.value(), w.value(), bias == null ? null : bias.value(), spec);
-        BackwardRule rule = (out, g, n) -> new Variable[]{
-                n[0] ? conv2dBackwardData(g, w, x.shape(), spec) : null,
-                n[1] ? conv2dBackwardWeights(x, g, w.shape(), spec) : null,
-                bias != null && n[2] ? sum(g, false, 0, 2, 3) : null};
+        BackwardRule rule = (out, g, n) -> {
+            Variable gBias = bias != null && n[2] ? sum(g, false, 0, 2, 3) : null;
+            if (n[0] && n[1] && !GradMode.isEnabled()) { // nothing records: both gradients in one backend call
+                var d = be(x).conv2dBackward(x.value(), w.value(), g.value(), spec);
+                return new Variable[]{constant(d.input()), constant(d.weight()), gBias};
+            }
+            return new Variable[]{
+                    n[0] ? conv2dBackwardData(g, w, x.shape(), spec) : null,
+                    n[1] ? conv2dBackwardWeights(x, g, w.shape(), spec) : null,
+                    gBias};
+        };
         return bias == null ? record(Op.CONV2D, y, rule, x, w) : record(Op.CONV2D, y, rule, x, w, bias);
     }
 

@@ -296,6 +296,19 @@ public interface Backend {
      */
     Tensor conv2dBackwardWeights(Tensor x, Tensor gy, Shape wShape, Conv2dSpec spec);
 
+    /**
+     * Both gradients of a convolution from one output gradient: what
+     * {@link #conv2dBackwardData} and {@link #conv2dBackwardWeights} return, in one call,
+     * so that a backend can share work between them (oneDNN reorders gy once).
+     *
+     * @param x    the input
+     * @param w    the weight
+     * @param gy   the gradient of the output
+     * @param spec the convolution's settings
+     * @return the gradients of the input and the weight
+     */
+    Conv2dGradients conv2dBackward(Tensor x, Tensor w, Tensor gy, Conv2dSpec spec);
+
     // ------------------------------------------------------------ pooling
 
     /**

@@ -390,6 +390,20 @@ public abstract class KernelBackend implements Backend {
         });
     }
 
+    @Override
+    public final Conv2dGradients conv2dBackward(Tensor x, Tensor w, Tensor gy, Conv2dSpec spec) {
+        compute("conv2dBackward", x, w, gy);
+        Shape out = OpChecks.conv2dGradient("conv2dBackward", gy.shape(), x.shape(), w.shape(), spec);
+        if (out.size() == 0 || x.size() == 0 || w.size() == 0) { // the separate ops' empty cases
+            return new Conv2dGradients(conv2dBackwardData(gy, w, x.shape(), spec), conv2dBackwardWeights(x, gy, w.shape(), spec));
+        }
+        return locked("conv2dBackward", () -> {
+            Tensor gx = allocate(x.shape(), x.dtype()), gw = allocate(w.shape(), x.dtype());
+            conv2dBackwardKernel(x, w, gy, spec, gx, gw);
+            return new Conv2dGradients(gx, gw);
+        });
+    }
+
     // ================================================================= pooling
 
     @Override
@@ -791,6 +805,22 @@ public abstract class KernelBackend implements Backend {
      * @param gw   the gradient of the weight, of the weight's shape
      */
     protected abstract void conv2dBackwardWeightsKernel(Tensor x, Tensor gy, Conv2dSpec spec, Tensor gw);
+
+    /**
+     * {@link Backend#conv2dBackward} of non-empty tensors. This default runs the two
+     * kernels one after the other; a backend that can share work between them overrides it.
+     *
+     * @param x    the input
+     * @param w    the weight
+     * @param gy   the gradient of the output
+     * @param spec the convolution's settings
+     * @param gx   the gradient of the input, x's shape
+     * @param gw   the gradient of the weight, w's shape
+     */
+    protected void conv2dBackwardKernel(Tensor x, Tensor w, Tensor gy, Conv2dSpec spec, Tensor gx, Tensor gw) {
+        conv2dBackwardDataKernel(gy, w, spec, gx);
+        conv2dBackwardWeightsKernel(x, gy, spec, gw);
+    }
 
     /**
      * Max pooling, recording where each maximum came from.

@@ -737,6 +737,7 @@ public abstract class BackendContract extends ParityTestBase {
                 new ConvCase("1x1 conv", new int[]{3, 31, 7, 7}, new int[]{7, 31, 1, 1}, Conv2dSpec.of(1, 0)),
                 new ConvCase("fashion conv1", new int[]{4, 1, 28, 28}, new int[]{32, 1, 3, 3}, Conv2dSpec.of(1, 1)),
                 new ConvCase("fashion conv2", new int[]{2, 32, 14, 14}, new int[]{64, 32, 3, 3}, Conv2dSpec.of(1, 1)),
+                new ConvCase("resnet 16 channels", new int[]{4, 16, 8, 8}, new int[]{16, 16, 3, 3}, Conv2dSpec.of(1, 1)),
                 new ConvCase("batch 128 conv1", new int[]{128, 1, 28, 28}, new int[]{32, 1, 3, 3}, Conv2dSpec.of(1, 1)),
                 new ConvCase("first layer rgb dilated", new int[]{16, 3, 33, 31}, new int[]{8, 3, 3, 3}, new Conv2dSpec(2, 1, 2, 0, 2, 1, 1)));
     }
@@ -770,12 +771,28 @@ public abstract class BackendContract extends ParityTestBase {
                 backend().conv2dBackwardWeights(x.got(), gy.got(), Shape.of(c.w()), c.spec()), "conv2dBackwardWeights");
     }
 
+    /** Both gradients in one call equal the separate ops' (oneDNN may reorder gy once for both). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("convCases")
+    void conv2dBackward(ConvCase c) {
+        requireMatmulAndConvolution();
+        Shape y = c.spec().outputShape(Shape.of(c.x()), Shape.of(c.w()));
+        Pair x = random(68, c.x()), w = random(69, c.w()), gy = random(70, y.dims());
+        Conv2dGradients got = backend().conv2dBackward(x.got(), w.got(), gy.got(), c.spec());
+        assertScaled(REF.conv2dBackwardData(gy.ref(), w.ref(), Shape.of(c.x()), c.spec()), got.input(), "conv2dBackward input");
+        assertScaled(REF.conv2dBackwardWeights(x.ref(), gy.ref(), Shape.of(c.w()), c.spec()), got.weight(), "conv2dBackward weight");
+    }
+
     @Test
     void degenerateConvolutions() {
         requireMatmulAndConvolution();
         Pair x = pair(new float[0], 2, 0, 5, 5), w = pair(new float[0], 3, 0, 3, 3), b = pair(new float[]{1, -2, 3}, 3);
         assertScaled(REF.conv2d(x.ref(), w.ref(), b.ref(), Conv2dSpec.of(1, 1)), backend().conv2d(x.got(), w.got(), b.got(), Conv2dSpec.of(1, 1)),
                 "conv2d without input channels");
+        Pair gy = random(71, 2, 3, 5, 5);
+        Conv2dGradients d = backend().conv2dBackward(x.got(), w.got(), gy.got(), Conv2dSpec.of(1, 1));
+        assertEquals(Shape.of(2, 0, 5, 5), d.input().shape());
+        assertEquals(Shape.of(3, 0, 3, 3), d.weight().shape());
     }
 
     // ------------------------------------------------------------ bad input

@@ -2,6 +2,7 @@ package dev.lipreg.tensor.dnnl;
 
 import dev.lipreg.bindings.Dnnl;
 import dev.lipreg.tensor.Conv2dSpec;
+import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
 
 import java.lang.foreign.MemorySegment;
@@ -57,7 +58,31 @@ final class Conv {
     }
 
     void backwardData(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment gy, MemorySegment wd, MemorySegment gx) {
-        Relayout r = ctx.cached(new Key(Kind.BACKWARD_DATA, dims(x), dims(w), false, spec), () -> {
+        dataRelayout(x, w, spec, y).execute(ctx, gy, wd, gx);
+    }
+
+    /**
+     * Both gradients from one reorder of gy when the two backward primitives chose the
+     * same layout for it (they read it as diff_dst both): the input gradient, then the
+     * weight gradient.
+     */
+    void backward(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment xd, MemorySegment gy, MemorySegment wd,
+                  MemorySegment gx, MemorySegment gw) {
+        Relayout data = dataRelayout(x, w, spec, y), weights = weightsRelayout(x, w, spec, y);
+        if (!data.sameLayout(0, weights, 1)) {
+            data.execute(ctx, gy, wd, gx);
+            weights.execute(ctx, xd, gy, gw);
+            return;
+        }
+        try (Scope scratch = Scope.open()) {
+            MemorySegment gyChosen = data.prepare(ctx, 0, gy, scratch);
+            data.execute(ctx, 0, gyChosen, wd, gx);
+            weights.execute(ctx, 1, xd, gyChosen, gw);
+        }
+    }
+
+    private Relayout dataRelayout(Shape x, Shape w, Conv2dSpec spec, Shape y) {
+        return ctx.cached(new Key(Kind.BACKWARD_DATA, dims(x), dims(w), false, spec), () -> {
             try (Descs d = new Descs()) {
                 Mds m = new Mds(d, x, w, y, spec.groups());
                 Geometry g = new Geometry(d, x, w, y, spec);
@@ -70,11 +95,14 @@ final class Conv {
                         new MemorySegment[]{m.plainY, m.plainW, m.plainX});
             }
         });
-        r.execute(ctx, gy, wd, gx);
     }
 
     void backwardWeights(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment xd, MemorySegment gy, MemorySegment gw) {
-        Relayout r = ctx.cached(new Key(Kind.BACKWARD_WEIGHTS, dims(x), dims(w), false, spec), () -> {
+        weightsRelayout(x, w, spec, y).execute(ctx, xd, gy, gw);
+    }
+
+    private Relayout weightsRelayout(Shape x, Shape w, Conv2dSpec spec, Shape y) {
+        return ctx.cached(new Key(Kind.BACKWARD_WEIGHTS, dims(x), dims(w), false, spec), () -> {
             try (Descs d = new Descs()) {
                 Mds m = new Mds(d, x, w, y, spec.groups());
                 Geometry g = new Geometry(d, x, w, y, spec);
@@ -87,7 +115,6 @@ final class Conv {
                         new MemorySegment[]{m.plainX, m.plainY, m.plainW});
             }
         });
-        r.execute(ctx, xd, gy, gw);
     }
 
     /**

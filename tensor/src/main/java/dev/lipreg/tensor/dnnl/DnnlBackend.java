@@ -301,6 +301,16 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
         else conv.backwardWeights(x.shape(), gw.shape(), spec, gy.shape(), x.data(), gy.data(), gw.data());
     }
 
+    /** One reorder of gy for both backward primitives, unless the first layer's column path takes either. */
+    @Override
+    protected void conv2dBackwardKernel(Tensor x, Tensor w, Tensor gy, Conv2dSpec spec, Tensor gx, Tensor gw) {
+        if (ColumnConv.applies(w.shape(), spec)) {
+            super.conv2dBackwardKernel(x, w, gy, spec, gx, gw);
+            return;
+        }
+        conv.backward(x.shape(), w.shape(), spec, gy.shape(), x.data(), gy.data(), w.data(), gx.data(), gw.data());
+    }
+
     // ------------------------------------------------------------ pooling
 
     @Override

@@ -15,6 +15,7 @@ import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
  */
 final class Relayout implements AutoCloseable {
     private final Prim main;
+    private final int[] argIds;
     /** Per argument of {@code main}: the reorder to or from plain, or null when plain already. */
     private final Prim[] reorders;
     private final long[] scratchBytes;
@@ -25,6 +26,7 @@ final class Relayout implements AutoCloseable {
      */
     Relayout(String name, MemorySegment pd, DnnlContext ctx, int[] argIds, MemorySegment[] plain) {
         this.main = new Prim(name, pd, ctx.engine, argIds);
+        this.argIds = argIds.clone();
         this.reorders = new Prim[argIds.length];
         this.scratchBytes = new long[argIds.length];
         try {
@@ -53,17 +55,39 @@ final class Relayout implements AutoCloseable {
 
     /** Runs with plain buffers, one per argument (the output last). */
     void execute(DnnlContext ctx, MemorySegment... buffers) {
+        execute(ctx, -1, buffers);
+    }
+
+    /**
+     * As {@link #execute(DnnlContext, MemorySegment...)}, except that input {@code ready}
+     * (or none, if negative) is already in the layout the primitive chose, as
+     * {@link #prepare} leaves it.
+     */
+    void execute(DnnlContext ctx, int ready, MemorySegment... buffers) {
         int out = buffers.length - 1;
         MemorySegment[] actual = buffers.clone();
         try (Scope scratch = Scope.open()) {
             for (int i = 0; i < buffers.length; i++) {
-                if (reorders[i] == null) continue;
+                if (reorders[i] == null || i == ready) continue;
                 actual[i] = scratch.allocate(scratchBytes[i]);
                 if (i != out) reorders[i].execute(ctx.stream, buffers[i], actual[i]);
             }
             main.execute(ctx.stream, actual);
             if (reorders[out] != null) reorders[out].execute(ctx.stream, actual[out], buffers[out]);
         }
+    }
+
+    /** Whether input {@code i} here and input {@code j} of {@code other} take the same layout. */
+    boolean sameLayout(int i, Relayout other, int j) {
+        return dnnl_memory_desc_equal(main.md(argIds[i]), other.main.md(other.argIds[j])) != 0;
+    }
+
+    /** Input {@code i}'s plain buffer in the primitive's layout: reordered into {@code scratch}, or itself. */
+    MemorySegment prepare(DnnlContext ctx, int i, MemorySegment plain, Scope scratch) {
+        if (reorders[i] == null) return plain;
+        MemorySegment chosen = scratch.allocate(scratchBytes[i]);
+        reorders[i].execute(ctx.stream, plain, chosen);
+        return chosen;
     }
 
     @Override
