@@ -372,7 +372,7 @@ public final class Compare {
                            [--python PATH] [--no-torch] [--data DIR] [--out DIR] [--seed N] [--backend dnnl|reference]
                            [--baseline CLASSPATH] [--model fashion-cnn|resnet-small|resnext34-2x32] [--libtorch CLASSPATH] [--profile]
             modes: forward, input-gradient, train, exact-penalty, fd-penalty, fd-penalty-1dir, pgd7
-            --jvm-warmup (default 10): after the --warmup steps every side runs, each LipReg JVM keeps running untimed
+            --jvm-warmup (default 20): after the --warmup steps every side runs, each LipReg JVM keeps running untimed
             steps of the mode for this long, so its host code is JIT-compiled before it is timed.
             --baseline times another LipReg build (e.g. an older benchmarks.jar) in the same run: before/after.
             --profile times LipReg's backend ops during the timed steps (-Dlipreg.profile=true) and writes OUT/profile.md:

@@ -54,9 +54,9 @@ public record CompareConfig(int threads, int batch, int warmup, int steps, List<
     /** The presets compare.py defines too. */
     public static final List<String> MODELS = List.of("fashion-cnn", "resnet-small", "resnext34-2x32");
 
-    /** 2 threads, batch 128, 5 warm-up steps (LipReg: and 10 s more) and 30 timed steps of every mode, PyTorch probed, output to target/bench. */
+    /** 2 threads, batch 128, 5 warm-up steps (LipReg: and 20 s more) and 30 timed steps of every mode, PyTorch probed, output to target/bench. */
     public static CompareConfig defaults() {
-        return new CompareConfig(2, 128, 5, 30, List.of(Mode.values()), true, null, Path.of("target", "bench"), DEFAULT_DATA, 5, 42, "dnnl", null, "fashion-cnn", null, 10);
+        return new CompareConfig(2, 128, 5, 30, List.of(Mode.values()), true, null, Path.of("target", "bench"), DEFAULT_DATA, 5, 42, "dnnl", null, "fashion-cnn", null, 20);
     }
 
     public CompareConfig withThreads(int t) {

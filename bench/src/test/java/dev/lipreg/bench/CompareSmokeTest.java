@@ -104,7 +104,7 @@ class CompareSmokeTest {
         assertEquals("a.jar", Compare.parse(new String[]{"--baseline", "a.jar"}).baseline());
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--modes", "nope"}));
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--steps", "0"}));
-        assertEquals(10, CompareConfig.defaults().jvmWarmupSeconds());
+        assertEquals(20, CompareConfig.defaults().jvmWarmupSeconds());
         assertEquals(2.5, Compare.parse(new String[]{"--jvm-warmup", "2.5"}).jvmWarmupSeconds());
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--jvm-warmup", "-1"}));
         assertThrows(IllegalArgumentException.class, () -> Compare.parse(new String[]{"--jvm-warmup", "soon"}));

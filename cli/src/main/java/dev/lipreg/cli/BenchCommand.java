@@ -39,7 +39,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed steps per mode. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--jvm-warmup", paramLabel = "SECONDS", defaultValue = "10", description = "After the warm-up steps, LipReg keeps "
+    @Option(names = "--jvm-warmup", paramLabel = "SECONDS", defaultValue = "20", description = "After the warm-up steps, LipReg keeps "
             + "running untimed steps of each mode this long so the JVM has compiled its host code. Default: ${DEFAULT-VALUE}.")
     double jvmWarmup;
 
