@@ -496,7 +496,7 @@ public abstract class BackendContract extends ParityTestBase {
 
     static Stream<int[]> batchNormShapes() {
         return Stream.of(new int[]{7, 3}, new int[]{31, 1}, new int[]{3, 4, 5, 5}, new int[]{2, 7, 3, 1}, new int[]{8, 3, 7},
-                new int[]{2, 3, 2, 3, 4}, new int[]{64, 16, 14, 14}, new int[]{5, 3, 17, 19}, new int[]{3, 100, 4, 4});
+                new int[]{2, 3, 2, 3, 4}, new int[]{64, 16, 14, 14}, new int[]{5, 3, 17, 19}, new int[]{3, 100, 4, 4}, new int[]{2, 3, 20, 20});
     }
 
     @ParameterizedTest(name = "{0}")

@@ -38,8 +38,8 @@ import java.util.List;
  * the reference's semantics: PyTorch's max-pool indices (for nn.MaxPool2d(2) the
  * values too, in the same pass) and the scatter/gather through them (split across
  * the OpenMP thread count), argmax, oneHot, fills and truncating float→int casts.
- * {@code PlaneBatchNorm} runs training-mode batch norm of NCHW images, which
- * oneDNN only has a generic kernel for.
+ * {@code PlaneBatchNorm} runs batch norm of NCHW images (training, inference and
+ * both backwards), which oneDNN only has generic kernels for.
  *
  * <p>Argument, ownership and dtype checks, allocation, empty outputs and locking
  * are {@link KernelBackend}'s; this class holds the kernels.
@@ -395,11 +395,16 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
 
     @Override
     protected void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y) {
+        if (x.rank() == 4 && x.shape().sizeOf(2, 4) >= PlaneBatchNorm.INFERENCE_PLANE) {
+            PlaneBatchNorm.inference(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(),
+                    beta.data(), mean.data(), variance.data(), y.data());
+            return;
+        }
         batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
                 mean.data(), variance.data(), y.data());
     }
 
-    /** Images whose training-mode batch norm {@link PlaneBatchNorm} runs (oneDNN's NCHW kernel is generic). */
+    /** Images whose batch norm {@link PlaneBatchNorm} runs (oneDNN's NCHW kernels are generic). */
     private static boolean planes(Tensor x) {
         return x.rank() == 4 && PlaneBatchNorm.applies(x.dim(0), x.shape().sizeOf(2, 4));
     }

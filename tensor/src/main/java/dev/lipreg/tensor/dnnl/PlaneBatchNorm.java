@@ -26,6 +26,9 @@ final class PlaneBatchNorm {
     private PlaneBatchNorm() {
     }
 
+    /** Smallest plane (H·W) whose inference-mode batch norm runs here ([16,256,8,8]: 0.13 ms here, 0.10 in oneDNN). */
+    static final int INFERENCE_PLANE = 256;
+
     /** Whether [n, c, r] images (r = H·W) run here: planes worth a loop, a channel that fits the cache. */
     static boolean applies(long n, long r) {
         return r >= 16 && n * r <= MAX_CHANNEL;
@@ -46,6 +49,27 @@ final class PlaneBatchNorm {
                 store(v, n, c, r, ch, y);
                 mean.setAtIndex(F32, ch, m);
                 variance.setAtIndex(F32, ch, var);
+            }
+        });
+    }
+
+    /**
+     * Inference-mode batch norm with fixed statistics, y = (x − mean)·γ·invstd + β: one
+     * pass over each [r] plane (oneDNN's generic NCHW kernel took 3–6× a plain
+     * element-wise pass over the same data: [128,32,28,28] 1.54 ms, this 0.25 ms). On
+     * planes under {@link #INFERENCE_PLANE} elements the per-plane cost loses to oneDNN.
+     */
+    static void inference(int n, int c, int r, float eps, MemorySegment x, MemorySegment gamma, MemorySegment beta,
+                          MemorySegment mean, MemorySegment variance, MemorySegment y) {
+        HostLoops.parallel((long) n * c, r, (from, to) -> {
+            float[] v = new float[r];
+            for (long p = from; p < to; p++) {
+                long ch = p % c;
+                float m = mean.getAtIndex(F32, ch), b = beta.getAtIndex(F32, ch);
+                float g = gamma.getAtIndex(F32, ch) * (float) (1 / Math.sqrt(variance.getAtIndex(F32, ch) + eps));
+                MemorySegment.copy(x, F32, p * r * 4, v, 0, r);
+                for (int i = 0; i < r; i++) v[i] = (v[i] - m) * g + b;
+                MemorySegment.copy(v, 0, y, F32, p * r * 4, r);
             }
         });
     }
