@@ -4,13 +4,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Training-mode batch normalization of plain NCHW images, forward and backward,
- * one channel per task. oneDNN has fast batch-norm kernels only for channels-last
- * and channel-blocked layouts; on plain NCHW it runs a generic kernel ({@code
- * ncsp_bnorm}) that reads the input once per statistic, from memory each time. Here a
- * channel's N planes are copied once into a heap array (128 KiB for 32 images of
- * 32x32), every pass then runs over that cached copy in loops C2 vectorizes, and the
- * channels run in parallel on the OpenMP team.
+ * Batch normalization of plain NCHW images: training-mode forward, backward and
+ * double backward one channel per task, and inference one plane per task. oneDNN
+ * has fast batch-norm kernels only for channels-last and channel-blocked layouts; on
+ * plain NCHW it runs a generic kernel ({@code ncsp_bnorm}) that reads the input once
+ * per statistic, from memory each time. Here a channel's N planes are copied once
+ * into a heap array (128 KiB for 32 images of 32x32), every pass then runs over that
+ * cached copy in eight-lane loops, and the channels run in parallel on the OpenMP team.
  *
  * <p>Numerics follow oneDNN's: two-pass statistics (mean, then the mean squared
  * deviation: the biased variance), y = γ·(x − mean)·invstd + β, and the backward
