@@ -376,7 +376,7 @@ public final class Compare {
             steps of the mode for this long, so its host code is JIT-compiled before it is timed.
             --baseline times another LipReg build (e.g. an older benchmarks.jar) in the same run: before/after.
             --profile times LipReg's backend ops during the timed steps (-Dlipreg.profile=true) and writes OUT/profile.md:
-            ms per step of every op, and what is spent outside them (20 warm-up steps unless --warmup is given).
+            ms per step of every op, and what is spent outside them (after the --jvm-warmup, like every timing).
             --libtorch times libtorch 2.7.1 through DJL too: the class path of lipreg-bench-torch (its target/classpath.txt
             plus its classes); the model's TorchScript steps are written by compare.py under Debian's python3-torch.
             Every side's peak RSS per mode is measured; LipReg's exact objective and gradient are checked against
@@ -388,12 +388,6 @@ public final class Compare {
             // read once when the backend's first op runs: set before anything touches a backend
             System.setProperty("lipreg.profile", "true");
             args = java.util.Arrays.stream(args).filter(a -> !a.equals("--profile")).toArray(String[]::new);
-            // the profile is a mean over the timed steps: after 5 warm-up steps the host loops are still being
-            // JIT-compiled (a max-pool index pass took 13–39 ms instead of 1.3 ms), so profile after 20 unless told
-            if (!java.util.Arrays.asList(args).contains("--warmup")) {
-                args = java.util.stream.Stream.concat(java.util.stream.Stream.of("--warmup", "20"), java.util.Arrays.stream(args))
-                        .toArray(String[]::new);
-            }
         }
         if (args.length > 0 && args[0].equals("--worker")) {
             worker(args);
