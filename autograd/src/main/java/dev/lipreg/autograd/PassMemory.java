@@ -127,6 +127,6 @@ final class PassMemory {
     /** The block of a live host tensor of this scope, else null. */
     private Long block(Tensor t) {
         if (t.scope() != scope || !t.device().isHost() || !t.isAlive()) return null;
-        return t.data().address();
+        return t.storage().address();
     }
 }

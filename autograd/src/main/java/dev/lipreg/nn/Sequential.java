@@ -131,7 +131,7 @@ public final class Sequential extends Module {
     }
 
     private static boolean sameMemory(Tensor a, Tensor b) {
-        return a.device().isHost() && b.device().isHost() ? a.data().address() == b.data().address() : a == b;
+        return a.device().isHost() && b.device().isHost() ? a.storage().address() == b.storage().address() : a == b;
     }
 
     @Override

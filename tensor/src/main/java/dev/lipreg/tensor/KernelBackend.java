@@ -93,7 +93,14 @@ public abstract class KernelBackend implements Backend {
         }
     }
 
-    private void locked(String name, Runnable op) {
+    /**
+     * {@link #locked(Supplier)} for subclass work outside the public ops, timed as
+     * {@code name} when {@link OpProfile} is on.
+     *
+     * @param name the name the profile gives it
+     * @param op   the work
+     */
+    protected final void locked(String name, Runnable op) {
         locked(name, () -> {
             op.run();
             return null;

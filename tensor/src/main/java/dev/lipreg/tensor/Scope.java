@@ -228,7 +228,7 @@ public final class Scope implements AutoCloseable {
         for (Tensor t : views) {
             if (t.scope() != this) throw new IllegalArgumentException("release: tensor " + t.dtype() + t.shape() + " belongs to another scope");
             if (!t.device().isHost()) return false;
-            MemorySegment data = t.data();
+            MemorySegment data = t.storage();
             if (at >= 0 && data.address() != at) throw new IllegalArgumentException("release: the tensors do not share one block");
             at = data.address();
             size = Math.max(size, MemoryPool.roundUp(Math.max(data.byteSize(), 1), ALIGN));
@@ -307,7 +307,7 @@ public final class Scope implements AutoCloseable {
          */
         public boolean allocatedHere(Tensor t) {
             if (t.scope() != Scope.this || !t.device().isHost()) return false;
-            long at = t.data().address();
+            long at = t.storage().address();
             for (long[] b : blocks) if (b[0] == at) return true;
             return false;
         }
@@ -357,7 +357,7 @@ public final class Scope implements AutoCloseable {
          */
         public void releaseAllBut(Collection<Tensor> keep) {
             Set<Long> kept = new HashSet<>();
-            for (Tensor t : keep) if (t != null && t.scope() == Scope.this && t.device().isHost()) kept.add(t.data().address());
+            for (Tensor t : keep) if (t != null && t.scope() == Scope.this && t.device().isHost()) kept.add(t.storage().address());
             releaseWhere(at -> !kept.contains(at));
         }
     }

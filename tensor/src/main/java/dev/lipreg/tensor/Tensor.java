@@ -9,6 +9,11 @@ import java.util.Objects;
  * A dense, contiguous, row-major N-d array owned by a {@link Scope} and computed
  * on by one {@link Backend}. Tensors are values: ops return new tensors; only
  * {@link Backend#copyInto} writes into an existing one (parameter updates).
+ *
+ * <p>A backend may leave an op's result in a {@link StorageLayout} of its own (the
+ * same bytes, the elements in another order), so that the next op of that backend
+ * reads it without a conversion; {@link #data()} turns it row-major first, in place,
+ * so everything else only ever sees row-major memory.
  */
 public final class Tensor {
     private final Shape shape;
@@ -17,6 +22,8 @@ public final class Tensor {
     private final MemorySegment data;
     private final Scope scope;
     private boolean released;
+    /** Null while the memory is row-major. */
+    private volatile StorageLayout layout;
 
     /**
      * For backends: wraps memory the backend allocated in {@code scope}.
@@ -180,14 +187,51 @@ public final class Tensor {
         released = true;
     }
 
-    /** {@return the memory (host memory, or a device address for device backends); fails after the scope closed} */
+    /**
+     * The memory, row-major (host memory, or a device address for device backends);
+     * a tensor in a backend's {@link StorageLayout} is converted first, once.
+     *
+     * @return the memory
+     * @throws IllegalStateException after the scope closed or the memory was released
+     */
     public MemorySegment data() {
+        MemorySegment d = storage();
+        StorageLayout l = layout;
+        if (l != null) l.toRowMajor(this);
+        return d;
+    }
+
+    /**
+     * For backends: the memory as it is, in {@link #storageLayout()} (its address
+     * identifies the tensor's block whatever the layout).
+     *
+     * @return the memory
+     * @throws IllegalStateException after the scope closed or the memory was released
+     */
+    public MemorySegment storage() {
         if (!scope.isOpen()) {
             throw new IllegalStateException("tensor " + dtype + shape + " used after its Scope closed; "
                     + "copy it to a longer-lived scope (Scope.run) or read it out (toFloatArray) before closing");
         }
         if (released) throw new IllegalStateException("tensor " + dtype + shape + " used after its memory was released (Scope.release)");
         return data;
+    }
+
+    /** {@return the backend's layout the memory is in, or null when it is row-major} */
+    public StorageLayout storageLayout() {
+        return layout;
+    }
+
+    /**
+     * For backends: declares the order the elements are in now. A kernel sets a
+     * layout on the fresh tensor it just wrote, before anyone else sees it; the
+     * layout's {@link StorageLayout#toRowMajor} sets null once it has converted.
+     *
+     * @param l the layout, or null for row-major
+     */
+    public void setStorageLayout(StorageLayout l) {
+        if (l != null && !backend.device().isHost()) throw new IllegalArgumentException("storage layouts are for host tensors");
+        layout = l;
     }
 
     // ----------------------------------------------------------------- views

@@ -4,6 +4,7 @@ import dev.lipreg.bindings.Dnnl;
 import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
+import dev.lipreg.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 
@@ -32,8 +33,9 @@ final class Conv {
         this.ctx = ctx;
     }
 
-    void forward(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment xd, MemorySegment wd, MemorySegment bd, MemorySegment yd) {
-        boolean bias = bd != null;
+    void forward(DnnlBackend owner, Tensor xt, Tensor wt, Tensor bt, Conv2dSpec spec, Tensor yt) {
+        Shape x = xt.shape(), w = wt.shape(), y = yt.shape();
+        boolean bias = bt != null;
         Relayout r = ctx.cached(new Key(Kind.FORWARD, dims(x), dims(w), bias, spec), () -> {
             try (Descs d = new Descs()) {
                 Mds m = new Mds(d, x, w, y, spec.groups());
@@ -48,17 +50,17 @@ final class Conv {
                 String name = "conv forward " + x + " * " + w + " " + spec;
                 return bias
                         ? new Relayout(name, pd, ctx, new int[]{DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_BIAS(), DNNL_ARG_DST()},
-                                new MemorySegment[]{m.plainX, m.plainW, null, m.plainY})
+                                new MemorySegment[]{m.plainX, m.plainW, null, m.plainY}, new long[][]{m.xDims, null, null, m.yDims})
                         : new Relayout(name, pd, ctx, new int[]{DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DST()},
-                                new MemorySegment[]{m.plainX, m.plainW, m.plainY});
+                                new MemorySegment[]{m.plainX, m.plainW, m.plainY}, new long[][]{m.xDims, null, m.yDims});
             }
         });
-        if (bias) r.execute(ctx, xd, wd, bd, yd);
-        else r.execute(ctx, xd, wd, yd);
+        if (bias) r.run(ctx, owner, xt, wt, bt, yt);
+        else r.run(ctx, owner, xt, wt, yt);
     }
 
-    void backwardData(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment gy, MemorySegment wd, MemorySegment gx) {
-        dataRelayout(x, w, spec, y).execute(ctx, gy, wd, gx);
+    void backwardData(DnnlBackend owner, Tensor gy, Tensor w, Conv2dSpec spec, Tensor gx) {
+        dataRelayout(gx.shape(), w.shape(), spec, gy.shape()).run(ctx, owner, gy, w, gx);
     }
 
     /**
@@ -66,18 +68,18 @@ final class Conv {
      * same layout for it (they read it as diff_dst both): the input gradient, then the
      * weight gradient.
      */
-    void backward(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment xd, MemorySegment gy, MemorySegment wd,
-                  MemorySegment gx, MemorySegment gw) {
+    void backward(DnnlBackend owner, Tensor xt, Tensor wt, Tensor gy, Conv2dSpec spec, Tensor gx, Tensor gw) {
+        Shape x = xt.shape(), w = wt.shape(), y = gy.shape();
         Relayout data = dataRelayout(x, w, spec, y), weights = weightsRelayout(x, w, spec, y);
         if (!data.sameLayout(0, weights, 1)) {
-            data.execute(ctx, gy, wd, gx);
-            weights.execute(ctx, xd, gy, gw);
+            data.run(ctx, owner, gy, wt, gx);
+            weights.run(ctx, owner, xt, gy, gw);
             return;
         }
         try (Scope scratch = Scope.open()) {
-            MemorySegment gyChosen = data.prepare(ctx, 0, gy, scratch);
-            data.execute(ctx, 0, gyChosen, wd, gx);
-            weights.execute(ctx, 1, xd, gyChosen, gw);
+            MemorySegment gyChosen = data.prepare(ctx, owner, 0, gy, scratch);
+            data.run(ctx, owner, new MemorySegment[]{gyChosen, null}, gy, wt, gx);
+            weights.run(ctx, owner, new MemorySegment[]{null, gyChosen}, xt, gy, gw);
         }
     }
 
@@ -92,13 +94,13 @@ final class Conv {
                                 m.x, m.w, m.y, g.strides, g.dilates, g.padL, g.padR, hint, MemorySegment.NULL));
                 return new Relayout("conv backward data " + y + " * " + w + " " + spec, pd, ctx,
                         new int[]{DNNL_ARG_DIFF_DST(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DIFF_SRC()},
-                        new MemorySegment[]{m.plainY, m.plainW, m.plainX});
+                        new MemorySegment[]{m.plainY, m.plainW, m.plainX}, new long[][]{m.yDims, null, m.xDims});
             }
         });
     }
 
-    void backwardWeights(Shape x, Shape w, Conv2dSpec spec, Shape y, MemorySegment xd, MemorySegment gy, MemorySegment gw) {
-        weightsRelayout(x, w, spec, y).execute(ctx, xd, gy, gw);
+    void backwardWeights(DnnlBackend owner, Tensor x, Tensor gy, Conv2dSpec spec, Tensor gw) {
+        weightsRelayout(x.shape(), gw.shape(), spec, gy.shape()).run(ctx, owner, x, gy, gw);
     }
 
     private Relayout weightsRelayout(Shape x, Shape w, Conv2dSpec spec, Shape y) {
@@ -112,7 +114,7 @@ final class Conv {
                                 m.x, m.w, MemorySegment.NULL, m.y, g.strides, g.dilates, g.padL, g.padR, hint, MemorySegment.NULL));
                 return new Relayout("conv backward weights " + x + " * " + y + " " + spec, pd, ctx,
                         new int[]{DNNL_ARG_SRC(), DNNL_ARG_DIFF_DST(), DNNL_ARG_DIFF_WEIGHTS()},
-                        new MemorySegment[]{m.plainX, m.plainY, m.plainW});
+                        new MemorySegment[]{m.plainX, m.plainY, m.plainW}, new long[][]{m.xDims, m.yDims, null});
             }
         });
     }
@@ -152,9 +154,12 @@ final class Conv {
     /** Memory descs: the ones the primitive is created with, and the plain ones of the tensors. */
     private static final class Mds {
         final MemorySegment x, w, y, plainX, plainW, plainY;
+        final long[] xDims, yDims;
 
         Mds(Descs d, Shape xs, Shape ws, Shape ys, int groups) {
             long[] xd = longs(xs), yd = longs(ys), wd = weightDims(ws, groups);
+            xDims = xd;
+            yDims = yd;
             plainX = d.plain(xd);
             plainW = d.plain(wd);
             plainY = d.plain(yd);

@@ -70,6 +70,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     private final Softmax softmax;
     private final BatchNorm batchNorm;
     private final Reorders reorders;
+    private final CarriedReorders carriedReorders;
 
     private DnnlBackend(boolean shared) {
         super(true, true);
@@ -85,6 +86,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
         this.softmax = new Softmax(ctx);
         this.batchNorm = new BatchNorm(ctx);
         this.reorders = new Reorders(ctx);
+        this.carriedReorders = new CarriedReorders(ctx);
     }
 
     /** Built on first use; a failure to load oneDNN is kept and rethrown with its advice. */
@@ -164,6 +166,20 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
 
     // ------------------------------------------------------------ memory
 
+    /** {@link Carried#toRowMajor}: a reorder into scratch memory, copied back in place. */
+    void toRowMajor(Tensor t, Carried layout) {
+        locked("toRowMajor", () -> {
+            if (!layout.equals(t.storageLayout())) return; // another thread converted it
+            Prim reorder = carriedReorders.between(layout.tag(), CarriedReorders.ROW_MAJOR, Conv.longs(t.shape()));
+            try (Scope scratch = Scope.open()) {
+                MemorySegment plain = scratch.allocate(t.byteSize());
+                reorder.execute(ctx.stream, t.storage(), plain);
+                MemorySegment.copy(plain, 0, t.storage(), 0, t.byteSize());
+            }
+            t.setStorageLayout(null);
+        });
+    }
+
     @Override
     protected void fillKernel(Tensor t, double value) {
         HostLoops.fill(t.data(), t.dtype(), t.size(), value);
@@ -198,7 +214,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
                     binary.run(BinaryOp.SUB, x.shape(), y.data(), x.shape(), negative.data(), x.shape(), y.data());
                 }
             }
-            default -> eltwise.forward(Eltwise.Fn.of(op, alpha), x.size(), x.data(), y.data());
+            default -> elementwise(Eltwise.Fn.of(op, alpha), x, y);
         }
     }
 
@@ -212,18 +228,60 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
                 binary.run(BinaryOp.MUL, gy.shape(), gy.data(), Shape.scalar(), zero.data(), gy.shape(), gx.data());
             }
         } else {
-            eltwise.backward(fn, x.size(), gy.data(), x.data(), gx.data());
+            Carried c = carried(gy, x);
+            if (c == null) {
+                eltwise.backward(fn, x.size(), gy.data(), x.data(), gx.data());
+                return;
+            }
+            try (Scope scratch = Scope.open()) {
+                eltwise.backward(fn, x.size(), in(gy, c, scratch), in(x, c, scratch), gx.storage());
+            }
+            gx.setStorageLayout(c);
         }
     }
 
     @Override
     protected void binaryKernel(BinaryOp op, Tensor a, Tensor b, Tensor y) {
-        binary.run(op, a.shape(), a.data(), b.shape(), b.data(), y.shape(), y.data());
+        Carried c = a.shape().equals(b.shape()) ? carried(a, b) : null;
+        if (c == null) {
+            binary.run(op, a.shape(), a.data(), b.shape(), b.data(), y.shape(), y.data());
+            return;
+        }
+        try (Scope scratch = Scope.open()) { // element by element, so any one layout of all three is the same computation
+            binary.run(op, a.shape(), in(a, c, scratch), b.shape(), in(b, c, scratch), y.shape(), y.storage());
+        }
+        y.setStorageLayout(c);
     }
 
     @Override
     protected void affineKernel(Tensor x, double scale, double shift, Tensor y) {
-        eltwise.forward(Eltwise.Fn.linear(scale, shift), x.size(), x.data(), y.data());
+        elementwise(Eltwise.Fn.linear(scale, shift), x, y);
+    }
+
+    /** y = f(x), in x's carried layout when it has one. */
+    private void elementwise(Eltwise.Fn fn, Tensor x, Tensor y) {
+        Carried c = carried(x);
+        if (c == null) {
+            eltwise.forward(fn, x.size(), x.data(), y.data());
+        } else {
+            eltwise.forward(fn, x.size(), x.storage(), y.storage());
+            y.setStorageLayout(c);
+        }
+    }
+
+    /**
+     * The first {@link Carried} layout of this backend among {@code ts}, which the op
+     * then runs in (the others reordered into it, see {@link #in}), or null when all
+     * are row-major.
+     */
+    private Carried carried(Tensor... ts) {
+        for (Tensor t : ts) if (t.storageLayout() instanceof Carried c && c.owner() == this) return c;
+        return null;
+    }
+
+    /** {@code t}'s elements in layout {@code c}: as they are, or reordered into {@code scratch}. */
+    private MemorySegment in(Tensor t, Carried c, Scope scratch) {
+        return carriedReorders.in(t, this, c.tag(), scratch);
     }
 
     @Override
@@ -233,7 +291,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
 
     @Override
     protected void clampKernel(Tensor x, double lo, double hi, Tensor y) {
-        eltwise.forward(Eltwise.Fn.clip(lo, hi), x.size(), x.data(), y.data());
+        elementwise(Eltwise.Fn.clip(lo, hi), x, y);
     }
 
     // ------------------------------------------------------------ reductions and broadcasting
@@ -286,19 +344,19 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
 
     @Override
     protected void conv2dKernel(Tensor x, Tensor w, Tensor bias, Conv2dSpec spec, Tensor y) {
-        conv.forward(x.shape(), w.shape(), spec, y.shape(), x.data(), w.data(), bias == null ? null : bias.data(), y.data());
+        conv.forward(this, x, w, bias, spec, y);
     }
 
     @Override
     protected void conv2dBackwardDataKernel(Tensor gy, Tensor w, Conv2dSpec spec, Tensor gx) {
         if (ColumnConv.applies(w.shape(), spec)) columnConv.backwardData(gx.shape(), w.shape(), spec, gy.shape(), gy.data(), w.data(), gx.data());
-        else conv.backwardData(gx.shape(), w.shape(), spec, gy.shape(), gy.data(), w.data(), gx.data());
+        else conv.backwardData(this, gy, w, spec, gx);
     }
 
     @Override
     protected void conv2dBackwardWeightsKernel(Tensor x, Tensor gy, Conv2dSpec spec, Tensor gw) {
         if (ColumnConv.applies(gw.shape(), spec)) columnConv.backwardWeights(x.shape(), gw.shape(), spec, gy.shape(), x.data(), gy.data(), gw.data());
-        else conv.backwardWeights(x.shape(), gw.shape(), spec, gy.shape(), x.data(), gy.data(), gw.data());
+        else conv.backwardWeights(this, x, gy, spec, gw);
     }
 
     /** One reorder of gy for both backward primitives, unless the first layer's column path takes either. */
@@ -308,7 +366,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
             super.conv2dBackwardKernel(x, w, gy, spec, gx, gw);
             return;
         }
-        conv.backward(x.shape(), w.shape(), spec, gy.shape(), x.data(), gy.data(), w.data(), gx.data(), gw.data());
+        conv.backward(this, x, w, gy, spec, gx, gw);
     }
 
     // ------------------------------------------------------------ pooling
@@ -361,24 +419,40 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
 
     @Override
     protected void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance) {
+        Carried c = carried(x);
+        if (c != null) {
+            batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, 4), c.tag(), (float) eps, x.storage(), gamma.data(), beta.data(),
+                    y.storage(), mean.data(), variance.data());
+            y.setStorageLayout(c);
+            return;
+        }
         if (planes(x)) {
             PlaneBatchNorm.training(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(),
                     beta.data(), y.data(), mean.data(), variance.data());
             return;
         }
-        batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
+        batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), -1, (float) eps, x.data(), gamma.data(), beta.data(),
                 y.data(), mean.data(), variance.data());
     }
 
     @Override
     protected void batchNormBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps,
                                            Tensor gx, Tensor gGamma, Tensor gBeta) {
+        Carried c = carried(x, gy);
+        if (c != null) {
+            try (Scope scratch = Scope.open()) {
+                batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, 4), c.tag(), (float) eps, in(x, c, scratch), gamma.data(),
+                        mean.data(), variance.data(), in(gy, c, scratch), gx.storage(), gGamma.data(), gBeta.data());
+            }
+            gx.setStorageLayout(c);
+            return;
+        }
         if (planes(x)) {
             PlaneBatchNorm.backward(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(),
                     mean.data(), variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
             return;
         }
-        batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), mean.data(),
+        batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), -1, (float) eps, x.data(), gamma.data(), mean.data(),
                 variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
     }
 
@@ -395,12 +469,19 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
 
     @Override
     protected void batchNormInferenceKernel(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, double eps, Tensor y) {
+        Carried c = carried(x);
+        if (c != null) {
+            batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, 4), c.tag(), (float) eps, x.storage(), gamma.data(), beta.data(),
+                    mean.data(), variance.data(), y.storage());
+            y.setStorageLayout(c);
+            return;
+        }
         if (x.rank() == 4 && x.shape().sizeOf(2, 4) >= PlaneBatchNorm.INFERENCE_PLANE) {
             PlaneBatchNorm.inference(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(),
                     beta.data(), mean.data(), variance.data(), y.data());
             return;
         }
-        batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
+        batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), -1, (float) eps, x.data(), gamma.data(), beta.data(),
                 mean.data(), variance.data(), y.data());
     }
 
