@@ -1,0 +1,120 @@
+package dev.lipreg.tensor.dnnl;
+
+import dev.lipreg.tensor.BatchNormGradients;
+import dev.lipreg.tensor.BatchNormResult;
+import dev.lipreg.tensor.BinaryOp;
+import dev.lipreg.tensor.Conv2dGradients;
+import dev.lipreg.tensor.Conv2dSpec;
+import dev.lipreg.tensor.Pool2dSpec;
+import dev.lipreg.tensor.ReduceOp;
+import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Tensor;
+import dev.lipreg.tensor.UnaryOp;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Image tensors that stay in oneDNN's layouts between ops ({@link Carried}): a
+ * residual block's forward and backward pass, whose results pass from op to op in
+ * channel-blocked and channels-last layouts and meet row-major operands, against the
+ * reference backend; and every way out to row-major memory.
+ */
+class CarriedLayoutTest extends DnnlTestSupport {
+    private static final double EPS = 1e-5;
+
+    @Test
+    void aResidualBlockForwardAndBackwardMatchTheReference() {
+        Pair x = random(1, 8, 32, 8, 8), w1 = random(2, 32, 32, 3, 3), w2 = random(3, 32, 8, 3, 3);
+        Pair gamma = random(4, 32), beta = random(5, 32), gamma2 = random(6, 32), beta2 = random(7, 32);
+        Conv2dSpec plain = Conv2dSpec.of(1, 1), grouped = Conv2dSpec.of(1, 1, 1, 4);
+
+        // forward: conv → BN → ReLU → grouped conv → BN → + x → ReLU
+        Tensor y1 = dnnl.conv2d(x.dnnl(), w1.dnnl(), null, plain), y1r = REF.conv2d(x.ref(), w1.ref(), null, plain);
+        assertInstanceOf(Carried.class, y1.storageLayout(), "the convolution's output stays in the layout its kernel wrote");
+        BatchNormResult b1 = dnnl.batchNormTraining(y1, gamma.dnnl(), beta.dnnl(), EPS), b1r = REF.batchNormTraining(y1r, gamma.ref(), beta.ref(), EPS);
+        assertEquals(y1.storageLayout(), b1.output().storageLayout(), "batch norm runs in its input's layout");
+        Tensor a1 = dnnl.unary(UnaryOp.RELU, b1.output(), 0), a1r = REF.unary(UnaryOp.RELU, b1r.output(), 0);
+        assertEquals(y1.storageLayout(), a1.storageLayout(), "ReLU runs in its input's layout");
+        Tensor y2 = dnnl.conv2d(a1, w2.dnnl(), null, grouped), y2r = REF.conv2d(a1r, w2.ref(), null, grouped);
+        BatchNormResult b2 = dnnl.batchNormTraining(y2, gamma2.dnnl(), beta2.dnnl(), EPS), b2r = REF.batchNormTraining(y2r, gamma2.ref(), beta2.ref(), EPS);
+        Tensor s = dnnl.binary(BinaryOp.ADD, b2.output(), x.dnnl()), sr = REF.binary(BinaryOp.ADD, b2r.output(), x.ref());
+        assertNotNull(s.storageLayout(), "a carried operand plus a row-major one gives the carried layout");
+        Tensor out = dnnl.unary(UnaryOp.RELU, s, 0), outr = REF.unary(UnaryOp.RELU, sr, 0);
+
+        // backward from a row-major gradient
+        Pair gOut = random(8, 8, 32, 8, 8);
+        Tensor gs = dnnl.unaryBackward(UnaryOp.RELU, gOut.dnnl(), s, 0), gsr = REF.unaryBackward(UnaryOp.RELU, gOut.ref(), sr, 0);
+        assertEquals(s.storageLayout(), gs.storageLayout(), "a row-major gradient meets a carried input in the carried layout");
+        BatchNormGradients g2 = dnnl.batchNormBackward(y2, gamma2.dnnl(), b2.mean(), b2.variance(), gs, EPS);
+        BatchNormGradients g2r = REF.batchNormBackward(y2r, gamma2.ref(), b2r.mean(), b2r.variance(), gsr, EPS);
+        Conv2dGradients c2 = dnnl.conv2dBackward(a1, w2.dnnl(), g2.input(), grouped), c2r = REF.conv2dBackward(a1r, w2.ref(), g2r.input(), grouped);
+        Tensor ga1 = dnnl.unaryBackward(UnaryOp.RELU, c2.input(), b1.output(), 0), ga1r = REF.unaryBackward(UnaryOp.RELU, c2r.input(), b1r.output(), 0);
+        BatchNormGradients g1 = dnnl.batchNormBackward(y1, gamma.dnnl(), b1.mean(), b1.variance(), ga1, EPS);
+        BatchNormGradients g1r = REF.batchNormBackward(y1r, gamma.ref(), b1r.mean(), b1r.variance(), ga1r, EPS);
+        Conv2dGradients c1 = dnnl.conv2dBackward(x.dnnl(), w1.dnnl(), g1.input(), plain), c1r = REF.conv2dBackward(x.ref(), w1.ref(), g1r.input(), plain);
+        Tensor gx = dnnl.binary(BinaryOp.ADD, c1.input(), gs), gxr = REF.binary(BinaryOp.ADD, c1r.input(), gsr);
+
+        assertScaled(outr, out, "block output");
+        assertScaled(g2r.gamma(), g2.gamma(), "second batch norm's gamma gradient");
+        assertScaled(c2r.weight(), c2.weight(), "grouped convolution's weight gradient");
+        assertScaled(g1r.beta(), g1.beta(), "first batch norm's beta gradient");
+        assertScaled(c1r.weight(), c1.weight(), "first convolution's weight gradient");
+        assertScaled(gxr, gx, "input gradient");
+        assertScaled(b1r.output(), b1.output(), "first batch norm's output, read after it fed the block");
+    }
+
+    @Test
+    void dataTurnsACarriedTensorRowMajorInPlaceOnce() {
+        Pair x = random(11, 4, 16, 6, 6), w = random(12, 16, 16, 3, 3);
+        Tensor y = dnnl.conv2d(x.dnnl(), w.dnnl(), null, Conv2dSpec.of(1, 1));
+        assertNotNull(y.storageLayout());
+        long address = y.storage().address();
+        MemorySegment data = y.data();
+        assertNull(y.storageLayout(), "row-major after data()");
+        assertEquals(address, data.address(), "converted in place: the tensor keeps its block");
+        Tensor yr = REF.conv2d(x.ref(), w.ref(), null, Conv2dSpec.of(1, 1));
+        assertScaled(yr, y, "values after the conversion");
+        assertScaled(yr, y, "and a second read");
+    }
+
+    @Test
+    void rowMajorReadersSeeTheReferenceValues() {
+        Pair x = random(21, 4, 32, 8, 8), w = random(22, 32, 32, 1, 1);
+        Tensor yr = REF.conv2d(x.ref(), w.ref(), null, Conv2dSpec.of(1, 0));
+        assertScaled(yr.reshape(4, -1), fresh(x, w).reshape(4, -1), "reshape");
+        assertScaled(REF.reduce(ReduceOp.MEAN, yr, new int[]{2, 3}, false),
+                dnnl.reduce(ReduceOp.MEAN, fresh(x, w), new int[]{2, 3}, false), "mean over the image");
+        assertScaled(REF.maxPool2d(yr, Pool2dSpec.of(2)).values(), dnnl.maxPool2d(fresh(x, w), Pool2dSpec.of(2)).values(), "max pooling");
+        assertScaled(REF.copy(yr), dnnl.copy(fresh(x, w)), "copy");
+        assertScaled(yr, Tensor.of(REF, fresh(x, w).toFloatArray(), 4, 32, 8, 8), "toFloatArray");
+        Tensor acc = dnnl.full(yr.shape(), yr.dtype(), 1);
+        dnnl.addScaledInto(acc, 1, fresh(x, w), 2);
+        assertScaled(REF.affine(yr, 2, 1), acc, "addScaledInto a row-major tensor");
+    }
+
+    @Test
+    void aCarriedTensorIsReleasedByItsBlock() {
+        Pair x = random(31, 2, 16, 4, 4), w = random(32, 16, 16, 3, 3);
+        try (Scope scope = Scope.open()) {
+            Tensor y = dnnl.conv2d(x.dnnl(), w.dnnl(), null, Conv2dSpec.of(1, 1));
+            assertNotNull(y.storageLayout());
+            long live = scope.liveBytes();
+            assertTrue(scope.release(y));
+            assertTrue(scope.liveBytes() < live, "its block went back without a conversion");
+        }
+    }
+
+    /** A convolution output still in the layout its kernel wrote. */
+    private static Tensor fresh(Pair x, Pair w) {
+        Tensor y = dnnl.conv2d(x.dnnl(), w.dnnl(), null, Conv2dSpec.of(1, 0));
+        assertNotNull(y.storageLayout(), "a carried input");
+        return y;
+    }
+}
