@@ -28,6 +28,11 @@ record Carried(DnnlBackend owner, int tag) implements StorageLayout {
         owner.toRowMajor(t, this);
     }
 
+    /** {@return how many channels of an image with {@code channels} sit together at one position: the block, or all} */
+    int lanes(int channels) {
+        return tag == dnnl_aBcd16b() ? 16 : tag == dnnl_aBcd8b() ? 8 : channels;
+    }
+
     /** {@return whether {@code t} is in this backend's layout {@code tag}} */
     static boolean is(Tensor t, DnnlBackend owner, int tag) {
         return t.storageLayout() instanceof Carried c && c.owner == owner && c.tag == tag;

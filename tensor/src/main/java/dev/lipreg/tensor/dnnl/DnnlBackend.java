@@ -459,6 +459,17 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     @Override
     protected void batchNormDoubleBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, Tensor u, double eps,
                                                  Tensor gx, Tensor gGy, Tensor gGamma) {
+        Carried c = carried(x, gy, u);
+        if (c != null) {
+            try (Scope scratch = Scope.open()) {
+                BlockedBatchNorm.doubleBackward(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, 4), c.lanes(x.dim(1)), (float) eps,
+                        in(x, c, scratch), gamma.data(), mean.data(), variance.data(), in(gy, c, scratch), in(u, c, scratch),
+                        gx.storage(), gGy.storage(), gGamma.data());
+            }
+            gx.setStorageLayout(c);
+            gGy.setStorageLayout(c);
+            return;
+        }
         if (!planes(x)) {
             super.batchNormDoubleBackwardKernel(x, gamma, mean, variance, gy, u, eps, gx, gGy, gGamma);
             return;

@@ -11,6 +11,8 @@ import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Tensor;
 import dev.lipreg.tensor.UnaryOp;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.MemorySegment;
 
@@ -68,6 +70,28 @@ class CarriedLayoutTest extends DnnlTestSupport {
         assertScaled(c1r.weight(), c1.weight(), "first convolution's weight gradient");
         assertScaled(gxr, gx, "input gradient");
         assertScaled(b1r.output(), b1.output(), "first batch norm's output, read after it fed the block");
+    }
+
+    /** Channel blocks (a plain convolution's output) and channels-last (a grouped one's), u row-major or carried. */
+    @ParameterizedTest(name = "groups {0}, u carried {1}")
+    @CsvSource({"1, true", "1, false", "4, true", "4, false"})
+    void batchNormsDoubleBackwardRunsInTheCarriedLayout(int groups, boolean uCarried) {
+        Pair x = random(41, 8, 32, 6, 6), w = random(42, 32, 32 / groups, 3, 3), gamma = random(43, 32);
+        Pair gyIn = random(44, 8, 32, 6, 6), uIn = random(45, 8, 32, 6, 6), one = random(46, 32, 32, 1, 1);
+        Conv2dSpec spec = Conv2dSpec.of(1, 1, 1, groups), pointwise = Conv2dSpec.of(1, 0);
+        Tensor y = dnnl.conv2d(x.dnnl(), w.dnnl(), null, spec), yr = REF.conv2d(x.ref(), w.ref(), null, spec);
+        assertNotNull(y.storageLayout());
+        // gy and u through a convolution too, so that they arrive carried (u only if asked)
+        Tensor gy = dnnl.conv2d(gyIn.dnnl(), one.dnnl(), null, pointwise), gyr = REF.conv2d(gyIn.ref(), one.ref(), null, pointwise);
+        Tensor u = uCarried ? dnnl.conv2d(uIn.dnnl(), one.dnnl(), null, pointwise) : uIn.dnnl();
+        Tensor ur = uCarried ? REF.conv2d(uIn.ref(), one.ref(), null, pointwise) : uIn.ref();
+        BatchNormResult stats = dnnl.batchNormTraining(y, gamma.dnnl(), gamma.dnnl(), EPS), statsR = REF.batchNormTraining(yr, gamma.ref(), gamma.ref(), EPS);
+        var got = dnnl.batchNormDoubleBackward(y, gamma.dnnl(), stats.mean(), stats.variance(), gy, u, EPS);
+        var want = REF.batchNormDoubleBackward(yr, gamma.ref(), statsR.mean(), statsR.variance(), gyr, ur, EPS);
+        assertNotNull(got.input().storageLayout(), "the gradients stay in the layout");
+        assertScaled(want.input(), got.input(), "gx");
+        assertScaled(want.gradOutput(), got.gradOutput(), "g(gy)");
+        assertScaled(want.gamma(), got.gamma(), "gγ");
     }
 
     @Test
