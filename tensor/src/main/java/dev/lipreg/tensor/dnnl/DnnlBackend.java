@@ -374,7 +374,9 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     @Override
     protected void maxPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y, Tensor indices) {
         if (HostLoops.isPairs(spec)) {
-            HostLoops.maxPoolPairs(x.data(), x.shape(), y.data(), indices.data(), y.shape());
+            Carried c = carried(x);
+            if (c == null) HostLoops.maxPoolPairs(x.data(), x.shape(), 1, y.data(), indices.data(), y.shape());
+            else HostLoops.maxPoolPairs(x.storage(), x.shape(), c.lanes(x.dim(1)), y.data(), indices.data(), y.shape());
             return;
         }
         pool.maxForward(x.shape(), spec, y.shape(), x.data(), y.data());

@@ -5,6 +5,7 @@ import dev.lipreg.tensor.BatchNormResult;
 import dev.lipreg.tensor.BinaryOp;
 import dev.lipreg.tensor.Conv2dGradients;
 import dev.lipreg.tensor.Conv2dSpec;
+import dev.lipreg.tensor.MaxPoolResult;
 import dev.lipreg.tensor.Pool2dSpec;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.MemorySegment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -115,12 +117,28 @@ class CarriedLayoutTest extends DnnlTestSupport {
         assertScaled(yr.reshape(4, -1), fresh(x, w).reshape(4, -1), "reshape");
         assertScaled(REF.reduce(ReduceOp.MEAN, yr, new int[]{2, 3}, false),
                 dnnl.reduce(ReduceOp.MEAN, fresh(x, w), new int[]{2, 3}, false), "mean over the image");
-        assertScaled(REF.maxPool2d(yr, Pool2dSpec.of(2)).values(), dnnl.maxPool2d(fresh(x, w), Pool2dSpec.of(2)).values(), "max pooling");
+        MaxPoolResult pooled = dnnl.maxPool2d(fresh(x, w), Pool2dSpec.of(2)), pooledR = REF.maxPool2d(yr, Pool2dSpec.of(2));
+        assertScaled(pooledR.values(), pooled.values(), "max pooling");
+        assertArrayEquals(pooledR.indices().toLongArray(), pooled.indices().toLongArray(), "max pooling's indices");
         assertScaled(REF.copy(yr), dnnl.copy(fresh(x, w)), "copy");
         assertScaled(yr, Tensor.of(REF, fresh(x, w).toFloatArray(), 4, 32, 8, 8), "toFloatArray");
         Tensor acc = dnnl.full(yr.shape(), yr.dtype(), 1);
         dnnl.addScaledInto(acc, 1, fresh(x, w), 2);
         assertScaled(REF.affine(yr, 2, 1), acc, "addScaledInto a row-major tensor");
+    }
+
+    /** nn.MaxPool2d(2) reads a convolution's output in its layout: channel blocks, channels-last (grouped), odd sizes. */
+    @ParameterizedTest(name = "groups {0}, {1}x{1}")
+    @CsvSource({"1, 8", "1, 7", "2, 8", "2, 9"})
+    void maxPoolingReadsTheCarriedLayout(int groups, int size) {
+        Pair x = random(51, 3, 32, size, size), w = random(52, 32, 32 / groups, 3, 3);
+        Conv2dSpec spec = Conv2dSpec.of(1, 1, 1, groups);
+        Tensor y = dnnl.conv2d(x.dnnl(), w.dnnl(), null, spec), yr = REF.conv2d(x.ref(), w.ref(), null, spec);
+        assertNotNull(y.storageLayout());
+        MaxPoolResult pooled = dnnl.maxPool2d(y, Pool2dSpec.of(2)), pooledR = REF.maxPool2d(yr, Pool2dSpec.of(2));
+        assertNotNull(y.storageLayout(), "read as it is, not converted");
+        assertScaled(pooledR.values(), pooled.values(), "values");
+        assertArrayEquals(pooledR.indices().toLongArray(), pooled.indices().toLongArray(), "indices");
     }
 
     @Test
