@@ -228,13 +228,15 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
                 binary.run(BinaryOp.MUL, gy.shape(), gy.data(), Shape.scalar(), zero.data(), gy.shape(), gx.data());
             }
         } else {
-            Carried c = carried(gy, x);
-            if (c == null) {
-                eltwise.backward(fn, x.size(), gy.data(), x.data(), gx.data());
-                return;
-            }
+            // in x's layout: x is a forward result, gy a gradient arriving from wherever (a carried gy
+            // meeting a row-major x is a convolution's input gradient on its way to a row-major op)
+            Carried c = carried(x);
             try (Scope scratch = Scope.open()) {
-                eltwise.backward(fn, x.size(), in(gy, c, scratch), in(x, c, scratch), gx.storage());
+                if (c == null) {
+                    eltwise.backward(fn, x.size(), carriedReorders.in(gy, this, CarriedReorders.ROW_MAJOR, scratch), x.data(), gx.data());
+                    return;
+                }
+                eltwise.backward(fn, x.size(), in(gy, c, scratch), x.storage(), gx.storage());
             }
             gx.setStorageLayout(c);
         }
@@ -375,8 +377,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     protected void maxPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y, Tensor indices) {
         if (HostLoops.isPairs(spec)) {
             Carried c = carried(x);
-            if (c == null) HostLoops.maxPoolPairs(x.data(), x.shape(), 1, y.data(), indices.data(), y.shape());
-            else HostLoops.maxPoolPairs(x.storage(), x.shape(), c.lanes(x.dim(1)), y.data(), indices.data(), y.shape());
+            // a convolution's output: one reorder into scratch, x left carried (no in-place conversion)
+            try (Scope scratch = Scope.open()) {
+                MemorySegment rows = c == null ? x.data() : carriedReorders.in(x, this, CarriedReorders.ROW_MAJOR, scratch);
+                HostLoops.maxPoolPairs(rows, x.shape(), y.data(), indices.data(), y.shape());
+            }
             return;
         }
         pool.maxForward(x.shape(), spec, y.shape(), x.data(), y.data());
