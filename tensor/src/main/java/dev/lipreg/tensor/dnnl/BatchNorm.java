@@ -8,9 +8,10 @@ import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
  * Batch normalization as oneDNN batch-normalization primitives, with per-channel
  * scale (gamma) and shift (beta). Any [N,C,...] input is viewed as [N,C,R,1], so
  * 2-d inputs and images share one code path. oneDNN's variance is the biased one,
- * as PyTorch normalizes with. An image in a {@link Carried} layout is normalized in
- * it (the output is in it too): viewing [N,C,H,W] as [N,C,H·W,1] keeps channel
- * blocks and channels-last the same bytes.
+ * as PyTorch normalizes with. An image in a {@link Carried} layout runs inference
+ * and backward in it (the output is in it too): viewing [N,C,H,W] as [N,C,H·W,1]
+ * keeps channel blocks and channels-last the same bytes. Training-mode statistics of
+ * such images are {@link BlockedBatchNorm}'s: this kernel sums them in float.
  */
 final class BatchNorm {
     private enum Kind { TRAINING, INFERENCE, BACKWARD }
@@ -25,11 +26,11 @@ final class BatchNorm {
     }
 
     /** y, and the batch mean and biased variance per channel. */
-    void training(long n, long c, long r, int tag, float eps, MemorySegment x, MemorySegment gamma, MemorySegment beta,
+    void training(long n, long c, long r, float eps, MemorySegment x, MemorySegment gamma, MemorySegment beta,
                   MemorySegment y, MemorySegment mean, MemorySegment variance) {
-        Prim p = ctx.cached(new Key(Kind.TRAINING, n, c, r, eps, tag), () -> {
+        Prim p = ctx.cached(new Key(Kind.TRAINING, n, c, r, eps, -1), () -> {
             try (Descs d = new Descs()) {
-                MemorySegment pd = forwardPd(d, dnnl_forward_training(), md(d, n, c, r, tag), eps, scaleShift(), false);
+                MemorySegment pd = forwardPd(d, dnnl_forward_training(), d.plain(n, c, r, 1), eps, scaleShift(), false);
                 return new Prim("batch norm training [" + n + "," + c + "," + r + "]", pd, ctx.engine,
                         DNNL_ARG_SRC(), DNNL_ARG_SCALE(), DNNL_ARG_SHIFT(), DNNL_ARG_DST(), DNNL_ARG_MEAN(), DNNL_ARG_VARIANCE());
             }

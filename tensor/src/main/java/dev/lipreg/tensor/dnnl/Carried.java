@@ -30,6 +30,10 @@ record Carried(DnnlBackend owner, int tag) implements StorageLayout {
 
     /** {@return how many channels of an image with {@code channels} sit together at one position: the block, or all} */
     int lanes(int channels) {
+        return lanes(tag, channels);
+    }
+
+    private static int lanes(int tag, int channels) {
         return tag == dnnl_aBcd16b() ? 16 : tag == dnnl_aBcd8b() ? 8 : channels;
     }
 
@@ -45,8 +49,7 @@ record Carried(DnnlBackend owner, int tag) implements StorageLayout {
     static int tagOf(Descs d, MemorySegment chosen, long[] dims) {
         if (dims.length != 4) return -1;
         for (int tag : TAGS) {
-            long block = tag == dnnl_aBcd16b() ? 16 : tag == dnnl_aBcd8b() ? 8 : 1;
-            if (dims[1] % block != 0) continue;
+            if (dims[1] % lanes(tag, (int) dims[1]) != 0) continue; // a padded block
             if (dnnl_memory_desc_equal(chosen, d.tagged(tag, dims)) != 0) return tag;
         }
         return -1;

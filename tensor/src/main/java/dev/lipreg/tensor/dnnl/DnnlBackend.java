@@ -20,9 +20,13 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * The oneDNN CPU backend. Tensors are plain row-major host memory allocated in
- * {@link Scope#current()}, exactly as the reference backend's; each op wraps them
+ * The oneDNN CPU backend. Tensors are host memory allocated in
+ * {@link Scope#current()}, row-major as the reference backend's; each op wraps them
  * in oneDNN memory objects and runs a cached primitive (see {@code PrimitiveCache}).
+ * An image computed by a convolution, batch norm or element-wise op may stay in
+ * the layout its kernel wrote (channel blocks or channels-last, {@code Carried}) for
+ * the next of those ops to read as it is; {@link Tensor#data()} turns it row-major
+ * in place before anything else reads it.
  * Compute ops take FLOAT32 only; INT32 and INT64 work in the memory ops and as
  * labels and indices. Results match {@code ReferenceBackend} up to float32 rounding
  * (see the parity tests for the tolerances), and exactly where the reference
@@ -427,9 +431,9 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     @Override
     protected void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance) {
         Carried c = carried(x);
-        if (c != null) {
-            batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, 4), c.tag(), (float) eps, x.storage(), gamma.data(), beta.data(),
-                    y.storage(), mean.data(), variance.data());
+        if (c != null) { // not oneDNN's kernel for the layout: it sums in float over the whole batch (see BlockedBatchNorm)
+            BlockedBatchNorm.training(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, 4), c.lanes(x.dim(1)), (float) eps, x.storage(),
+                    gamma.data(), beta.data(), y.storage(), mean.data(), variance.data());
             y.setStorageLayout(c);
             return;
         }
@@ -438,7 +442,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
                     beta.data(), y.data(), mean.data(), variance.data());
             return;
         }
-        batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), -1, (float) eps, x.data(), gamma.data(), beta.data(),
+        batchNorm.training(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), beta.data(),
                 y.data(), mean.data(), variance.data());
     }
 
