@@ -8,10 +8,10 @@ import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
  * Batch normalization as oneDNN batch-normalization primitives, with per-channel
  * scale (gamma) and shift (beta). Any [N,C,...] input is viewed as [N,C,R,1], so
  * 2-d inputs and images share one code path. oneDNN's variance is the biased one,
- * as PyTorch normalizes with. An image in a {@link Carried} layout runs inference
- * and backward in it (the output is in it too): viewing [N,C,H,W] as [N,C,H·W,1]
- * keeps channel blocks and channels-last the same bytes. Training-mode statistics of
- * such images are {@link BlockedBatchNorm}'s: this kernel sums them in float.
+ * as PyTorch normalizes with. An image in a {@link Carried} layout runs inference in
+ * it (the output is in it too): viewing [N,C,H,W] as [N,C,H·W,1] keeps channel
+ * blocks and channels-last the same bytes. Its training-mode forward and backward are
+ * {@link BlockedBatchNorm}'s: oneDNN's kernels for those layouts sum in float.
  */
 final class BatchNorm {
     private enum Kind { TRAINING, INFERENCE, BACKWARD }
@@ -52,11 +52,11 @@ final class BatchNorm {
     }
 
     /** gx, gγ and gβ from the forward's input, scale and batch statistics and gy (one fused pass per channel). */
-    void backward(long n, long c, long r, int tag, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
+    void backward(long n, long c, long r, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
                   MemorySegment variance, MemorySegment gy, MemorySegment gx, MemorySegment gGamma, MemorySegment gBeta) {
-        Prim p = ctx.cached(new Key(Kind.BACKWARD, n, c, r, eps, tag), () -> {
+        Prim p = ctx.cached(new Key(Kind.BACKWARD, n, c, r, eps, -1), () -> {
             try (Descs d = new Descs()) {
-                MemorySegment md = md(d, n, c, r, tag);
+                MemorySegment md = d.plain(n, c, r, 1);
                 MemorySegment hint = forwardPd(d, dnnl_forward_training(), md, eps, scaleShift(), true);
                 MemorySegment pd = d.pd("dnnl_batch_normalization_backward_primitive_desc_create", false, o ->
                         dnnl_batch_normalization_backward_primitive_desc_create(o, ctx.engine, dnnl_backward(), md, md, md, eps,

@@ -450,10 +450,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     protected void batchNormBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps,
                                            Tensor gx, Tensor gGamma, Tensor gBeta) {
         Carried c = carried(x, gy);
-        if (c != null) {
+        if (c != null) { // not oneDNN's kernel for the layout: it sums in float over the whole batch (see BlockedBatchNorm)
             try (Scope scratch = Scope.open()) {
-                batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, 4), c.tag(), (float) eps, in(x, c, scratch), gamma.data(),
-                        mean.data(), variance.data(), in(gy, c, scratch), gx.storage(), gGamma.data(), gBeta.data());
+                BlockedBatchNorm.backward(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, 4), c.lanes(x.dim(1)), (float) eps,
+                        in(x, c, scratch), gamma.data(), mean.data(), variance.data(), in(gy, c, scratch), gx.storage(), gGamma.data(),
+                        gBeta.data());
             }
             gx.setStorageLayout(c);
             return;
@@ -463,7 +464,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
                     mean.data(), variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
             return;
         }
-        batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), -1, (float) eps, x.data(), gamma.data(), mean.data(),
+        batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), mean.data(),
                 variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
     }
 
