@@ -5,121 +5,104 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * Batch norm's training-mode forward, backward and double backward on images in a
- * {@link Carried} layout, read and written in it, with {@link PlaneBatchNorm}'s
+ * Batch norm's training-mode statistics, backward and double backward on images in
+ * a {@link Carried} layout, read and written in it, with {@link PlaneBatchNorm}'s
  * numerics. Per image, a block of {@code lanes} channels (16 or 8 for channel blocks,
  * all C for channels-last) holds one value per channel of the block at each of its
- * H·W positions; every loop runs over rows of {@code width} floats (several positions
- * of one block, at least 256 floats where H·W allows), so the JIT vectorizes it, with
- * each channel's constants repeated along the row. Sums are kept per row element in
- * float (at most H·W terms each), folded into each image's per-channel double, and
- * the images' sums added in image order: the result does not depend on the thread
- * count. oneDNN's own kernels for these layouts sum in float over the whole batch:
- * its forward moved resnet-small's exact-penalty gradient 3.8e-3 (relative) away from
- * PyTorch's, against 2e-6 with these sums, and its backward resnext34-2x32's
- * objective (through the penalty's input gradients) 9.4e-5 against 6e-6.
+ * H·W positions. Each task takes a range of images and, block by block, copies their
+ * slabs to the heap; every loop indexes its slab, its sums and its per-channel
+ * constants (spread to the slab's length) with one index, which the JIT vectorizes
+ * (an offset between two arrays stops it). Sums run in float over the task's images,
+ * then in double, tasks added in image order (deterministic for a thread count).
+ * oneDNN's own kernels for these layouts sum in float over the whole batch: its
+ * forward moved resnet-small's exact-penalty gradient 3.8e-3 (relative) away from
+ * PyTorch's, against 2e-6 with these sums.
  */
 final class BlockedBatchNorm {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-    /** Row length the loops aim for (floats). */
-    private static final int ROW = 256;
 
     private BlockedBatchNorm() {
     }
 
-    /** The layout of one call: [n][c / lanes][r][lanes], walked in rows of {@code width} floats. */
-    private record Blocks(int n, int c, int r, int lanes, int width) {
-        static Blocks of(int n, int c, int r, int lanes) {
-            int positions = 1;
-            while (positions * 2 * lanes <= ROW && r % (positions * 2) == 0) positions *= 2;
-            return new Blocks(n, c, r, lanes, positions * lanes);
-        }
-
-        int slabFloats() {
+    /** The layout of one call: [n][c / lanes][r][lanes]. */
+    private record Blocks(int n, int c, int r, int lanes) {
+        int slab() {
             return r * lanes;
         }
 
+        int count() {
+            return c / lanes;
+        }
+
         /** Byte offset of image k's block b. */
-        long slab(int k, int b) {
-            return (((long) k * (c / lanes) + b) * r * lanes) * 4;
+        long at(int k, int b) {
+            return (((long) k * count() + b) * r * lanes) * 4;
         }
 
-        /** A per-channel constant repeated along a row of block {@code b}. */
-        float[] row(float[] perChannel, int b) {
-            float[] row = new float[width];
-            for (int j = 0; j < width; j++) row[j] = perChannel[b * lanes + j % lanes];
-            return row;
-        }
-
-        /** {@link #row} for every block: [c / lanes][width]. */
-        float[][] rows(float[] perChannel) {
-            float[][] rows = new float[c / lanes][];
-            for (int b = 0; b < rows.length; b++) rows[b] = row(perChannel, b);
-            return rows;
+        /** Per-channel constants of block b spread over a slab: [constant][r · lanes]. */
+        float[][] spread(float[][] perChannel, int b) {
+            float[][] out = new float[perChannel.length][slab()];
+            for (int q = 0; q < perChannel.length; q++) {
+                for (int p = 0, i = 0; p < r; p++) for (int l = 0; l < lanes; l++, i++) out[q][i] = perChannel[q][b * lanes + l];
+            }
+            return out;
         }
     }
 
-    /** Accumulates sums of one block of one image into {@code sums} ([count][width]), one per row element. */
+    /** Adds one image's block to the sums, all [r · lanes] and indexed alike. */
     private interface BlockSums {
-        void add(float[][] values, int b, float[][] sums);
+        void add(float[][] values, float[][] constants, float[][] sums);
     }
 
-    /** Rewrites one block of one image, its inputs' values on the heap. */
+    /** Rewrites one image's block in place (the values), all [r · lanes] and indexed alike. */
     private interface Block {
-        void run(float[][] values, int b);
+        void run(float[][] values, float[][] constants);
     }
 
-    /** y, the batch mean and the biased batch variance of x [n, c, r] (r = H·W): two-pass statistics. */
-    static void training(int n, int c, int r, int lanes, float eps, MemorySegment x, MemorySegment gamma, MemorySegment beta,
-                         MemorySegment y, MemorySegment mean, MemorySegment variance) {
-        Blocks bl = Blocks.of(n, c, r, lanes);
-        int w = bl.width();
-        double size = (double) n * r;
-        double[] total = sums(bl, 1, new MemorySegment[]{x}, (v, b, s) -> {
-            float[] sx = s[0], xs = v[0];
-            for (int at = 0; at < xs.length; at += w) for (int j = 0; j < w; j++) sx[j] += xs[at + j];
-        });
-        float[] m = new float[c];
-        for (int ch = 0; ch < c; ch++) m[ch] = (float) (total[ch] / size);
-        float[][] mRows = bl.rows(m);
-        double[] squares = sums(bl, 1, new MemorySegment[]{x}, (v, b, s) -> {
-            float[] sq = s[0], xs = v[0], mr = mRows[b];
-            for (int at = 0; at < xs.length; at += w) {
-                for (int j = 0; j < w; j++) {
-                    float d = xs[at + j] - mr[j];
-                    sq[j] += d * d;
-                }
+    /**
+     * The batch mean and biased batch variance of x [n, c, r] (r = H·W) in one pass of
+     * shifted sums: with K each channel's mean over the first image, Σ(x − K) and
+     * Σ(x − K)² give mean = K + Σ(x − K)/M and variance = Σ(x − K)²/M − (Σ(x − K)/M)²,
+     * which loses nothing to cancellation while K is near the batch mean (two passes,
+     * as {@link PlaneBatchNorm}'s, cost a second read of x here). The caller normalizes
+     * with them (oneDNN's inference kernel, which sums nothing).
+     */
+    static void statistics(int n, int c, int r, int lanes, MemorySegment x, MemorySegment mean, MemorySegment variance) {
+        Blocks bl = new Blocks(n, c, r, lanes);
+        float[] shift = new float[c];
+        for (int b = 0; b < bl.count(); b++) { // the first image's means
+            float[] first = x.asSlice(bl.at(0, b), (long) bl.slab() * 4).toArray(F32);
+            double[] sum = new double[lanes];
+            for (int i = 0; i < first.length; i++) sum[i % lanes] += first[i];
+            for (int l = 0; l < lanes; l++) shift[b * lanes + l] = (float) (sum[l] / r);
+        }
+        double[] t = sums(bl, 2, new MemorySegment[]{x}, new float[][]{shift}, (v, k, s) -> {
+            float[] xs = v[0], kr = k[0], s1 = s[0], s2 = s[1];
+            for (int i = 0; i < xs.length; i++) {
+                float d = xs[i] - kr[i];
+                s1[i] += d;
+                s2[i] += d * d;
             }
         });
-        float[] g = new float[c];
+        double size = (double) n * r;
         for (int ch = 0; ch < c; ch++) {
-            float var = (float) (squares[ch] / size);
-            g[ch] = gamma.getAtIndex(F32, ch) * (float) (1 / Math.sqrt(var + eps));
-            mean.setAtIndex(F32, ch, m[ch]);
-            variance.setAtIndex(F32, ch, var);
+            double d = t[ch] / size;
+            mean.setAtIndex(F32, ch, (float) (shift[ch] + d));
+            variance.setAtIndex(F32, ch, (float) Math.max(t[c + ch] / size - d * d, 0));
         }
-        float[][] gRows = bl.rows(g), bRows = bl.rows(beta.toArray(F32));
-        blocks(bl, new MemorySegment[]{x}, new MemorySegment[]{y}, (v, b) -> {
-            float[] xs = v[0], mr = mRows[b], gr = gRows[b], br = bRows[b];
-            for (int at = 0; at < xs.length; at += w) for (int j = 0; j < w; j++) xs[at + j] = (xs[at + j] - mr[j]) * gr[j] + br[j];
-        });
     }
 
     /** gx, gγ and gβ from x, γ, the batch statistics and gy ({@link PlaneBatchNorm#backward}'s formula). */
     static void backward(int n, int c, int r, int lanes, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
                          MemorySegment variance, MemorySegment gy, MemorySegment gx, MemorySegment gGamma, MemorySegment gBeta) {
-        Blocks bl = Blocks.of(n, c, r, lanes);
-        int w = bl.width();
-        float[][] mRows = bl.rows(mean.toArray(F32));
+        Blocks bl = new Blocks(n, c, r, lanes);
+        float[] m = mean.toArray(F32);
         // per channel: Σgy, Σgy·(x − mean)
-        double[] t = sums(bl, 2, new MemorySegment[]{x, gy}, (v, b, s) -> {
-            float[] xs = v[0], g = v[1], sg = s[0], sgx = s[1], mr = mRows[b];
-            for (int at = 0; at < xs.length; at += w) {
-                for (int j = 0; j < w; j++) {
-                    float gv = g[at + j];
-                    sg[j] += gv;
-                    sgx[j] += gv * (xs[at + j] - mr[j]);
-                }
+        double[] t = sums(bl, 2, new MemorySegment[]{x, gy}, new float[][]{m}, (v, k, s) -> {
+            float[] xs = v[0], g = v[1], mr = k[0], sg = s[0], sgx = s[1];
+            for (int i = 0; i < xs.length; i++) {
+                sg[i] += g[i];
+                sgx[i] += g[i] * (xs[i] - mr[i]);
             }
         });
         float[] inv = new float[c], scale = new float[c], meanG = new float[c], meanGx = new float[c];
@@ -132,12 +115,9 @@ final class BlockedBatchNorm {
             gGamma.setAtIndex(F32, ch, dGamma);
             gBeta.setAtIndex(F32, ch, dBeta);
         }
-        float[][] sRows = bl.rows(scale), gmRows = bl.rows(meanG), gxRows = bl.rows(meanGx);
-        blocks(bl, new MemorySegment[]{x, gy}, new MemorySegment[]{null, gx}, (v, b) -> {
-            float[] xs = v[0], g = v[1], mr = mRows[b], sr = sRows[b], gm = gmRows[b], gxr = gxRows[b];
-            for (int at = 0; at < xs.length; at += w) {
-                for (int j = 0; j < w; j++) g[at + j] = sr[j] * (g[at + j] - gm[j] - (xs[at + j] - mr[j]) * gxr[j]);
-            }
+        blocks(bl, new MemorySegment[]{x, gy}, new MemorySegment[]{null, gx}, new float[][]{m, scale, meanG, meanGx}, (v, k) -> {
+            float[] xs = v[0], g = v[1], mr = k[0], sr = k[1], gm = k[2], gxr = k[3];
+            for (int i = 0; i < xs.length; i++) g[i] = sr[i] * (g[i] - gm[i] - (xs[i] - mr[i]) * gxr[i]);
         });
     }
 
@@ -145,21 +125,18 @@ final class BlockedBatchNorm {
     static void doubleBackward(int n, int c, int r, int lanes, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
                                MemorySegment variance, MemorySegment gy, MemorySegment u, MemorySegment gx, MemorySegment gGy,
                                MemorySegment gGamma) {
-        Blocks bl = Blocks.of(n, c, r, lanes);
-        int w = bl.width();
-        float[][] mRows = bl.rows(mean.toArray(F32));
+        Blocks bl = new Blocks(n, c, r, lanes);
+        float[] m = mean.toArray(F32);
         // per channel: Σgy, Σu, Σu·gy, Σgy·(x − mean), Σu·(x − mean)
-        double[] t = sums(bl, 5, new MemorySegment[]{x, gy, u}, (v, b, s) -> {
-            float[] xs = v[0], g = v[1], wv = v[2], sg = s[0], su = s[1], sug = s[2], sgx = s[3], sux = s[4], mr = mRows[b];
-            for (int at = 0; at < xs.length; at += w) {
-                for (int j = 0; j < w; j++) {
-                    float gj = g[at + j], uj = wv[at + j], xc = xs[at + j] - mr[j];
-                    sg[j] += gj;
-                    su[j] += uj;
-                    sug[j] += uj * gj;
-                    sgx[j] += gj * xc;
-                    sux[j] += uj * xc;
-                }
+        double[] t = sums(bl, 5, new MemorySegment[]{x, gy, u}, new float[][]{m}, (v, k, s) -> {
+            float[] xs = v[0], g = v[1], w = v[2], mr = k[0], sg = s[0], su = s[1], sug = s[2], sgx = s[3], sux = s[4];
+            for (int i = 0; i < xs.length; i++) {
+                float xc = xs[i] - mr[i];
+                sg[i] += g[i];
+                su[i] += w[i];
+                sug[i] += w[i] * g[i];
+                sgx[i] += g[i] * xc;
+                sux[i] += w[i] * xc;
             }
         });
         double size = (double) n * r;
@@ -179,44 +156,46 @@ final class BlockedBatchNorm {
             scaleG[ch] = (float) gammaInv;
             gGamma.setAtIndex(F32, ch, (float) (size * invD * k));
         }
-        float[][] invR = bl.rows(inv), fdR = bl.rows(fd), fcR = bl.rows(fc), gmR = bl.rows(gMean), umR = bl.rows(uMean), aR = bl.rows(a),
-                sxR = bl.rows(scaleX), sgR = bl.rows(scaleG);
-        blocks(bl, new MemorySegment[]{x, gy, u}, new MemorySegment[]{null, gx, gGy}, (v, b) -> {
-            float[] xs = v[0], g = v[1], wv = v[2], mr = mRows[b], ir = invR[b], dr = fdR[b], cr = fcR[b], gmr = gmR[b], umr = umR[b],
-                    ar = aR[b], sxr = sxR[b], sgr = sgR[b];
-            for (int at = 0; at < xs.length; at += w) {
-                for (int j = 0; j < w; j++) {
-                    int i = at + j;
-                    float xHat = (xs[i] - mr[j]) * ir[j], uc = wv[i] - umr[j];
-                    g[i] = sxr[j] * (xHat * ar[j] + dr[j] * (g[i] - gmr[j]) + cr[j] * uc);
-                    wv[i] = sgr[j] * (uc - xHat * dr[j]);
-                }
-            }
-        });
+        blocks(bl, new MemorySegment[]{x, gy, u}, new MemorySegment[]{null, gx, gGy}, new float[][]{m, inv, fd, fc, gMean, uMean, a, scaleX, scaleG},
+                (v, k) -> {
+                    float[] xs = v[0], g = v[1], w = v[2], mr = k[0], ir = k[1], dr = k[2], cr = k[3], gmr = k[4], umr = k[5], ar = k[6],
+                            sxr = k[7], sgr = k[8];
+                    for (int i = 0; i < xs.length; i++) {
+                        float xHat = (xs[i] - mr[i]) * ir[i], uc = w[i] - umr[i];
+                        g[i] = sxr[i] * (xHat * ar[i] + dr[i] * (g[i] - gmr[i]) + cr[i] * uc);
+                        w[i] = sgr[i] * (uc - xHat * dr[i]);
+                    }
+                });
     }
 
     /**
-     * {@code count} sums per channel, [count][c] flattened: each image's blocks summed
-     * in float per row element by {@code terms}, folded into the image's doubles, the
-     * images in parallel, then added up in image order.
+     * {@code count} sums per channel, [count][c] flattened: per task (a range of
+     * images) and block, {@code terms} adds each image's slab into float sums of the
+     * slab's shape, folded into the task's doubles per channel; tasks added in image
+     * order.
      */
-    private static double[] sums(Blocks bl, int count, MemorySegment[] inputs, BlockSums terms) {
-        int c = bl.c(), lanes = bl.lanes(), w = bl.width();
-        double[][] perImage = new double[bl.n()][count * c];
+    private static double[] sums(Blocks bl, int count, MemorySegment[] inputs, float[][] perChannel, BlockSums terms) {
+        int c = bl.c(), lanes = bl.lanes();
+        double[][] perTask = new double[bl.n()][]; // at each task's first image
         HostLoops.parallel(bl.n(), (long) c * bl.r() * inputs.length, (from, to) -> {
-            float[][] v = new float[inputs.length][bl.slabFloats()], s = new float[count][w];
-            for (int k = (int) from; k < to; k++) {
-                for (int b = 0; b < c / lanes; b++) {
-                    long at = bl.slab(k, b);
+            double[] mine = new double[count * c];
+            float[][] v = new float[inputs.length][bl.slab()], s = new float[count][bl.slab()];
+            for (int b = 0; b < bl.count(); b++) {
+                float[][] k = bl.spread(perChannel, b);
+                for (float[] row : s) Arrays.fill(row, 0f);
+                for (int img = (int) from; img < to; img++) {
+                    long at = bl.at(img, b);
                     for (int i = 0; i < inputs.length; i++) MemorySegment.copy(inputs[i], F32, at, v[i], 0, v[i].length);
-                    for (float[] row : s) Arrays.fill(row, 0f);
-                    terms.add(v, b, s);
-                    for (int q = 0; q < count; q++) for (int j = 0; j < w; j++) perImage[k][q * c + b * lanes + j % lanes] += s[q][j];
+                    terms.add(v, k, s);
+                }
+                for (int q = 0; q < count; q++) {
+                    for (int i = 0; i < s[q].length; i++) mine[q * c + b * lanes + i % lanes] += s[q][i];
                 }
             }
+            perTask[(int) from] = mine;
         });
         double[] total = new double[count * c];
-        for (double[] image : perImage) for (int j = 0; j < total.length; j++) total[j] += image[j];
+        for (double[] task : perTask) if (task != null) for (int j = 0; j < total.length; j++) total[j] += task[j];
         return total;
     }
 
@@ -225,14 +204,15 @@ final class BlockedBatchNorm {
      * heap, {@code body} run, and value array i written to {@code outputs[i]} where
      * that is not null.
      */
-    private static void blocks(Blocks bl, MemorySegment[] inputs, MemorySegment[] outputs, Block body) {
+    private static void blocks(Blocks bl, MemorySegment[] inputs, MemorySegment[] outputs, float[][] perChannel, Block body) {
         HostLoops.parallel(bl.n(), (long) bl.c() * bl.r() * inputs.length, (from, to) -> {
-            float[][] v = new float[inputs.length][bl.slabFloats()];
-            for (int k = (int) from; k < to; k++) {
-                for (int b = 0; b < bl.c() / bl.lanes(); b++) {
-                    long at = bl.slab(k, b);
+            float[][] v = new float[inputs.length][bl.slab()];
+            for (int b = 0; b < bl.count(); b++) {
+                float[][] k = bl.spread(perChannel, b);
+                for (int img = (int) from; img < to; img++) {
+                    long at = bl.at(img, b);
                     for (int i = 0; i < inputs.length; i++) MemorySegment.copy(inputs[i], F32, at, v[i], 0, v[i].length);
-                    body.run(v, b);
+                    body.run(v, k);
                     for (int i = 0; i < outputs.length; i++) if (outputs[i] != null) MemorySegment.copy(v[i], 0, outputs[i], F32, at, v[i].length);
                 }
             }

@@ -431,9 +431,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     @Override
     protected void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance) {
         Carried c = carried(x);
-        if (c != null) { // not oneDNN's kernel for the layout: it sums in float over the whole batch (see BlockedBatchNorm)
-            BlockedBatchNorm.training(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, 4), c.lanes(x.dim(1)), (float) eps, x.storage(),
-                    gamma.data(), beta.data(), y.storage(), mean.data(), variance.data());
+        if (c != null) { // statistics not from oneDNN's training kernel: it sums in float over the whole batch (see BlockedBatchNorm)
+            BlockedBatchNorm.statistics(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, 4), c.lanes(x.dim(1)), x.storage(), mean.data(),
+                    variance.data());
+            batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, 4), c.tag(), (float) eps, x.storage(), gamma.data(), beta.data(),
+                    mean.data(), variance.data(), y.storage());
             y.setStorageLayout(c);
             return;
         }
