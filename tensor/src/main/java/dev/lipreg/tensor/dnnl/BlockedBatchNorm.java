@@ -10,9 +10,10 @@ import java.util.Arrays;
  * numerics. Per image, a block of {@code lanes} channels (16 or 8 for channel blocks,
  * all C for channels-last) holds one value per channel of the block at each of its
  * H·W positions. Each task takes a range of images and, block by block, copies their
- * slabs to the heap; every loop indexes its slab, its sums and its per-channel
- * constants (spread to the slab's length) with one index, which the JIT vectorizes
- * (an offset between two arrays stops it). Sums run in float over the task's images,
+ * slabs to the heap a chunk of 4096 floats at a time (whole positions, so every chunk
+ * starts at the block's first channel); every loop indexes its chunk, its sums and
+ * its per-channel constants (spread to the chunk's length) with one index, which the
+ * JIT vectorizes (an offset between two arrays stops it). Sums run in float over the task's images,
  * then in double, tasks added in image order (deterministic for a thread count).
  * oneDNN's own kernels for these layouts sum in float over the whole batch: its
  * forward moved resnet-small's exact-penalty gradient 3.8e-3 (relative) away from
@@ -24,10 +25,20 @@ final class BlockedBatchNorm {
     private BlockedBatchNorm() {
     }
 
-    /** The layout of one call: [n][c / lanes][r][lanes]. */
+    /** Floats per chunk a loop takes at a time, so that its arrays stay in cache. */
+    private static final int CHUNK = 4096;
+
+    /**
+     * The layout of one call: [n][c / lanes][r][lanes], each slab [r][lanes] walked in
+     * chunks of whole positions ({@link #chunk()} floats, the last may be shorter).
+     */
     private record Blocks(int n, int c, int r, int lanes) {
         int slab() {
             return r * lanes;
+        }
+
+        int chunk() {
+            return Math.min(slab(), Math.max(1, CHUNK / lanes) * lanes);
         }
 
         int count() {
@@ -39,24 +50,24 @@ final class BlockedBatchNorm {
             return (((long) k * count() + b) * r * lanes) * 4;
         }
 
-        /** Per-channel constants of block b spread over a slab: [constant][r · lanes]. */
+        /** Per-channel constants of block b spread over a chunk: [constant][chunk]. */
         float[][] spread(float[][] perChannel, int b) {
-            float[][] out = new float[perChannel.length][slab()];
+            float[][] out = new float[perChannel.length][chunk()];
             for (int q = 0; q < perChannel.length; q++) {
-                for (int p = 0, i = 0; p < r; p++) for (int l = 0; l < lanes; l++, i++) out[q][i] = perChannel[q][b * lanes + l];
+                for (int i = 0; i < out[q].length; i++) out[q][i] = perChannel[q][b * lanes + i % lanes];
             }
             return out;
         }
     }
 
-    /** Adds one image's block to the sums, all [r · lanes] and indexed alike. */
+    /** Adds the first {@code len} values of a chunk to the sums, all indexed alike. */
     private interface BlockSums {
-        void add(float[][] values, float[][] constants, float[][] sums);
+        void add(float[][] values, float[][] constants, float[][] sums, int len);
     }
 
-    /** Rewrites one image's block in place (the values), all [r · lanes] and indexed alike. */
+    /** Rewrites the first {@code len} values of a chunk in place, all indexed alike. */
     private interface Block {
-        void run(float[][] values, float[][] constants);
+        void run(float[][] values, float[][] constants, int len);
     }
 
     /**
@@ -76,9 +87,9 @@ final class BlockedBatchNorm {
             for (int i = 0; i < first.length; i++) sum[i % lanes] += first[i];
             for (int l = 0; l < lanes; l++) shift[b * lanes + l] = (float) (sum[l] / r);
         }
-        double[] t = sums(bl, 2, new MemorySegment[]{x}, new float[][]{shift}, (v, k, s) -> {
+        double[] t = sums(bl, 2, new MemorySegment[]{x}, new float[][]{shift}, (v, k, s, len) -> {
             float[] xs = v[0], kr = k[0], s1 = s[0], s2 = s[1];
-            for (int i = 0; i < xs.length; i++) {
+            for (int i = 0; i < len; i++) {
                 float d = xs[i] - kr[i];
                 s1[i] += d;
                 s2[i] += d * d;
@@ -98,9 +109,9 @@ final class BlockedBatchNorm {
         Blocks bl = new Blocks(n, c, r, lanes);
         float[] m = mean.toArray(F32);
         // per channel: Σgy, Σgy·(x − mean)
-        double[] t = sums(bl, 2, new MemorySegment[]{x, gy}, new float[][]{m}, (v, k, s) -> {
+        double[] t = sums(bl, 2, new MemorySegment[]{x, gy}, new float[][]{m}, (v, k, s, len) -> {
             float[] xs = v[0], g = v[1], mr = k[0], sg = s[0], sgx = s[1];
-            for (int i = 0; i < xs.length; i++) {
+            for (int i = 0; i < len; i++) {
                 sg[i] += g[i];
                 sgx[i] += g[i] * (xs[i] - mr[i]);
             }
@@ -115,9 +126,9 @@ final class BlockedBatchNorm {
             gGamma.setAtIndex(F32, ch, dGamma);
             gBeta.setAtIndex(F32, ch, dBeta);
         }
-        blocks(bl, new MemorySegment[]{x, gy}, new MemorySegment[]{null, gx}, new float[][]{m, scale, meanG, meanGx}, (v, k) -> {
+        blocks(bl, new MemorySegment[]{x, gy}, new MemorySegment[]{null, gx}, new float[][]{m, scale, meanG, meanGx}, (v, k, len) -> {
             float[] xs = v[0], g = v[1], mr = k[0], sr = k[1], gm = k[2], gxr = k[3];
-            for (int i = 0; i < xs.length; i++) g[i] = sr[i] * (g[i] - gm[i] - (xs[i] - mr[i]) * gxr[i]);
+            for (int i = 0; i < len; i++) g[i] = sr[i] * (g[i] - gm[i] - (xs[i] - mr[i]) * gxr[i]);
         });
     }
 
@@ -128,9 +139,9 @@ final class BlockedBatchNorm {
         Blocks bl = new Blocks(n, c, r, lanes);
         float[] m = mean.toArray(F32);
         // per channel: Σgy, Σu, Σu·gy, Σgy·(x − mean), Σu·(x − mean)
-        double[] t = sums(bl, 5, new MemorySegment[]{x, gy, u}, new float[][]{m}, (v, k, s) -> {
+        double[] t = sums(bl, 5, new MemorySegment[]{x, gy, u}, new float[][]{m}, (v, k, s, len) -> {
             float[] xs = v[0], g = v[1], w = v[2], mr = k[0], sg = s[0], su = s[1], sug = s[2], sgx = s[3], sux = s[4];
-            for (int i = 0; i < xs.length; i++) {
+            for (int i = 0; i < len; i++) {
                 float xc = xs[i] - mr[i];
                 sg[i] += g[i];
                 su[i] += w[i];
@@ -157,10 +168,10 @@ final class BlockedBatchNorm {
             gGamma.setAtIndex(F32, ch, (float) (size * invD * k));
         }
         blocks(bl, new MemorySegment[]{x, gy, u}, new MemorySegment[]{null, gx, gGy}, new float[][]{m, inv, fd, fc, gMean, uMean, a, scaleX, scaleG},
-                (v, k) -> {
+                (v, k, len) -> {
                     float[] xs = v[0], g = v[1], w = v[2], mr = k[0], ir = k[1], dr = k[2], cr = k[3], gmr = k[4], umr = k[5], ar = k[6],
                             sxr = k[7], sgr = k[8];
-                    for (int i = 0; i < xs.length; i++) {
+                    for (int i = 0; i < len; i++) {
                         float xHat = (xs[i] - mr[i]) * ir[i], uc = w[i] - umr[i];
                         g[i] = sxr[i] * (xHat * ar[i] + dr[i] * (g[i] - gmr[i]) + cr[i] * uc);
                         w[i] = sgr[i] * (uc - xHat * dr[i]);
@@ -179,17 +190,21 @@ final class BlockedBatchNorm {
         double[][] perTask = new double[bl.n()][]; // at each task's first image
         HostLoops.parallel(bl.n(), (long) c * bl.r() * inputs.length, (from, to) -> {
             double[] mine = new double[count * c];
-            float[][] v = new float[inputs.length][bl.slab()], s = new float[count][bl.slab()];
+            int chunk = bl.chunk();
+            float[][] v = new float[inputs.length][chunk], s = new float[count][chunk];
             for (int b = 0; b < bl.count(); b++) {
                 float[][] k = bl.spread(perChannel, b);
                 for (float[] row : s) Arrays.fill(row, 0f);
                 for (int img = (int) from; img < to; img++) {
-                    long at = bl.at(img, b);
-                    for (int i = 0; i < inputs.length; i++) MemorySegment.copy(inputs[i], F32, at, v[i], 0, v[i].length);
-                    terms.add(v, k, s);
+                    for (int off = 0; off < bl.slab(); off += chunk) {
+                        int len = Math.min(chunk, bl.slab() - off);
+                        long at = bl.at(img, b) + off * 4L;
+                        for (int i = 0; i < inputs.length; i++) MemorySegment.copy(inputs[i], F32, at, v[i], 0, len);
+                        terms.add(v, k, s, len);
+                    }
                 }
                 for (int q = 0; q < count; q++) {
-                    for (int i = 0; i < s[q].length; i++) mine[q * c + b * lanes + i % lanes] += s[q][i];
+                    for (int i = 0; i < chunk; i++) mine[q * c + b * lanes + i % lanes] += s[q][i];
                 }
             }
             perTask[(int) from] = mine;
@@ -206,14 +221,18 @@ final class BlockedBatchNorm {
      */
     private static void blocks(Blocks bl, MemorySegment[] inputs, MemorySegment[] outputs, float[][] perChannel, Block body) {
         HostLoops.parallel(bl.n(), (long) bl.c() * bl.r() * inputs.length, (from, to) -> {
-            float[][] v = new float[inputs.length][bl.slab()];
+            int chunk = bl.chunk();
+            float[][] v = new float[inputs.length][chunk];
             for (int b = 0; b < bl.count(); b++) {
                 float[][] k = bl.spread(perChannel, b);
                 for (int img = (int) from; img < to; img++) {
-                    long at = bl.at(img, b);
-                    for (int i = 0; i < inputs.length; i++) MemorySegment.copy(inputs[i], F32, at, v[i], 0, v[i].length);
-                    body.run(v, k);
-                    for (int i = 0; i < outputs.length; i++) if (outputs[i] != null) MemorySegment.copy(v[i], 0, outputs[i], F32, at, v[i].length);
+                    for (int off = 0; off < bl.slab(); off += chunk) {
+                        int len = Math.min(chunk, bl.slab() - off);
+                        long at = bl.at(img, b) + off * 4L;
+                        for (int i = 0; i < inputs.length; i++) MemorySegment.copy(inputs[i], F32, at, v[i], 0, len);
+                        body.run(v, k, len);
+                        for (int i = 0; i < outputs.length; i++) if (outputs[i] != null) MemorySegment.copy(v[i], 0, outputs[i], F32, at, len);
+                    }
                 }
             }
         });
