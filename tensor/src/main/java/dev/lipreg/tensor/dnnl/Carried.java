@@ -37,9 +37,9 @@ record Carried(DnnlBackend owner, int tag) implements StorageLayout {
         return tag == dnnl_aBcd16b() ? 16 : tag == dnnl_aBcd8b() ? 8 : channels;
     }
 
-    /** {@return whether {@code t} is in this backend's layout {@code tag}} */
-    static boolean is(Tensor t, DnnlBackend owner, int tag) {
-        return t.storageLayout() instanceof Carried c && c.owner == owner && c.tag == tag;
+    /** {@return the tag of {@code owner}'s layout {@code t} is in, or {@link CarriedReorders#ROW_MAJOR}} */
+    static int layoutTag(Tensor t, DnnlBackend owner) {
+        return t.storageLayout() instanceof Carried c && c.owner == owner ? c.tag : CarriedReorders.ROW_MAJOR;
     }
 
     /**

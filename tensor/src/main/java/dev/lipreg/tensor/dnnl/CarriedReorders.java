@@ -37,7 +37,7 @@ final class CarriedReorders {
      * already in it, else reordered into {@code scratch} ({@code t} is left as it is).
      */
     MemorySegment in(Tensor t, DnnlBackend owner, int tag, Scope scratch) {
-        int from = t.storageLayout() instanceof Carried c && c.owner() == owner ? c.tag() : ROW_MAJOR;
+        int from = Carried.layoutTag(t, owner);
         if (from == tag) return t.storage();
         MemorySegment out = scratch.allocate(t.byteSize());
         between(from, tag, Conv.longs(t.shape())).execute(ctx.stream, from == ROW_MAJOR ? t.data() : t.storage(), out);

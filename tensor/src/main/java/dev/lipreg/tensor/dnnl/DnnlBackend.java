@@ -237,7 +237,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
             Carried c = carried(x);
             try (Scope scratch = Scope.open()) {
                 if (c == null) {
-                    eltwise.backward(fn, x.size(), carriedReorders.in(gy, this, CarriedReorders.ROW_MAJOR, scratch), x.data(), gx.data());
+                    eltwise.backward(fn, x.size(), rowMajor(gy, scratch), x.data(), gx.data());
                     return;
                 }
                 eltwise.backward(fn, x.size(), in(gy, c, scratch), x.storage(), gx.storage());
@@ -283,6 +283,11 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     private Carried carried(Tensor... ts) {
         for (Tensor t : ts) if (t.storageLayout() instanceof Carried c && c.owner() == this) return c;
         return null;
+    }
+
+    /** {@code t}'s elements row-major without converting {@code t}: as they are, or reordered into {@code scratch}. */
+    private MemorySegment rowMajor(Tensor t, Scope scratch) {
+        return carriedReorders.in(t, this, CarriedReorders.ROW_MAJOR, scratch);
     }
 
     /** {@code t}'s elements in layout {@code c}: as they are, or reordered into {@code scratch}. */
@@ -380,11 +385,8 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     @Override
     protected void maxPool2dKernel(Tensor x, Pool2dSpec spec, Tensor y, Tensor indices) {
         if (HostLoops.isPairs(spec)) {
-            Carried c = carried(x);
-            // a convolution's output: one reorder into scratch, x left carried (no in-place conversion)
-            try (Scope scratch = Scope.open()) {
-                MemorySegment rows = c == null ? x.data() : carriedReorders.in(x, this, CarriedReorders.ROW_MAJOR, scratch);
-                HostLoops.maxPoolPairs(rows, x.shape(), y.data(), indices.data(), y.shape());
+            try (Scope scratch = Scope.open()) { // a convolution's output: read through a scratch reorder, left carried
+                HostLoops.maxPoolPairs(rowMajor(x, scratch), x.shape(), y.data(), indices.data(), y.shape());
             }
             return;
         }

@@ -104,10 +104,10 @@ final class Relayout implements AutoCloseable {
      */
     MemorySegment prepare(DnnlContext ctx, DnnlBackend owner, int i, Tensor t, Scope scratch) {
         if (reorders[i] == null) return t.data(); // the primitive reads row-major
-        int from = images[i] != null && t.storageLayout() instanceof Carried c && c.owner() == owner ? c.tag() : -1;
-        if (from >= 0 && from == carried[i]) return t.storage();
+        int from = images[i] != null ? Carried.layoutTag(t, owner) : CarriedReorders.ROW_MAJOR;
+        if (from != CarriedReorders.ROW_MAJOR && from == carried[i]) return t.storage();
         MemorySegment chosen = scratch.allocate(scratchBytes[i]);
-        if (from < 0) reorders[i].execute(ctx.stream, t.data(), chosen);
+        if (from == CarriedReorders.ROW_MAJOR) reorders[i].execute(ctx.stream, t.data(), chosen);
         else fromCarried(ctx, i, from).execute(ctx.stream, t.storage(), chosen);
         return chosen;
     }
