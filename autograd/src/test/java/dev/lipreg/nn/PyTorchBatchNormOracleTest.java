@@ -1,26 +1,21 @@
 package dev.lipreg.nn;
 
-import dev.lipreg.bindings.Availability;
 import dev.lipreg.tensor.Backend;
 import dev.lipreg.tensor.Backends;
 import dev.lipreg.tensor.Conv2dSpec;
 import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.Scope;
 import dev.lipreg.tensor.Shape;
-import dev.lipreg.tensor.Tensor;
-import dev.lipreg.tensor.dnnl.DnnlBackend;
 import dev.lipreg.tensor.io.SafeTensorFile;
 import dev.lipreg.tensor.io.SafeTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The paper's training objective through training-mode batch norm (batch statistics),
@@ -83,31 +78,8 @@ class PyTorchBatchNormOracleTest {
             SafeTensorFile expected = SafeTensors.read(dir.resolve("out.safetensors"), ref);
             assertEquals(4 + model32.parameters().size(), expected.tensors().size());
 
-            Sequential model64 = model(new Init(ref, DType.FLOAT64, Init.Scheme.PYTORCH_DEFAULT, 1));
-            Map<String, Tensor> widened = new LinkedHashMap<>();
-            model32.stateDict().forEach((k, v) -> widened.put(k, v.dtype() == DType.FLOAT32 ? ref.cast(v, DType.FLOAT64) : v));
-            model64.loadStateDict(widened);
-            double[] x64 = new double[x.length];
-            for (int i = 0; i < x.length; i++) x64[i] = x[i];
-            Map<String, Double> err64 = PyTorchCnnOracleTest.compare(PyTorchCnnOracleTest.lipreg(model64, ref.fromArray(x64, Shape.of(N, C, SIZE, SIZE)),
-                    ref.fromArray(LABELS, Shape.of(N))), expected);
-            System.err.println("batch-norm objective, reference float64 vs PyTorch float64 (max error / max magnitude):"
-                    + TorchOracle.describe(err64));
-            err64.forEach((k, e) -> assertTrue(e <= 1e-9, "reference float64 " + k + ": scaled error " + e));
-
-            Availability dnnl = DnnlBackend.availability();
-            if (!dnnl.available()) {
-                System.err.println("skipping the oneDNN half of the batch-norm oracle test: " + dnnl.detail());
-                return;
-            }
-            Backend d = Backends.byName("dnnl");
-            Sequential modelDnnl = model(new Init(d, DType.FLOAT32, Init.Scheme.PYTORCH_DEFAULT, 5));
-            Checkpoint.load(modelFile, modelDnnl);
-            Map<String, Double> err32 = PyTorchCnnOracleTest.compare(PyTorchCnnOracleTest.lipreg(modelDnnl, d.fromArray(x, Shape.of(N, C, SIZE, SIZE)),
-                    d.fromArray(LABELS, Shape.of(N))), expected);
-            System.err.println("batch-norm objective, dnnl float32 vs PyTorch float64 (max error / max magnitude):"
-                    + TorchOracle.describe(err32));
-            err32.forEach((k, e) -> assertTrue(e <= 1e-4, "dnnl float32 " + k + ": scaled error " + e));
+            PyTorchCnnOracleTest.checkBackends("batch-norm", PyTorchBatchNormOracleTest::model, model32, modelFile, x,
+                    Shape.of(N, C, SIZE, SIZE), LABELS, expected);
         }
     }
 }

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -143,30 +144,7 @@ class PyTorchCnnOracleTest {
             SafeTensorFile expected = SafeTensors.read(dir.resolve("out.safetensors"), ref);
             assertEquals(4 + model32.parameters().size(), expected.tensors().size());
 
-            // reference backend, float64: same values, widened
-            Sequential model64 = spec.build(new Init(ref, DType.FLOAT64, Init.Scheme.PYTORCH_DEFAULT, 1));
-            Map<String, Tensor> widened = new LinkedHashMap<>();
-            model32.stateDict().forEach((k, v) -> widened.put(k, ref.cast(v, DType.FLOAT64)));
-            model64.loadStateDict(widened);
-            Map<String, Double> err64 = compare(lipreg(model64, ref.fromArray(toDouble(x), Shape.of(N, 1, SIZE, SIZE)),
-                    ref.fromArray(LABELS, Shape.of(N))), expected);
-            System.err.println("fashion-cnn objective, reference float64 vs PyTorch float64 (max error / max magnitude):"
-                    + TorchOracle.describe(err64));
-            err64.forEach((k, e) -> assertTrue(e <= 1e-9, "reference float64 " + k + ": scaled error " + e));
-
-            Availability dnnl = DnnlBackend.availability();
-            if (!dnnl.available()) {
-                System.err.println("skipping the oneDNN half of the PyTorch oracle test: " + dnnl.detail());
-                return;
-            }
-            Backend d = Backends.byName("dnnl");
-            Sequential modelDnnl = spec.build(new Init(d, DType.FLOAT32, Init.Scheme.PYTORCH_DEFAULT, 5));
-            Checkpoint.load(modelFile, modelDnnl);
-            Map<String, Double> err32 = compare(lipreg(modelDnnl, d.fromArray(x, Shape.of(N, 1, SIZE, SIZE)),
-                    d.fromArray(LABELS, Shape.of(N))), expected);
-            System.err.println("fashion-cnn objective, dnnl float32 vs PyTorch float64 (max error / max magnitude):"
-                    + TorchOracle.describe(err32));
-            err32.forEach((k, e) -> assertTrue(e <= 1e-4, "dnnl float32 " + k + ": scaled error " + e));
+            checkBackends("fashion-cnn", spec::build, model32, modelFile, x, Shape.of(N, 1, SIZE, SIZE), LABELS, expected);
         }
     }
 
@@ -178,6 +156,39 @@ class PyTorchCnnOracleTest {
             for (int i = 0; i < v.length; i += 3) v[i] = 0;
             b.assign(ref.fromArray(v, b.shape()));
         }
+    }
+
+    /**
+     * The objective of {@code model32}'s weights on one batch against PyTorch's float64
+     * output: on the reference backend in float64 (the weights widened; scaled error
+     * ≤ 1e-9) and, when oneDNN loads, on it in float32 from {@code modelFile} (≤ 1e-4).
+     *
+     * @param what  the model, for the messages
+     * @param build makes the model's layers with an initializer
+     */
+    static void checkBackends(String what, Function<Init, Sequential> build, Sequential model32, Path modelFile, float[] x, Shape xShape,
+                              long[] labels, SafeTensorFile expected) throws Exception {
+        Backend ref = Backends.reference();
+        Sequential model64 = build.apply(new Init(ref, DType.FLOAT64, Init.Scheme.PYTORCH_DEFAULT, 1));
+        Map<String, Tensor> widened = new LinkedHashMap<>();
+        model32.stateDict().forEach((k, v) -> widened.put(k, v.dtype() == DType.FLOAT32 ? ref.cast(v, DType.FLOAT64) : v));
+        model64.loadStateDict(widened);
+        Map<String, Double> err64 = compare(lipreg(model64, ref.fromArray(toDouble(x), xShape), ref.fromArray(labels, Shape.of(labels.length))),
+                expected);
+        System.err.println(what + " objective, reference float64 vs PyTorch float64 (max error / max magnitude):" + TorchOracle.describe(err64));
+        err64.forEach((k, e) -> assertTrue(e <= 1e-9, "reference float64 " + k + ": scaled error " + e));
+
+        Availability dnnl = DnnlBackend.availability();
+        if (!dnnl.available()) {
+            System.err.println("skipping the oneDNN half of the " + what + " oracle test: " + dnnl.detail());
+            return;
+        }
+        Backend d = Backends.byName("dnnl");
+        Sequential modelDnnl = build.apply(new Init(d, DType.FLOAT32, Init.Scheme.PYTORCH_DEFAULT, 5));
+        Checkpoint.load(modelFile, modelDnnl);
+        Map<String, Double> err32 = compare(lipreg(modelDnnl, d.fromArray(x, xShape), d.fromArray(labels, Shape.of(labels.length))), expected);
+        System.err.println(what + " objective, dnnl float32 vs PyTorch float64 (max error / max magnitude):" + TorchOracle.describe(err32));
+        err32.forEach((k, e) -> assertTrue(e <= 1e-4, "dnnl float32 " + k + ": scaled error " + e));
     }
 
     /** Per expected tensor, LipReg's max error over the expected tensor's max magnitude. */
