@@ -24,10 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * respect to every parameter by double backprop) on conv → batch norm → ReLU twice, then a
  * linear layer. Batch norm's recorded backward is one fused op with a fused second-order
  * rule, so this pins that rule to PyTorch's autograd; γ and β are random, not 1 and 0.
- * Measured: reference float64 ≤ 1.5e-15, dnnl float32 ≤ 1.9e-6 (max error / max magnitude).
+ * 16 channels, so that on oneDNN the activations stay in its channel-blocked layout and
+ * batch norm runs in it (its forward, backward and double backward in that layout).
+ * Measured: reference float64 ≤ 1.7e-15, dnnl float32 ≤ 4.1e-6 (max error / max magnitude).
  */
 class PyTorchBatchNormOracleTest {
-    private static final int N = 6, C = 3, SIZE = 8, WIDTH = 8, CLASSES = 4;
+    private static final int N = 6, C = 3, SIZE = 8, WIDTH = 16, CLASSES = 4;
     private static final long[] LABELS = {0, 1, 2, 3, 1, 2};
 
     private static final String SCRIPT = """
