@@ -154,18 +154,17 @@ final class BlockedBatchNorm {
         float[] scaleX = new float[c], a = new float[c], fd = new float[c], fc = new float[c], gMean = new float[c], uMean = new float[c],
                 inv = new float[c], scaleG = new float[c];
         for (int ch = 0; ch < c; ch++) {
-            double invD = 1 / Math.sqrt(variance.getAtIndex(F32, ch) + (double) eps);
-            double gm = t[ch] / size, um = t[c + ch] / size, cc = t[3 * c + ch] * invD / size, d = t[4 * c + ch] * invD / size;
-            double k = t[2 * c + ch] / size - um * gm - cc * d, gammaInv = gamma.getAtIndex(F32, ch) * invD;
-            inv[ch] = (float) invD;
-            fd[ch] = (float) d;
-            fc[ch] = (float) cc;
-            gMean[ch] = (float) gm;
-            uMean[ch] = (float) um;
-            a[ch] = (float) (k - 2 * cc * d);
-            scaleX[ch] = (float) (-gammaInv * invD);
-            scaleG[ch] = (float) gammaInv;
-            gGamma.setAtIndex(F32, ch, (float) (size * invD * k));
+            PlaneBatchNorm.SecondOrder so = PlaneBatchNorm.SecondOrder.of(t[ch], t[c + ch], t[2 * c + ch], t[3 * c + ch], t[4 * c + ch], size,
+                    1 / Math.sqrt(variance.getAtIndex(F32, ch) + (double) eps), gamma.getAtIndex(F32, ch));
+            inv[ch] = so.inv();
+            fd[ch] = so.d();
+            fc[ch] = so.c();
+            gMean[ch] = so.gMean();
+            uMean[ch] = so.uMean();
+            a[ch] = so.a();
+            scaleX[ch] = so.scaleX();
+            scaleG[ch] = so.scaleG();
+            gGamma.setAtIndex(F32, ch, so.gGamma());
         }
         blocks(bl, new MemorySegment[]{x, gy, u}, new MemorySegment[]{null, gx, gGy}, new float[][]{m, inv, fd, fc, gMean, uMean, a, scaleX, scaleG},
                 (v, k, len) -> {

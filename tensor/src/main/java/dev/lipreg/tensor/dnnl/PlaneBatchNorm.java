@@ -113,28 +113,40 @@ final class PlaneBatchNorm {
                 load(u, n, c, r, ch, w);
                 float m = mean.getAtIndex(F32, ch);
                 double invD = 1 / Math.sqrt(variance.getAtIndex(F32, ch) + (double) eps), size = v.length;
-                double gMean = sum(g) / size, uMean = sum(w) / size, ug = 0, gXhat = 0, uXhat = 0;
+                double sumG = sum(g), sumU = sum(w), ug = 0, gXhat = 0, uXhat = 0;
                 for (int p = 0; p < v.length; p += PLANE_SUM) {
                     int end = Math.min(p + PLANE_SUM, v.length);
                     ug += products(w, g, p, end, 0);
                     gXhat += products(g, v, p, end, m);
                     uXhat += products(w, v, p, end, m);
                 }
-                double cc = gXhat * invD / size, d = uXhat * invD / size, k = ug / size - uMean * gMean - cc * d;
-                double gammaInv = gamma.getAtIndex(F32, ch) * invD;
-                float inv = (float) invD, fd = (float) d, fc = (float) cc, fgm = (float) gMean, fum = (float) uMean;
-                float a = (float) (k - 2 * cc * d), scaleX = (float) (-gammaInv * invD), scaleG = (float) gammaInv;
+                SecondOrder t = SecondOrder.of(sumG, sumU, ug, gXhat, uXhat, size, invD, gamma.getAtIndex(F32, ch));
                 for (int i = 0; i < v.length; i++) {
-                    float xHat = (v[i] - m) * inv, uc = w[i] - fum;
-                    float dx = scaleX * (xHat * a + fd * (g[i] - fgm) + fc * uc);
-                    w[i] = scaleG * (uc - xHat * fd);
+                    float xHat = (v[i] - m) * t.inv(), uc = w[i] - t.uMean();
+                    float dx = t.scaleX() * (xHat * t.a() + t.d() * (g[i] - t.gMean()) + t.c() * uc);
+                    w[i] = t.scaleG() * (uc - xHat * t.d());
                     g[i] = dx;
                 }
                 store(g, n, c, r, ch, gx);
                 store(w, n, c, r, ch, gGy);
-                gGamma.setAtIndex(F32, ch, (float) (size * invD * k));
+                gGamma.setAtIndex(F32, ch, t.gGamma());
             }
         });
+    }
+
+    /**
+     * One channel's constants of the double backward, from its five sums over the batch
+     * (Σgy, Σu, Σu·gy, Σgy·(x − mean), Σu·(x − mean)), its size M, 1/√(var + eps) and γ:
+     * per element then x̂ = (x − mean)·inv, gx = scaleX·(x̂·a + d·(gy − gMean) + c·(u − uMean))
+     * and g(gy) = scaleG·(u − uMean − x̂·d). {@link BlockedBatchNorm} uses them too.
+     */
+    record SecondOrder(float inv, float d, float c, float gMean, float uMean, float a, float scaleX, float scaleG, float gGamma) {
+        static SecondOrder of(double sumG, double sumU, double sumUG, double sumGXc, double sumUXc, double size, double invD, float gamma) {
+            double gMean = sumG / size, uMean = sumU / size, c = sumGXc * invD / size, d = sumUXc * invD / size;
+            double k = sumUG / size - uMean * gMean - c * d, gammaInv = gamma * invD;
+            return new SecondOrder((float) invD, (float) d, (float) c, (float) gMean, (float) uMean, (float) (k - 2 * c * d),
+                    (float) (-gammaInv * invD), (float) gammaInv, (float) (size * invD * k));
+        }
     }
 
     private static void load(MemorySegment src, int n, int c, int r, long ch, float[] to) {
