@@ -51,12 +51,12 @@ final class BatchNorm {
         p.execute(ctx.stream, x, gamma, beta, mean, variance, y);
     }
 
-    /** gx, gγ and gβ from the forward's input, scale and batch statistics and gy (one fused pass per channel). */
-    void backward(long n, long c, long r, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
+    /** gx, gγ and gβ from the forward's input, scale and batch statistics and gy, all in layout {@code tag} (-1: row-major). */
+    void backward(long n, long c, long r, int tag, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
                   MemorySegment variance, MemorySegment gy, MemorySegment gx, MemorySegment gGamma, MemorySegment gBeta) {
-        Prim p = ctx.cached(new Key(Kind.BACKWARD, n, c, r, eps, -1), () -> {
+        Prim p = ctx.cached(new Key(Kind.BACKWARD, n, c, r, eps, tag), () -> {
             try (Descs d = new Descs()) {
-                MemorySegment md = d.plain(n, c, r, 1);
+                MemorySegment md = md(d, n, c, r, tag);
                 MemorySegment hint = forwardPd(d, dnnl_forward_training(), md, eps, scaleShift(), true);
                 MemorySegment pd = d.pd("dnnl_batch_normalization_backward_primitive_desc_create", false, o ->
                         dnnl_batch_normalization_backward_primitive_desc_create(o, ctx.engine, dnnl_backward(), md, md, md, eps,

@@ -5,19 +5,20 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * Batch norm's training-mode statistics, backward and double backward on images in
- * a {@link Carried} layout, read and written in it, with {@link PlaneBatchNorm}'s
- * numerics. Per image, a block of {@code lanes} channels (16 or 8 for channel blocks,
- * all C for channels-last) holds one value per channel of the block at each of its
- * H·W positions. Each task takes a range of images and, block by block, copies their
+ * Batch norm's training-mode statistics and double backward on images in a
+ * {@link Carried} layout, read and written in it, with {@link PlaneBatchNorm}'s
+ * numerics (the first backward is oneDNN's kernel: see {@link BatchNorm}). Per image,
+ * a block of {@code lanes} channels (16 or 8 for channel blocks, all C for
+ * channels-last) holds one value per channel of the block at each of its H·W
+ * positions. Each task takes a range of images and, block by block, copies their
  * slabs to the heap a chunk of 4096 floats at a time (whole positions, so every chunk
  * starts at the block's first channel); every loop indexes its chunk, its sums and
  * its per-channel constants (spread to the chunk's length) with one index, which the
- * JIT vectorizes (an offset between two arrays stops it). Sums run in float over the task's images,
- * then in double, tasks added in image order (deterministic for a thread count).
- * oneDNN's own kernels for these layouts sum in float over the whole batch: its
- * forward moved resnet-small's exact-penalty gradient 3.8e-3 (relative) away from
- * PyTorch's, against 2e-6 with these sums.
+ * JIT vectorizes (an offset between two arrays stops it). Sums run in float over the
+ * task's images, then in double, tasks added in image order (deterministic for a
+ * thread count). oneDNN's own statistics for these layouts, summed in float over the
+ * whole batch, moved resnet-small's exact-penalty gradient 3.8e-3 (relative) away
+ * from PyTorch's, against 2e-6 with these sums.
  */
 final class BlockedBatchNorm {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
@@ -101,35 +102,6 @@ final class BlockedBatchNorm {
             mean.setAtIndex(F32, ch, (float) (shift[ch] + d));
             variance.setAtIndex(F32, ch, (float) Math.max(t[c + ch] / size - d * d, 0));
         }
-    }
-
-    /** gx, gγ and gβ from x, γ, the batch statistics and gy ({@link PlaneBatchNorm#backward}'s formula). */
-    static void backward(int n, int c, int r, int lanes, float eps, MemorySegment x, MemorySegment gamma, MemorySegment mean,
-                         MemorySegment variance, MemorySegment gy, MemorySegment gx, MemorySegment gGamma, MemorySegment gBeta) {
-        Blocks bl = new Blocks(n, c, r, lanes);
-        float[] m = mean.toArray(F32);
-        // per channel: Σgy, Σgy·(x − mean)
-        double[] t = sums(bl, 2, new MemorySegment[]{x, gy}, new float[][]{m}, (v, k, s, len) -> {
-            float[] xs = v[0], g = v[1], mr = k[0], sg = s[0], sgx = s[1];
-            for (int i = 0; i < len; i++) {
-                sg[i] += g[i];
-                sgx[i] += g[i] * (xs[i] - mr[i]);
-            }
-        });
-        float[] inv = new float[c], scale = new float[c], meanG = new float[c], meanGx = new float[c];
-        for (int ch = 0; ch < c; ch++) {
-            inv[ch] = (float) (1 / Math.sqrt(variance.getAtIndex(F32, ch) + eps));
-            float dBeta = (float) t[ch], dGamma = (float) (t[c + ch] * inv[ch]);
-            scale[ch] = gamma.getAtIndex(F32, ch) * inv[ch];
-            meanG[ch] = dBeta / ((float) n * r);
-            meanGx[ch] = dGamma / ((float) n * r) * inv[ch];
-            gGamma.setAtIndex(F32, ch, dGamma);
-            gBeta.setAtIndex(F32, ch, dBeta);
-        }
-        blocks(bl, new MemorySegment[]{x, gy}, new MemorySegment[]{null, gx}, new float[][]{m, scale, meanG, meanGx}, (v, k, len) -> {
-            float[] xs = v[0], g = v[1], mr = k[0], sr = k[1], gm = k[2], gxr = k[3];
-            for (int i = 0; i < len; i++) g[i] = sr[i] * (g[i] - gm[i] - (xs[i] - mr[i]) * gxr[i]);
-        });
     }
 
     /** gx, g(gy) and gγ ({@link PlaneBatchNorm#doubleBackward}'s closed form) of [n, c, r] images. */

@@ -454,11 +454,10 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     protected void batchNormBackwardKernel(Tensor x, Tensor gamma, Tensor mean, Tensor variance, Tensor gy, double eps,
                                            Tensor gx, Tensor gGamma, Tensor gBeta) {
         Carried c = carried(x, gy);
-        if (c != null) { // not oneDNN's kernel for the layout: it sums in float over the whole batch (see BlockedBatchNorm)
+        if (c != null) { // oneDNN's kernel for the layout: its sums, Σgy and Σgy·(x − mean), lose nothing to cancellation
             try (Scope scratch = Scope.open()) {
-                BlockedBatchNorm.backward(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, 4), c.lanes(x.dim(1)), (float) eps,
-                        in(x, c, scratch), gamma.data(), mean.data(), variance.data(), in(gy, c, scratch), gx.storage(), gGamma.data(),
-                        gBeta.data());
+                batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, 4), c.tag(), (float) eps, in(x, c, scratch), gamma.data(),
+                        mean.data(), variance.data(), in(gy, c, scratch), gx.storage(), gGamma.data(), gBeta.data());
             }
             gx.setStorageLayout(c);
             return;
@@ -468,7 +467,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
                     mean.data(), variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
             return;
         }
-        batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), (float) eps, x.data(), gamma.data(), mean.data(),
+        batchNorm.backward(x.dim(0), x.dim(1), x.shape().sizeOf(2, x.rank()), -1, (float) eps, x.data(), gamma.data(), mean.data(),
                 variance.data(), gy.data(), gx.data(), gGamma.data(), gBeta.data());
     }
 
