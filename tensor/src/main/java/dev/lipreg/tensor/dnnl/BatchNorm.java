@@ -8,10 +8,11 @@ import static dev.lipreg.bindings.dnnl.gen.dnnl_h.*;
  * Batch normalization as oneDNN batch-normalization primitives, with per-channel
  * scale (gamma) and shift (beta). Any [N,C,...] input is viewed as [N,C,R,1], so
  * 2-d inputs and images share one code path. oneDNN's variance is the biased one,
- * as PyTorch normalizes with. An image in a {@link Carried} layout runs inference in
- * it (the output is in it too): viewing [N,C,H,W] as [N,C,H·W,1] keeps channel
- * blocks and channels-last the same bytes. Its training-mode forward and backward are
- * {@link BlockedBatchNorm}'s: oneDNN's kernels for those layouts sum in float.
+ * as PyTorch normalizes with. An image in a {@link Carried} layout runs inference and
+ * the backward in it (the output is in it too): viewing [N,C,H,W] as [N,C,H·W,1] keeps
+ * channel blocks and channels-last the same bytes. Its batch statistics are
+ * {@link BlockedBatchNorm}'s, exact as PyTorch's double sums (oneDNN's float sums moved
+ * a normalized value across ReLU's kink: docs/benchmarks.md).
  */
 final class BatchNorm {
     private enum Kind { TRAINING, INFERENCE, BACKWARD }

@@ -18,7 +18,8 @@ import java.util.Arrays;
  * task's images, then in double, tasks added in image order (deterministic for a
  * thread count). oneDNN's own statistics for these layouts, summed in float over the
  * whole batch, moved resnet-small's exact-penalty gradient 3.8e-3 (relative) away
- * from PyTorch's, against 2e-6 with these sums.
+ * from PyTorch's (which sums in double), against 2e-6 with these sums: the gradient
+ * jumps where a normalized value crosses ReLU's kink (docs/benchmarks.md).
  */
 final class BlockedBatchNorm {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;

@@ -433,7 +433,7 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     @Override
     protected void batchNormTrainingKernel(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor variance) {
         Carried c = carried(x);
-        if (c != null) { // statistics not from oneDNN's training kernel: it sums in float over the whole batch (see BlockedBatchNorm)
+        if (c != null) { // statistics not from oneDNN's training kernel: it sums in float (see BlockedBatchNorm)
             BlockedBatchNorm.statistics(x.dim(0), x.dim(1), (int) x.shape().sizeOf(2, 4), c.lanes(x.dim(1)), x.storage(), mean.data(),
                     variance.data());
             batchNorm.inference(x.dim(0), x.dim(1), x.shape().sizeOf(2, 4), c.tag(), (float) eps, x.storage(), gamma.data(), beta.data(),
