@@ -167,6 +167,54 @@ class CarriedLayoutTest extends DnnlTestSupport {
         assertArrayEquals(pooledR.indices().toLongArray(), pooled.indices().toLongArray(), "indices");
     }
 
+    /**
+     * Ties (±0 among them) and NaN read in each carried layout: the same values, bit
+     * for bit, and the same first-maximum positions as the reference's pooling.
+     */
+    @ParameterizedTest(name = "tag {0}, NaN {1}")
+    @CsvSource({"16, false", "16, true", "8, false", "8, true", "0, false", "0, true"})
+    void maxPoolingOfTiesAndNaNInACarriedLayoutIsTheReferences(int block, boolean nan) {
+        int n = 2, c = 32, h = 7, w = 6;
+        float[] choices = {-1f, -0f, 0f, 1f, 2f};
+        java.util.Random rnd = new java.util.Random(61 + block);
+        float[] v = new float[n * c * h * w];
+        for (int i = 0; i < v.length; i++) v[i] = choices[rnd.nextInt(choices.length)];
+        // x86's default NaN (0/0, ∞−∞) has the sign bit set: it must win as PyTorch's does, not sort below -∞
+        if (nan) for (int k = 0; k < 6; k++) v[rnd.nextInt(v.length)] = k % 2 == 0 ? Float.NaN : Float.intBitsToFloat(0xffc00000);
+        int tag = block == 16 ? dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd16b() : block == 8
+                ? dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd8b() : dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_acdb();
+        int lanes = block == 0 ? c : block;
+        Tensor check = carriedCopy(v, tag, lanes, n, c, h, w), x = carriedCopy(v, tag, lanes, n, c, h, w);
+        assertArrayEquals(bits(v), bits(check.toFloatArray()), "oneDNN reads the copy back as the values");
+        MaxPoolResult pooled = dnnl.maxPool2d(x, Pool2dSpec.of(2)), pooledR = REF.maxPool2d(Tensor.of(REF, v, n, c, h, w), Pool2dSpec.of(2));
+        assertEquals(new Carried(dnnl, tag), x.storageLayout(), "read as it is, not converted");
+        assertArrayEquals(bits(pooledR.values().toFloatArray()), bits(pooled.values().toFloatArray()), "values, bit for bit");
+        assertArrayEquals(pooledR.indices().toLongArray(), pooled.indices().toLongArray(), "first-maximum positions");
+    }
+
+    /** A dnnl tensor holding {@code v} [n,c,h,w] in oneDNN's layout {@code tag}, {@code lanes} channels per position. */
+    private static Tensor carriedCopy(float[] v, int tag, int lanes, int n, int c, int h, int w) {
+        Tensor t = dnnl.full(dev.lipreg.tensor.Shape.of(n, c, h, w), dev.lipreg.tensor.DType.FLOAT32, 0);
+        MemorySegment s = t.storage();
+        int plane = h * w;
+        for (int k = 0; k < n; k++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int p = 0; p < plane; p++) {
+                    long at = (((long) k * (c / lanes) + ch / lanes) * plane + p) * lanes + ch % lanes;
+                    s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at, v[(k * c + ch) * plane + p]);
+                }
+            }
+        }
+        t.setStorageLayout(new Carried(dnnl, tag));
+        return t;
+    }
+
+    private static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
+        return b;
+    }
+
     @Test
     void aCarriedTensorIsReleasedByItsBlock() {
         Pair x = random(31, 2, 16, 4, 4), w = random(32, 16, 16, 3, 3);
