@@ -255,16 +255,25 @@ final class HostLoops {
 
     /**
      * r[o] = gx at the o-th index of its plane. Reads gx in place (a heap copy of
-     * each plane would move four times the bytes the gather needs).
+     * each plane would move four times the bytes the gather needs), in its layout:
+     * plane (image, channel) at position p is element ((image·C/lanes + channel/lanes)·plane
+     * + p)·lanes + channel % lanes, lanes 1 for row-major (a carried gx converted to
+     * row-major first would move all of it twice for the quarter read).
      */
-    static void gather(MemorySegment gx, MemorySegment idx, int outPlane, MemorySegment r, int plane, long planes, String op) {
+    static void gather(MemorySegment gx, int channels, int lanes, MemorySegment idx, int outPlane, MemorySegment r, int plane, long planes,
+                       String op) {
+        int blocks = channels / lanes;
         parallel(planes, plane, (from, to) -> {
             float[] out = new float[outPlane];
             int[] ip = new int[outPlane];
             for (long pl = from; pl < to; pl++) {
                 MemorySegment.copy(idx, I32, pl * outPlane * 4, ip, 0, outPlane);
-                long base = pl * plane;
-                for (int o = 0; o < outPlane; o++) out[o] = gx.getAtIndex(F32, base + checked(ip[o], plane, pl * outPlane + o, op));
+                long image = pl / channels;
+                int ch = (int) (pl % channels);
+                long base = ((image * blocks + ch / lanes) * plane) * lanes + ch % lanes;
+                for (int o = 0; o < outPlane; o++) {
+                    out[o] = gx.getAtIndex(F32, base + (long) checked(ip[o], plane, pl * outPlane + o, op) * lanes);
+                }
                 MemorySegment.copy(out, 0, r, F32, pl * outPlane * 4, outPlane);
             }
         });

@@ -192,6 +192,25 @@ class CarriedLayoutTest extends DnnlTestSupport {
         assertArrayEquals(pooledR.indices().toLongArray(), pooled.indices().toLongArray(), "first-maximum positions");
     }
 
+    /** Max pooling's gather (its double backward) reads a carried gradient in its layout, without converting it. */
+    @ParameterizedTest(name = "tag {0}")
+    @CsvSource({"16", "8", "0"})
+    void theGatherReadsACarriedGradientInItsLayout(int block) {
+        int n = 3, c = 32, h = 9, w = 8;
+        float[] v = uniform(71 + block, n * c * h * w, -2, 2);
+        int tag = block == 16 ? dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd16b() : block == 8
+                ? dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd8b() : dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_acdb();
+        Pair x = random(72, n, c, h, w);
+        MaxPoolResult pooled = REF.maxPool2d(x.ref(), Pool2dSpec.of(2));
+        Tensor indices = dnnl.maxPool2d(x.dnnl(), Pool2dSpec.of(2)).indices();
+        assertArrayEquals(pooled.indices().toLongArray(), indices.toLongArray());
+        Tensor gx = carriedCopy(v, tag, block == 0 ? c : block, n, c, h, w);
+        Tensor gathered = dnnl.maxPool2dGather(gx, indices, Pool2dSpec.of(2));
+        assertEquals(new Carried(dnnl, tag), gx.storageLayout(), "read as it is, not converted");
+        assertArrayEquals(REF.maxPool2dGather(Tensor.of(REF, v, n, c, h, w), pooled.indices(), Pool2dSpec.of(2)).toFloatArray(),
+                gathered.toFloatArray(), "the values at the indices");
+    }
+
     /** A dnnl tensor holding {@code v} [n,c,h,w] in oneDNN's layout {@code tag}, {@code lanes} channels per position. */
     private static Tensor carriedCopy(float[] v, int tag, int lanes, int n, int c, int h, int w) {
         Tensor t = dnnl.full(dev.lipreg.tensor.Shape.of(n, c, h, w), dev.lipreg.tensor.DType.FLOAT32, 0);
