@@ -5,10 +5,12 @@ import dev.lipreg.tensor.BatchNormResult;
 import dev.lipreg.tensor.BinaryOp;
 import dev.lipreg.tensor.Conv2dGradients;
 import dev.lipreg.tensor.Conv2dSpec;
+import dev.lipreg.tensor.DType;
 import dev.lipreg.tensor.MaxPoolResult;
 import dev.lipreg.tensor.Pool2dSpec;
 import dev.lipreg.tensor.ReduceOp;
 import dev.lipreg.tensor.Scope;
+import dev.lipreg.tensor.Shape;
 import dev.lipreg.tensor.Tensor;
 import dev.lipreg.tensor.UnaryOp;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
 
+import static dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd16b;
+import static dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd8b;
+import static dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_acdb;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -176,15 +183,13 @@ class CarriedLayoutTest extends DnnlTestSupport {
     void maxPoolingOfTiesAndNaNInACarriedLayoutIsTheReferences(int block, boolean nan) {
         int n = 2, c = 32, h = 7, w = 6;
         float[] choices = {-1f, -0f, 0f, 1f, 2f};
-        java.util.Random rnd = new java.util.Random(61 + block);
+        Random rnd = new Random(61 + block);
         float[] v = new float[n * c * h * w];
         for (int i = 0; i < v.length; i++) v[i] = choices[rnd.nextInt(choices.length)];
         // x86's default NaN (0/0, ∞−∞) has the sign bit set: it must win as PyTorch's does, not sort below -∞
         if (nan) for (int k = 0; k < 6; k++) v[rnd.nextInt(v.length)] = k % 2 == 0 ? Float.NaN : Float.intBitsToFloat(0xffc00000);
-        int tag = block == 16 ? dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd16b() : block == 8
-                ? dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd8b() : dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_acdb();
-        int lanes = block == 0 ? c : block;
-        Tensor check = carriedCopy(v, tag, lanes, n, c, h, w), x = carriedCopy(v, tag, lanes, n, c, h, w);
+        int tag = tag(block);
+        Tensor check = carriedCopy(v, tag, n, c, h, w), x = carriedCopy(v, tag, n, c, h, w);
         assertArrayEquals(bits(v), bits(check.toFloatArray()), "oneDNN reads the copy back as the values");
         MaxPoolResult pooled = dnnl.maxPool2d(x, Pool2dSpec.of(2)), pooledR = REF.maxPool2d(Tensor.of(REF, v, n, c, h, w), Pool2dSpec.of(2));
         assertEquals(new Carried(dnnl, tag), x.storageLayout(), "read as it is, not converted");
@@ -198,33 +203,38 @@ class CarriedLayoutTest extends DnnlTestSupport {
     void theGatherReadsACarriedGradientInItsLayout(int block) {
         int n = 3, c = 32, h = 9, w = 8;
         float[] v = uniform(71 + block, n * c * h * w, -2, 2);
-        int tag = block == 16 ? dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd16b() : block == 8
-                ? dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_aBcd8b() : dev.lipreg.bindings.dnnl.gen.dnnl_h.dnnl_acdb();
+        int tag = tag(block);
         Pair x = random(72, n, c, h, w);
         MaxPoolResult pooled = REF.maxPool2d(x.ref(), Pool2dSpec.of(2));
         Tensor indices = dnnl.maxPool2d(x.dnnl(), Pool2dSpec.of(2)).indices();
         assertArrayEquals(pooled.indices().toLongArray(), indices.toLongArray());
-        Tensor gx = carriedCopy(v, tag, block == 0 ? c : block, n, c, h, w);
+        Tensor gx = carriedCopy(v, tag, n, c, h, w);
         Tensor gathered = dnnl.maxPool2dGather(gx, indices, Pool2dSpec.of(2));
         assertEquals(new Carried(dnnl, tag), gx.storageLayout(), "read as it is, not converted");
         assertArrayEquals(REF.maxPool2dGather(Tensor.of(REF, v, n, c, h, w), pooled.indices(), Pool2dSpec.of(2)).toFloatArray(),
                 gathered.toFloatArray(), "the values at the indices");
     }
 
-    /** A dnnl tensor holding {@code v} [n,c,h,w] in oneDNN's layout {@code tag}, {@code lanes} channels per position. */
-    private static Tensor carriedCopy(float[] v, int tag, int lanes, int n, int c, int h, int w) {
-        Tensor t = dnnl.full(dev.lipreg.tensor.Shape.of(n, c, h, w), dev.lipreg.tensor.DType.FLOAT32, 0);
+    /** oneDNN's layout of {@code block}-channel blocks, or channels-last for 0. */
+    private static int tag(int block) {
+        return block == 16 ? dnnl_aBcd16b() : block == 8 ? dnnl_aBcd8b() : dnnl_acdb();
+    }
+
+    /** A dnnl tensor holding {@code v} [n,c,h,w] in oneDNN's layout {@code tag}, written element by element. */
+    private static Tensor carriedCopy(float[] v, int tag, int n, int c, int h, int w) {
+        Carried layout = new Carried(dnnl, tag);
+        Tensor t = dnnl.full(Shape.of(n, c, h, w), DType.FLOAT32, 0);
         MemorySegment s = t.storage();
-        int plane = h * w;
+        int plane = h * w, lanes = layout.lanes(c);
         for (int k = 0; k < n; k++) {
             for (int ch = 0; ch < c; ch++) {
                 for (int p = 0; p < plane; p++) {
                     long at = (((long) k * (c / lanes) + ch / lanes) * plane + p) * lanes + ch % lanes;
-                    s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at, v[(k * c + ch) * plane + p]);
+                    s.setAtIndex(ValueLayout.JAVA_FLOAT, at, v[(k * c + ch) * plane + p]);
                 }
             }
         }
-        t.setStorageLayout(new Carried(dnnl, tag));
+        t.setStorageLayout(layout);
         return t;
     }
 
