@@ -403,8 +403,9 @@ public final class DnnlBackend extends HostBackend implements AutoCloseable {
     @Override
     protected void maxPool2dGatherKernel(Tensor gx, Tensor indices, Tensor y) {
         Carried c = carried(gx); // read in its layout: the gather reads a quarter of it
-        HostLoops.gather(c != null ? gx.storage() : gx.data(), gx.dim(1), c != null ? c.lanes(gx.dim(1)) : 1, indices.data(),
-                y.dim(2) * y.dim(3), y.data(), gx.dim(2) * gx.dim(3), (long) y.dim(0) * y.dim(1), "maxPool2dGather");
+        int lanes = c == null ? 1 : c.lanes(gx.dim(1));
+        HostLoops.gather(c == null ? gx.data() : gx.storage(), gx.dim(1), lanes, indices.data(), y.dim(2) * y.dim(3), y.data(),
+                gx.dim(2) * gx.dim(3), (long) y.dim(0) * y.dim(1), "maxPool2dGather");
     }
 
     @Override
